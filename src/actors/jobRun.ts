@@ -1,0 +1,347 @@
+import { createActor, type Actor } from 'xstate';
+import type { Clock, TimerHandle } from '../clock.js';
+import {
+  coerceError,
+  InvalidPayloadError,
+  InvalidResultError,
+  JobCancelledError,
+  serializeError,
+  ShutdownError,
+  TimeoutError,
+  WardenError,
+  type SerializedError,
+} from '../errors.js';
+import { canRetry, jobMachine, type JobStatus } from '../machines/jobMachine.js';
+import type { Logger } from '../observability/logger.js';
+import { toJsonText } from '../persistence/json.js';
+import type { ClaimedJob, JobProgress } from '../persistence/Store.js';
+import { backoffDelay } from '../supervisor/backoff.js';
+import {
+  checkProgress,
+  type FallbackContext,
+  type JobContext,
+  type ResolvedJobDefinition,
+} from '../supervisor/jobDefinition.js';
+
+/** How an attempt ended, as decided by the job machine. */
+export type RunOutcome =
+  | {
+      readonly to: 'succeeded';
+      readonly event: 'SUCCEED';
+      readonly resultJson: string;
+      readonly viaFallback: boolean;
+      /** With `viaFallback`: the error of the last attempt, kept in the history. */
+      readonly error?: SerializedError;
+    }
+  | { readonly to: 'retrying'; readonly event: 'FAIL'; readonly error: SerializedError; readonly runAt: number }
+  | { readonly to: 'dead'; readonly event: 'FAIL'; readonly error: SerializedError }
+  | { readonly to: 'cancelled'; readonly event: 'CANCEL' };
+
+/** What a run needs from the scheduler that owns it. */
+export interface JobRunHost {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  random(): number;
+  /** The run left `running`: persist the outcome and free its slot. */
+  finish(run: JobRun, outcome: RunOutcome): Promise<void>;
+  /** The run has new progress to write. */
+  progress(run: JobRun): void;
+  /** Persist a checkpoint; resolves once committed. */
+  checkpoint(run: JobRun, json: string): Promise<void>;
+  /** The job actor failed: a bug, reported rather than crashing the process. */
+  actorError(run: JobRun, error: unknown): void;
+}
+
+type Phase = 'attempt' | 'fallback' | 'done';
+
+function isUnrecoverable(error: Error): boolean {
+  return WardenError.is(error) && error.code === 'UNRECOVERABLE';
+}
+
+/**
+ * One attempt of one job: a live job-machine actor in `running`, bound to the handler's promise,
+ * its AbortSignal and its timeout. The actor decides the outcome; the host persists it.
+ */
+export class JobRun {
+  readonly id: string;
+  readonly type: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** The row version this run owns; every write names it. */
+  readonly version: number;
+  /** The latest progress reported, waiting to be written. */
+  progressValue: JobProgress | undefined;
+  /** True while a progress write is queued. */
+  progressQueued = false;
+
+  private readonly actor: Actor<typeof jobMachine>;
+  private readonly payloadValue: unknown;
+  private readonly checkpointJson: string | null;
+  private phase: Phase = 'attempt';
+  private controller: AbortController | undefined;
+  private abortReason: unknown;
+  private timer: TimerHandle | undefined;
+  private logger: Logger | undefined;
+  private attemptError: Error | undefined;
+
+  constructor(
+    private readonly host: JobRunHost,
+    private readonly definition: ResolvedJobDefinition,
+    claimed: ClaimedJob,
+  ) {
+    this.id = claimed.id;
+    this.type = claimed.type;
+    this.attempt = claimed.attempt;
+    this.maxAttempts = claimed.maxAttempts;
+    this.version = claimed.version;
+    this.payloadValue = JSON.parse(claimed.payloadJson) as unknown;
+    this.checkpointJson = claimed.checkpointJson;
+    this.actor = createActor(jobMachine, {
+      input: { maxAttempts: claimed.maxAttempts },
+      snapshot: jobMachine.resolveState({
+        value: 'running',
+        context: { attempt: claimed.attempt, maxAttempts: claimed.maxAttempts },
+      }),
+    });
+    this.actor.subscribe({ error: (error) => host.actorError(this, error) });
+    this.actor.start();
+  }
+
+  /** The job's status as the actor sees it. */
+  get status(): JobStatus {
+    return this.actor.getSnapshot().value;
+  }
+
+  /** True until the run has reached an outcome or been abandoned. */
+  get active(): boolean {
+    return this.phase !== 'done';
+  }
+
+  /** The payload the handler receives. */
+  get payload(): unknown {
+    return this.payloadValue;
+  }
+
+  /** The signal of the current phase, created on first use. */
+  signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+    }
+    return this.controller.signal;
+  }
+
+  /** The run's logger, created on first use. */
+  log(): Logger {
+    this.logger ??= this.host.logger.child({ jobId: this.id, jobType: this.type, attempt: this.attempt });
+    return this.logger;
+  }
+
+  /** The checkpoint of an earlier attempt. */
+  lastCheckpoint(): unknown {
+    return this.checkpointJson === null ? undefined : (JSON.parse(this.checkpointJson) as unknown);
+  }
+
+  /** Starts the handler. */
+  start(): void {
+    this.armTimeout();
+    this.invoke(() => this.definition.run(this.payloadValue, new RunContext(this)));
+  }
+
+  /** Cancels the run: aborts its signal and ends the job `cancelled`. False when already over. */
+  cancel(): Promise<void> | undefined {
+    if (this.phase === 'done') return undefined;
+    this.abort(new JobCancelledError(this.id));
+    return this.conclude({ type: 'CANCEL' }, { to: 'cancelled', event: 'CANCEL' });
+  }
+
+  /** Gives up on the run at shutdown: aborts its signal and writes nothing (the next start recovers it). */
+  abandon(): void {
+    if (this.phase === 'done') return;
+    this.phase = 'done';
+    this.abort(new ShutdownError());
+    this.actor.stop();
+  }
+
+  private invoke(work: () => unknown): void {
+    const phase = this.phase;
+    let pending: unknown;
+    try {
+      pending = work();
+    } catch (error) {
+      this.failed(phase, error);
+      return;
+    }
+    if (pending instanceof Promise || (typeof pending === 'object' && pending !== null && 'then' in pending)) {
+      (pending as Promise<unknown>).then(
+        (value) => this.succeeded(phase, value),
+        (error: unknown) => this.failed(phase, error),
+      );
+    } else {
+      this.succeeded(phase, pending);
+    }
+  }
+
+  private armTimeout(): void {
+    const timeoutMs = this.definition.timeoutMs;
+    if (timeoutMs === undefined) return;
+    const phase = this.phase;
+    this.timer = this.host.clock.setTimeout(() => {
+      this.timer = undefined;
+      const error = new TimeoutError(timeoutMs);
+      this.abort(error);
+      this.failed(phase, error);
+    }, timeoutMs);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) this.host.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private abort(reason: unknown): void {
+    this.abortReason = reason;
+    this.controller?.abort(reason);
+  }
+
+  private succeeded(phase: Phase, value: unknown): void {
+    if (this.phase !== phase) return; // a late result: the attempt already ended
+    const json = toJsonText(value === undefined ? null : value, 'result');
+    if ('problem' in json) {
+      this.failed(phase, new InvalidResultError(`the handler's ${json.problem}`));
+      return;
+    }
+    this.conclude(
+      { type: 'SUCCEED' },
+      phase === 'fallback' && this.attemptError !== undefined
+        ? {
+            to: 'succeeded',
+            event: 'SUCCEED',
+            resultJson: json.text,
+            viaFallback: true,
+            error: serializeError(this.attemptError),
+          }
+        : { to: 'succeeded', event: 'SUCCEED', resultJson: json.text, viaFallback: false },
+    );
+  }
+
+  private failed(phase: Phase, thrown: unknown): void {
+    if (this.phase !== phase) return;
+    const error = coerceError(thrown);
+    if (phase === 'fallback') {
+      const attemptError = this.attemptError ?? error;
+      const wrapped = new WardenError(
+        'FALLBACK_FAILED',
+        `the fallback failed: ${error.message} (after the last attempt failed: ${attemptError.message})`,
+        { cause: error },
+      );
+      if (error.stack !== undefined) wrapped.stack = error.stack;
+      this.conclude({ type: 'FAIL', retryable: false }, { to: 'dead', event: 'FAIL', error: serializeError(wrapped) });
+      return;
+    }
+    const retryable = !isUnrecoverable(error) && this.isRetryable(error);
+    const context = { attempt: this.attempt, maxAttempts: this.maxAttempts };
+    if (canRetry(context, retryable)) {
+      const delay = backoffDelay(this.definition.backoff, this.attempt, this.host.random());
+      this.conclude(
+        { type: 'FAIL', retryable: true },
+        { to: 'retrying', event: 'FAIL', error: serializeError(error), runAt: this.host.clock.now() + delay },
+      );
+      return;
+    }
+    const fallback = this.definition.fallback;
+    if (fallback !== undefined) {
+      this.clearTimer();
+      this.attemptError = error;
+      this.phase = 'fallback';
+      this.controller = undefined;
+      this.abortReason = undefined;
+      this.armTimeout();
+      this.invoke(() => fallback(this.payloadValue, new FallbackRunContext(this, error)));
+      return;
+    }
+    this.conclude({ type: 'FAIL', retryable: false }, { to: 'dead', event: 'FAIL', error: serializeError(error) });
+  }
+
+  private isRetryable(error: Error): boolean {
+    try {
+      return this.definition.retryable(error);
+    } catch (predicateError) {
+      this.log().error({ err: predicateError }, 'retryable() threw; the error is treated as not retryable');
+      return false;
+    }
+  }
+
+  /** Sends the final event to the actor, then hands the outcome the actor reached to the host. */
+  private conclude(
+    event: { type: 'SUCCEED' } | { type: 'CANCEL' } | { type: 'FAIL'; retryable: boolean },
+    outcome: RunOutcome,
+  ): Promise<void> {
+    this.phase = 'done';
+    this.clearTimer();
+    this.actor.send(event);
+    const reached = this.actor.getSnapshot().value;
+    this.actor.stop();
+    if (reached !== outcome.to) {
+      // The machine is the law: an outcome it did not reach is never written.
+      this.host.actorError(this, new Error(`job machine reached \`${reached}\`, expected \`${outcome.to}\``));
+      return Promise.resolve();
+    }
+    return this.host.finish(this, outcome);
+  }
+
+  /** Queues a progress write. */
+  reportProgress(done: unknown, total: unknown): void {
+    if (this.phase === 'done') return;
+    this.progressValue = checkProgress(done, total);
+    this.host.progress(this);
+  }
+
+  /** Persists a checkpoint. */
+  saveCheckpoint(data: unknown): Promise<void> {
+    const json = toJsonText(data, 'checkpoint');
+    if ('problem' in json) {
+      return Promise.reject(new InvalidPayloadError(`the ${json.problem}`));
+    }
+    return this.host.checkpoint(this, json.text);
+  }
+}
+
+/** The `ctx` a handler receives: a thin view of its run. */
+class RunContext implements JobContext {
+  constructor(protected readonly run: JobRun) {}
+  get jobId(): string {
+    return this.run.id;
+  }
+  get type(): string {
+    return this.run.type;
+  }
+  get attempt(): number {
+    return this.run.attempt;
+  }
+  get maxAttempts(): number {
+    return this.run.maxAttempts;
+  }
+  get signal(): AbortSignal {
+    return this.run.signal();
+  }
+  get log(): Logger {
+    return this.run.log();
+  }
+  get lastCheckpoint(): unknown {
+    return this.run.lastCheckpoint();
+  }
+  readonly progress = (done: number, total?: number): void => {
+    this.run.reportProgress(done, total);
+  };
+  readonly checkpoint = (data: unknown): Promise<void> => this.run.saveCheckpoint(data);
+}
+
+class FallbackRunContext extends RunContext implements FallbackContext {
+  constructor(
+    run: JobRun,
+    readonly error: Error,
+  ) {
+    super(run);
+  }
+}

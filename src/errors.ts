@@ -1,0 +1,191 @@
+const brand = Symbol.for('warden.error');
+
+/** Quotes a value for an error message: strings in quotes, everything else with its type. */
+export function quote(value: unknown): string {
+  if (typeof value === 'string') return `\`${value}\``;
+  if (typeof value === 'bigint') return `\`${String(value)}n\` (bigint)`;
+  if (typeof value === 'function') return `a function`;
+  if (typeof value === 'symbol') return `\`${String(value)}\` (symbol)`;
+  if (value === null || value === undefined) return `\`${String(value)}\``;
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  if (text.length > 120) text = `${text.slice(0, 117)}...`;
+  return `\`${text}\` (${Array.isArray(value) ? 'array' : typeof value})`;
+}
+
+/** Base class of every error Warden throws; `code` is stable across versions. */
+export class WardenError extends Error {
+  /** A stable, machine-readable code such as `INVALID_TRANSITION`. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+    Object.defineProperty(this, brand, { value: true });
+  }
+
+  /** True for any Warden error, even one thrown by another copy of the package. */
+  static is(value: unknown): value is WardenError {
+    return typeof value === 'object' && value !== null && brand in value;
+  }
+}
+
+/** A status change that the machine does not allow. */
+export class InvalidTransitionError extends WardenError {
+  constructor(
+    readonly subject: string,
+    readonly from: string,
+    readonly attempted: string,
+    detail?: string,
+  ) {
+    super(
+      'INVALID_TRANSITION',
+      `${subject} is \`${from}\`: cannot ${attempted}${detail === undefined ? '' : ` (${detail})`}`,
+    );
+  }
+}
+
+/** A write named a row version that is no longer current: another writer got there first. */
+export class VersionConflictError extends WardenError {
+  constructor(
+    readonly jobId: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number,
+  ) {
+    super(
+      'VERSION_CONFLICT',
+      `job ${jobId} changed under the writer: expected version ${expectedVersion}, found ${actualVersion}`,
+    );
+  }
+}
+
+/** `enqueue` named a job type that was never defined. */
+export class UnknownJobTypeError extends WardenError {
+  constructor(readonly type: string) {
+    super('UNKNOWN_JOB_TYPE', `no job type ${quote(type)} is defined; call defineJob() first`);
+  }
+}
+
+/** A job type was defined twice. */
+export class DuplicateJobTypeError extends WardenError {
+  constructor(readonly type: string) {
+    super('DUPLICATE_JOB_TYPE', `job type ${quote(type)} is already defined`);
+  }
+}
+
+/** A payload that is not plain JSON data, or that the job type's `validate` rejected. */
+export class InvalidPayloadError extends WardenError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_PAYLOAD', message, options);
+  }
+}
+
+/** An option outside its documented range. */
+export class InvalidOptionError extends WardenError {
+  constructor(
+    readonly option: string,
+    readonly expected: string,
+    readonly value: unknown,
+  ) {
+    super('INVALID_OPTION', `Expected \`${option}\` to be ${expected}, got ${quote(value)}`);
+  }
+}
+
+/** No job has the given id. */
+export class JobNotFoundError extends WardenError {
+  constructor(readonly jobId: string) {
+    super('JOB_NOT_FOUND', `no job has id ${quote(jobId)}`);
+  }
+}
+
+/** A job attempt ran past its `timeoutMs`. */
+export class TimeoutError extends WardenError {
+  constructor(readonly timeoutMs: number) {
+    super('JOB_TIMEOUT', `the attempt did not finish within ${timeoutMs} ms`);
+  }
+}
+
+/** Thrown by job code to fail at once, skipping any remaining attempts. */
+export class UnrecoverableError extends WardenError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('UNRECOVERABLE', message, options);
+  }
+}
+
+/** The reason a running job's signal is aborted when the job is cancelled. */
+export class JobCancelledError extends WardenError {
+  constructor(readonly jobId: string) {
+    super('JOB_CANCELLED', `job ${jobId} was cancelled`);
+  }
+}
+
+/** The reason a running job's signal is aborted when Warden stops before the job ends. */
+export class ShutdownError extends WardenError {
+  constructor() {
+    super('SHUTDOWN', 'Warden is stopping and the grace period is over');
+  }
+}
+
+/** The error recorded for a job found `running` by a process that did not run it. */
+export class StalledJobError extends WardenError {
+  constructor(readonly jobId: string) {
+    super('JOB_STALLED', `job ${jobId} was running when its process died`);
+  }
+}
+
+/** A job handler returned a value that cannot be stored as JSON. */
+export class InvalidResultError extends WardenError {
+  constructor(message: string) {
+    super('INVALID_RESULT', message);
+  }
+}
+
+/** An API call that needs a started Warden, or one made after `stop()`. */
+export class NotRunningError extends WardenError {
+  constructor(readonly operation: string, state: string) {
+    super('NOT_RUNNING', `cannot ${operation}: Warden is ${state}`);
+  }
+}
+
+/** The database file is not a Warden database, is damaged, or was written by a newer version. */
+export class DatabaseError extends WardenError {
+  constructor(
+    code: 'NOT_A_WARDEN_DATABASE' | 'DATABASE_CORRUPT' | 'SCHEMA_TOO_NEW' | 'DATABASE_UNAVAILABLE',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** The JSON shape in which errors are stored and reported. */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
+  readonly stack?: string;
+}
+
+/** Turns anything thrown into an Error. */
+export function coerceError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  if (typeof thrown === 'string') return new Error(thrown);
+  return new Error(`non-error thrown: ${quote(thrown)}`);
+}
+
+/** The storable form of an error: name, message, code and stack. */
+export function serializeError(thrown: unknown): SerializedError {
+  const error = coerceError(thrown);
+  const code = (error as { code?: unknown }).code;
+  return {
+    name: error.name,
+    message: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(error.stack === undefined ? {} : { stack: error.stack }),
+  };
+}

@@ -1,0 +1,54 @@
+import type { AnyStateMachine } from 'xstate';
+import { jobMachine, type JobMachineEvent, type JobStatus } from './jobMachine.js';
+
+/** One legal status change: the event that causes it and where it leads. */
+export interface Transition<S extends string = string, E extends string = string> {
+  readonly from: S;
+  readonly event: E;
+  readonly to: S;
+}
+
+/** The legal status changes of a machine, looked up by `from` and `to`. */
+export interface TransitionTable<S extends string = string, E extends string = string> {
+  /** Every legal change, in the machine's declaration order. */
+  readonly transitions: readonly Transition<S, E>[];
+  /** True when some event moves `from` to `to`. */
+  allows(from: S, to: S): boolean;
+  /** The statuses reachable from `from` in one step. */
+  targets(from: S): readonly S[];
+  /** The statuses `event` may lead to from `from` (several when guards choose). */
+  targetsOn(from: S, event: E): readonly S[];
+}
+
+/** Reads the legal status changes straight from a flat machine's state nodes. */
+export function deriveTransitionTable<S extends string, E extends string>(
+  machine: AnyStateMachine,
+): TransitionTable<S, E> {
+  const transitions: Transition<S, E>[] = [];
+  const seen = new Set<string>();
+  for (const [from, node] of Object.entries(machine.root.states)) {
+    for (const [event, definitions] of node.transitions) {
+      for (const definition of definitions) {
+        for (const target of definition.target ?? []) {
+          const key = `${from}|${event}|${target.key}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          transitions.push({ from: from as S, event: event as E, to: target.key as S });
+        }
+      }
+    }
+  }
+  const unique = <T>(values: T[]): readonly T[] => [...new Set(values)];
+  const pairs = new Set(transitions.map((t) => `${t.from}|${t.to}`));
+  return {
+    transitions,
+    allows: (from, to) => pairs.has(`${from}|${to}`),
+    targets: (from) => unique(transitions.filter((t) => t.from === from).map((t) => t.to)),
+    targetsOn: (from, event) =>
+      unique(transitions.filter((t) => t.from === from && t.event === event).map((t) => t.to)),
+  };
+}
+
+/** The job lifecycle's legal status changes, derived from `jobMachine` when this module loads. */
+export const jobTransitions: TransitionTable<JobStatus, JobMachineEvent['type']> =
+  deriveTransitionTable(jobMachine);

@@ -1,0 +1,42 @@
+import { InvalidOptionError } from './errors.js';
+
+/** Checks an integer option: whole, within `[min, max]`. */
+export function checkInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `from ${min} and up` : `from ${min} to ${max}`;
+    throw new InvalidOptionError(name, `a whole number ${range}`, value);
+  }
+  return value;
+}
+
+/** Checks a finite number option within `[min, max]`. */
+export function checkNumber(name: string, value: unknown, min: number, max = Number.POSITIVE_INFINITY): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    const range = max === Number.POSITIVE_INFINITY ? `from ${min} and up` : `from ${min} to ${max}`;
+    throw new InvalidOptionError(name, `a finite number ${range}`, value);
+  }
+  return value;
+}
+
+/** Checks a function option. */
+export function checkFunction<F>(name: string, value: unknown): F {
+  if (typeof value !== 'function') throw new InvalidOptionError(name, 'a function', value);
+  return value as F;
+}
+
+/** Checks an options object: a plain object, or undefined for all defaults. */
+export function checkObject(name: string, value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidOptionError(name, 'an options object', value);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Checks a non-empty string option. */
+export function checkString(name: string, value: unknown, maxLength = 1000): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
+    throw new InvalidOptionError(name, `a non-empty string of at most ${maxLength} characters`, value);
+  }
+  return value;
+}

@@ -1,0 +1,141 @@
+import type { SerializedError } from '../errors.js';
+import type { JobMachineEvent, JobStatus } from '../machines/jobMachine.js';
+
+/** How far a running job has got, as last reported by `ctx.progress()`. */
+export interface JobProgress {
+  readonly done: number;
+  readonly total?: number;
+}
+
+/** A job as stored: everything Warden knows about it. */
+export interface Job<Payload = unknown, Result = unknown> {
+  readonly id: string;
+  readonly type: string;
+  readonly status: JobStatus;
+  readonly payload: Payload;
+  /** Higher runs first; jobs of equal priority run in the order they were enqueued. */
+  readonly priority: number;
+  /** Attempts started so far. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** When a scheduled or retrying job becomes due (ms since the epoch). */
+  readonly runAt: number;
+  /** Bumped by every status change; writers name the version they read. */
+  readonly version: number;
+  readonly idempotencyKey: string | null;
+  readonly progress: JobProgress | null;
+  /** The last value passed to `ctx.checkpoint()`, kept across retries and restarts. */
+  readonly checkpoint: unknown;
+  readonly result: Result | null;
+  /** The error of the latest failed attempt. */
+  readonly error: SerializedError | null;
+  /** True when the job succeeded through its fallback after its last attempt failed. */
+  readonly viaFallback: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+}
+
+/** One row of a job's history: a status change, with the error that caused it if any. */
+export interface JobHistoryEntry {
+  /** Null for the row that records the job's creation. */
+  readonly from: JobStatus | null;
+  readonly to: JobStatus;
+  /** The machine event, or `ENQUEUE` for creation. */
+  readonly event: JobMachineEvent['type'] | 'ENQUEUE';
+  readonly at: number;
+  readonly attempt: number;
+  readonly error: SerializedError | null;
+}
+
+/** A job to insert. */
+export interface NewJob {
+  readonly type: string;
+  readonly status: 'queued' | 'scheduled';
+  readonly payloadJson: string;
+  readonly priority: number;
+  readonly runAt: number;
+  readonly maxAttempts: number;
+  readonly idempotencyKey: string | null;
+  readonly at: number;
+}
+
+/** A version-checked status change. */
+export interface StatusChange {
+  readonly id: string;
+  readonly from: JobStatus;
+  readonly to: JobStatus;
+  readonly event: JobMachineEvent['type'];
+  /** The version the writer read; the change is refused if the row has moved on. */
+  readonly version: number;
+  readonly at: number;
+  readonly runAt?: number;
+  readonly attempt?: number;
+  readonly error?: SerializedError;
+  readonly resultJson?: string;
+  readonly viaFallback?: boolean;
+}
+
+/** A job just moved from `queued` to `running`, with what its attempt needs. */
+export interface ClaimedJob {
+  readonly id: string;
+  readonly type: string;
+  readonly payloadJson: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly version: number;
+  readonly checkpointJson: string | null;
+}
+
+/** A scheduled or retrying job that became due and is now queued. */
+export interface PromotedJob {
+  readonly id: string;
+  readonly type: string;
+  readonly attempt: number;
+}
+
+/** Filters for `listJobs`. */
+export interface JobFilter {
+  readonly status?: JobStatus | readonly JobStatus[];
+  readonly type?: string;
+  /** At most this many jobs (default 100). */
+  readonly limit?: number;
+  /** Skip this many first (default 0). */
+  readonly offset?: number;
+}
+
+/**
+ * Durable job storage. Every method is synchronous and runs inside the caller's transaction when
+ * one is open; every status change is checked against the job machine's transition table and
+ * against the row's version.
+ */
+export interface Store {
+  /** Opens (creating or migrating) the database; refuses foreign, damaged or newer files. */
+  open(): void;
+  close(): void;
+  /** Runs `fn` in one transaction: everything it writes commits together or not at all. */
+  transaction<T>(fn: () => T): T;
+  /** Inserts a job, or returns the existing one when its idempotency key is taken. */
+  insertJob(job: NewJob): { job: Job; created: boolean };
+  /** Applies a status change and records it in the history; returns the new version. */
+  changeStatus(change: StatusChange): number;
+  /** Moves due `scheduled` and `retrying` jobs to `queued`; returns the jobs moved. */
+  promoteDue(now: number, limit: number): readonly PromotedJob[];
+  /** Ids and types of queued jobs of the given types, best first. */
+  queuedCandidates(types: readonly string[], limit: number): readonly { id: string; type: string }[];
+  /** Moves the given queued jobs to `running`, starting a new attempt of each. */
+  claim(ids: readonly string[], now: number): readonly ClaimedJob[];
+  /** Records a running job's progress; false when the job is no longer at `version`. */
+  saveProgress(id: string, version: number, progressJson: string, at: number): boolean;
+  /** Records a running job's checkpoint; false when the job is no longer at `version`. */
+  saveCheckpoint(id: string, version: number, checkpointJson: string, at: number): boolean;
+  /** The earliest `runAt` of any scheduled or retrying job. */
+  nextDueAt(): number | undefined;
+  getJob(id: string): Job | undefined;
+  listJobs(filter: JobFilter): Job[];
+  countJobs(type?: string): Record<JobStatus, number>;
+  history(id: string): JobHistoryEntry[];
+  /** Jobs left `running`, oldest first: after a crash, these are stalled. */
+  runningJobs(): Job[];
+}

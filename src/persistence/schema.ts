@@ -1,0 +1,47 @@
+/** SQLite's `application_id` for Warden databases: the bytes of "WRDN". */
+export const WARDEN_APPLICATION_ID = 0x5752444e;
+
+/**
+ * Schema migrations; the database's `user_version` is the number of migrations applied.
+ * Append only: never edit a migration that has shipped.
+ */
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0,
+    run_at INTEGER NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0,
+    idempotency_key TEXT,
+    progress TEXT,
+    checkpoint TEXT,
+    result TEXT,
+    last_error TEXT,
+    via_fallback INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER
+  );
+  CREATE UNIQUE INDEX jobs_idempotency ON jobs (type, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX jobs_ready ON jobs (status, priority DESC, id);
+  CREATE INDEX jobs_waiting ON jobs (status, run_at) WHERE status IN ('scheduled', 'retrying');
+  CREATE TABLE job_events (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER NOT NULL,
+    from_status TEXT,
+    to_status TEXT NOT NULL,
+    event TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    error TEXT
+  );
+  CREATE INDEX job_events_job ON job_events (job_id, id);
+  `,
+];

@@ -1,0 +1,117 @@
+import { InvalidOptionError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { checkFunction, checkInteger, checkObject, checkString } from '../options.js';
+import type { JobProgress } from '../persistence/Store.js';
+import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './backoff.js';
+
+/** What a job handler receives besides its payload. */
+export interface JobContext<Checkpoint = unknown> {
+  readonly jobId: string;
+  readonly type: string;
+  /** This attempt's number, from 1. */
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** Aborted on timeout, cancel, or shutdown; its `reason` says which. */
+  readonly signal: AbortSignal;
+  /** Reports progress; written in the next group commit and emitted as `job.progress`. */
+  progress(done: number, total?: number): void;
+  /** Durably saves resumable state; resolves once committed. A retry sees it as `lastCheckpoint`. */
+  checkpoint(data: Checkpoint): Promise<void>;
+  /** The last checkpoint saved by any earlier attempt of this job, or undefined. */
+  readonly lastCheckpoint: Checkpoint | undefined;
+  /** A child of Warden's logger carrying `jobId`, `jobType` and `attempt`. */
+  readonly log: Logger;
+}
+
+/** What a fallback receives: the job's context and the error of its last attempt. */
+export interface FallbackContext<Checkpoint = unknown> extends JobContext<Checkpoint> {
+  readonly error: Error;
+}
+
+/** Retry policy of a job type. */
+export interface RetryOptions {
+  /** Attempts in all, including the first; `enqueue` may override it. @default 3 */
+  readonly attempts?: number;
+  /** Wait between attempts. @default { type: 'exponential', delayMs: 1000, maxDelayMs: 300_000, jitter: 0.2 } */
+  readonly backoff?: BackoffOptions;
+  /** Returns false for errors that are not worth retrying. @default every error but `UnrecoverableError` */
+  readonly retryable?: (error: Error) => boolean;
+}
+
+/** How a job type runs. */
+export interface JobDefinition<Payload = unknown, Result = unknown, Checkpoint = unknown> {
+  /** Does the work; resolve to succeed (the value is stored as the job's result), throw to fail. */
+  readonly run: (payload: Payload, ctx: JobContext<Checkpoint>) => Promise<Result> | Result;
+  /** Aborts an attempt that runs longer than this and fails it with `TimeoutError`. @default none */
+  readonly timeoutMs?: number;
+  readonly retry?: RetryOptions;
+  /** Runs once after the last attempt fails; its result ends the job `succeeded`. */
+  readonly fallback?: (payload: Payload, ctx: FallbackContext<Checkpoint>) => Promise<Result> | Result;
+  /** Checks a payload at enqueue time: throw (or return false) to refuse it. */
+  readonly validate?: (payload: unknown) => boolean | void;
+  /** At most this many jobs of this type run at once. @default the global concurrency */
+  readonly concurrency?: number;
+}
+
+/** A job definition with its defaults filled in. */
+export interface ResolvedJobDefinition {
+  readonly type: string;
+  readonly run: (payload: unknown, ctx: JobContext) => unknown;
+  readonly timeoutMs: number | undefined;
+  readonly attempts: number;
+  readonly backoff: ResolvedBackoff;
+  readonly retryable: (error: Error) => boolean;
+  readonly fallback: ((payload: unknown, ctx: FallbackContext) => unknown) | undefined;
+  readonly validate: ((payload: unknown) => boolean | void) | undefined;
+  readonly concurrency: number;
+}
+
+/** Defaults of a job type. */
+export const defaultJobOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delayMs: 1000, maxDelayMs: 300_000, jitter: 0.2 },
+} as const;
+
+const everyError = (): boolean => true;
+
+/** The longest timer delay Node honours (about 24.8 days). */
+export const maxTimerMs = 2_147_483_647;
+
+/** Validates a job definition and fills in its defaults. */
+export function resolveJobDefinition(
+  type: unknown,
+  input: unknown,
+  globalConcurrency: number,
+): ResolvedJobDefinition {
+  const name = checkString('type', type, 200);
+  const options = checkObject(`defineJob('${name}') options`, input);
+  if (input === undefined) throw new InvalidOptionError(`defineJob('${name}') options`, 'an options object with `run`', input);
+  const at = (field: string): string => `defineJob('${name}').${field}`;
+  const retry = checkObject(at('retry'), options['retry']);
+  return {
+    type: name,
+    run: checkFunction(at('run'), options['run']),
+    timeoutMs:
+      options['timeoutMs'] === undefined ? undefined : checkInteger(at('timeoutMs'), options['timeoutMs'], 1, maxTimerMs),
+    attempts: checkInteger(at('retry.attempts'), retry['attempts'] ?? defaultJobOptions.attempts, 1, 1_000_000),
+    backoff: resolveBackoff(at('retry.backoff'), retry['backoff'] ?? defaultJobOptions.backoff),
+    retryable:
+      retry['retryable'] === undefined ? everyError : checkFunction(at('retry.retryable'), retry['retryable']),
+    fallback: options['fallback'] === undefined ? undefined : checkFunction(at('fallback'), options['fallback']),
+    validate: options['validate'] === undefined ? undefined : checkFunction(at('validate'), options['validate']),
+    concurrency:
+      options['concurrency'] === undefined
+        ? globalConcurrency
+        : checkInteger(at('concurrency'), options['concurrency'], 1, 100_000),
+  };
+}
+
+/** Checks the numbers passed to `ctx.progress()`. */
+export function checkProgress(done: unknown, total: unknown): JobProgress {
+  const finite = (value: unknown): value is number =>
+    typeof value === 'number' && Number.isFinite(value) && value >= 0;
+  if (!finite(done)) throw new InvalidOptionError('progress done', 'a finite number from 0 and up', done);
+  if (total === undefined) return { done };
+  if (!finite(total)) throw new InvalidOptionError('progress total', 'a finite number from 0 and up', total);
+  return { done, total };
+}

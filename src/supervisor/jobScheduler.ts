@@ -1,0 +1,606 @@
+import { JobRun, type JobRunHost, type RunOutcome } from '../actors/jobRun.js';
+import { holdProcessOpen, type Clock, type TimerHandle } from '../clock.js';
+import {
+  coerceError,
+  InvalidTransitionError,
+  JobNotFoundError,
+  NotRunningError,
+  serializeError,
+  StalledJobError,
+  WardenError,
+} from '../errors.js';
+import type { EventBus } from '../events/eventBus.js';
+import type { WardenEvent } from '../events/types.js';
+import { nextJobStatus, terminalJobStatuses, type JobStatus } from '../machines/jobMachine.js';
+import type { Logger } from '../observability/logger.js';
+import type { Job, NewJob, Store } from '../persistence/Store.js';
+import { backoffDelay, resolveBackoff } from './backoff.js';
+import { defaultJobOptions, type ResolvedJobDefinition } from './jobDefinition.js';
+
+interface Deferred<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+/** One write waiting for the next group commit. */
+type WriteOp =
+  | { readonly kind: 'insert'; readonly jobs: readonly NewJob[]; readonly deferred: Deferred<Job[]> }
+  | { readonly kind: 'finish'; readonly run: JobRun; readonly outcome: RunOutcome; readonly deferred: Deferred<void> }
+  | { readonly kind: 'progress'; readonly run: JobRun }
+  | { readonly kind: 'checkpoint'; readonly run: JobRun; readonly json: string; readonly deferred: Deferred<void> }
+  | {
+      readonly kind: 'command';
+      readonly id: string;
+      readonly event: 'CANCEL' | 'REPLAY';
+      readonly deferred: Deferred<Job>;
+    };
+
+/** Options of the scheduler. */
+export interface JobSchedulerOptions {
+  readonly store: Store;
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly random: () => number;
+  readonly concurrency: number;
+  readonly definitions: ReadonlyMap<string, ResolvedJobDefinition>;
+}
+
+type SchedulerState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+const promoteBatch = 5000;
+const fallbackBackoff = resolveBackoff('backoff', defaultJobOptions.backoff);
+
+/**
+ * The job runtime: a write queue group-committed once per event-loop turn, a pump that promotes
+ * due jobs and claims queued ones in the same transaction, and the live runs of in-flight jobs.
+ */
+export class JobScheduler implements JobRunHost {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  private readonly store: Store;
+  private readonly bus: EventBus;
+  private state: SchedulerState = 'idle';
+  private ops: WriteOp[] = [];
+  private flushQueued = false;
+  private readonly inFlight = new Map<string, JobRun>();
+  private readonly runningByType = new Map<string, number>();
+  private readonly waiters = new Map<string, Deferred<Job>[]>();
+  /** False once a claim found the queue empty; set again by anything that may add work. */
+  private workAvailable = true;
+  /** True when the earliest due time may have changed. */
+  private dueDirty = true;
+  private nextDue: number | undefined;
+  private dueTimer: { handle: TimerHandle; at: number } | undefined;
+  private retryTimer: TimerHandle | undefined;
+  private failedBatches = 0;
+  private drained: Deferred<void> | undefined;
+
+  constructor(private readonly options: JobSchedulerOptions) {
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.store = options.store;
+    this.bus = options.bus;
+  }
+
+  random(): number {
+    return this.options.random();
+  }
+
+  /** Jobs running in this process right now. */
+  get running(): number {
+    return this.inFlight.size;
+  }
+
+  /** Recovers jobs left running by a dead process, then starts pumping. */
+  start(): void {
+    this.recoverStalled();
+    this.state = 'running';
+    this.workAvailable = true;
+    this.dueDirty = true;
+    this.schedule();
+  }
+
+  /** Marks work as possibly available, e.g. after a job type is defined. */
+  poke(): void {
+    this.workAvailable = true;
+    this.schedule();
+  }
+
+  insert(jobs: readonly NewJob[]): Promise<Job[]> {
+    return new Promise((resolve, reject) => {
+      this.push({ kind: 'insert', jobs, deferred: { resolve, reject } });
+    });
+  }
+
+  cancel(id: string): Promise<Job> {
+    const run = this.inFlight.get(id);
+    if (run !== undefined) {
+      const committed = run.cancel();
+      if (committed !== undefined) return committed.then(() => this.mustGet(id));
+    }
+    return this.command(id, 'CANCEL');
+  }
+
+  replay(id: string): Promise<Job> {
+    return this.command(id, 'REPLAY');
+  }
+
+  /** Resolves once the job reaches `succeeded`, `cancelled` or `dead`. */
+  wait(id: string): Promise<Job> {
+    const job = this.store.getJob(id);
+    if (job === undefined) return Promise.reject(new JobNotFoundError(id));
+    if (terminalJobStatuses.has(job.status)) return Promise.resolve(job);
+    return new Promise((resolve, reject) => {
+      const release = holdProcessOpen();
+      const list = this.waiters.get(id) ?? [];
+      list.push({
+        resolve: (job) => {
+          release();
+          resolve(job);
+        },
+        reject: (error) => {
+          release();
+          reject(error);
+        },
+      });
+      this.waiters.set(id, list);
+    });
+  }
+
+  /** Stops claiming, waits up to `graceMs` for running jobs, abandons the rest, commits, and ends. */
+  async stop(graceMs: number): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    this.state = 'stopping';
+    this.clearDueTimer();
+    if (this.inFlight.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = this.clock.setTimeout(() => {
+          this.drained = undefined;
+          resolve();
+        }, graceMs);
+        this.drained = {
+          resolve: () => {
+            this.clock.clearTimeout(timer);
+            resolve();
+          },
+          reject: resolve,
+        };
+      });
+    }
+    for (const run of [...this.inFlight.values()]) {
+      run.abandon();
+      this.release(run);
+    }
+    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+    this.flushNow();
+    this.state = 'stopped';
+    const stopped = new NotRunningError('wait for the job', 'stopped');
+    for (const list of this.waiters.values()) for (const waiter of list) waiter.reject(stopped);
+    this.waiters.clear();
+  }
+
+  // --- JobRunHost ---------------------------------------------------------------------------
+
+  finish(run: JobRun, outcome: RunOutcome): Promise<void> {
+    this.release(run);
+    this.workAvailable = true;
+    return new Promise((resolve, reject) => {
+      this.push({ kind: 'finish', run, outcome, deferred: { resolve, reject } });
+    });
+  }
+
+  progress(run: JobRun): void {
+    if (run.progressQueued) return;
+    run.progressQueued = true;
+    this.push({ kind: 'progress', run });
+  }
+
+  checkpoint(run: JobRun, json: string): Promise<void> {
+    if (!run.active) {
+      return Promise.reject(new InvalidTransitionError(`job ${run.id}`, run.status, 'save a checkpoint'));
+    }
+    return new Promise((resolve, reject) => {
+      this.push({ kind: 'checkpoint', run, json, deferred: { resolve, reject } });
+    });
+  }
+
+  actorError(run: JobRun, error: unknown): void {
+    this.logger.error({ err: error, jobId: run.id }, 'job actor failed; the job is left for recovery');
+  }
+
+  // --- write queue --------------------------------------------------------------------------
+
+  private command(id: string, event: 'CANCEL' | 'REPLAY'): Promise<Job> {
+    return new Promise((resolve, reject) => {
+      this.push({ kind: 'command', id, event, deferred: { resolve, reject } });
+    });
+  }
+
+  private mustGet(id: string): Job {
+    const job = this.store.getJob(id);
+    if (job === undefined) throw new JobNotFoundError(id);
+    return job;
+  }
+
+  private push(op: WriteOp): void {
+    this.ops.push(op);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.flushQueued || this.state === 'stopped' || this.state === 'idle') return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushNow();
+    });
+  }
+
+  private release(run: JobRun): void {
+    if (this.inFlight.get(run.id) !== run) return;
+    this.inFlight.delete(run.id);
+    this.runningByType.set(run.type, (this.runningByType.get(run.type) ?? 1) - 1);
+    if (this.inFlight.size === 0) this.drained?.resolve();
+  }
+
+  /** One group commit: apply every queued write, promote due jobs, claim work; then publish. */
+  private flushNow(): void {
+    this.flushQueued = false;
+    if (this.state === 'stopped') return;
+    const ops = this.ops;
+    this.ops = [];
+    const events: WardenEvent[] = [];
+    const settle: (() => void)[] = [];
+    let claimed: ReturnType<Store['claim']> = [];
+    const now = this.clock.now();
+    try {
+      this.store.transaction(() => {
+        for (const op of ops) this.apply(op, now, events, settle);
+        if (this.state === 'running') {
+          this.promote(now, events);
+          claimed = this.claim(now, events);
+        }
+      });
+    } catch (error) {
+      this.batchFailed(ops, error);
+      return;
+    }
+    this.failedBatches = 0;
+    const runs: JobRun[] = [];
+    for (const job of claimed) {
+      const definition = this.options.definitions.get(job.type);
+      if (definition === undefined) continue;
+      const run = new JobRun(this, definition, job);
+      this.inFlight.set(run.id, run);
+      this.runningByType.set(run.type, (this.runningByType.get(run.type) ?? 0) + 1);
+      runs.push(run);
+    }
+    for (const done of settle) done();
+    for (const event of events) this.publish(event);
+    for (const run of runs) run.start();
+    if (this.dueDirty) {
+      this.dueDirty = false;
+      this.nextDue = this.store.nextDueAt();
+    }
+    this.armDueTimer();
+  }
+
+  private publish(event: WardenEvent): void {
+    this.bus.emit(event);
+    if (this.waiters.size > 0 && terminalJobStatuses.has(statusOfEvent(event.type))) {
+      const list = this.waiters.get(event.jobId);
+      if (list !== undefined) {
+        this.waiters.delete(event.jobId);
+        const job = this.store.getJob(event.jobId);
+        for (const waiter of list) {
+          if (job === undefined) waiter.reject(new JobNotFoundError(event.jobId));
+          else waiter.resolve(job);
+        }
+      }
+    }
+  }
+
+  private apply(op: WriteOp, now: number, events: WardenEvent[], settle: (() => void)[]): void {
+    switch (op.kind) {
+      case 'insert': {
+        const jobs: Job[] = [];
+        for (const input of op.jobs) {
+          const { job, created } = this.store.insertJob({ ...input, at: now });
+          jobs.push(job);
+          if (!created) continue;
+          const base = { jobId: job.id, jobType: job.type, at: now, attempt: 0 };
+          if (job.status === 'scheduled') {
+            this.dueDirty = true;
+            events.push({ type: 'job.scheduled', ...base, runAt: job.runAt });
+          } else {
+            this.workAvailable = true;
+            events.push({ type: 'job.queued', ...base });
+          }
+        }
+        settle.push(() => op.deferred.resolve(jobs));
+        return;
+      }
+      case 'finish':
+        this.applyFinish(op.run, op.outcome, now, events, settle, op.deferred);
+        return;
+      case 'progress': {
+        const { run } = op;
+        run.progressQueued = false;
+        const progress = run.progressValue;
+        if (progress === undefined) return;
+        if (this.store.saveProgress(run.id, run.version, JSON.stringify(progress), now)) {
+          events.push({
+            type: 'job.progress',
+            jobId: run.id,
+            jobType: run.type,
+            at: now,
+            attempt: run.attempt,
+            progress,
+          });
+        }
+        return;
+      }
+      case 'checkpoint': {
+        const { run, deferred } = op;
+        if (this.store.saveCheckpoint(run.id, run.version, op.json, now)) {
+          settle.push(() => deferred.resolve());
+        } else {
+          const error = new InvalidTransitionError(`job ${run.id}`, run.status, 'save a checkpoint');
+          settle.push(() => deferred.reject(error));
+        }
+        return;
+      }
+      case 'command':
+        this.applyCommand(op, now, events, settle);
+        return;
+    }
+  }
+
+  private applyFinish(
+    run: JobRun,
+    outcome: RunOutcome,
+    now: number,
+    events: WardenEvent[],
+    settle: (() => void)[],
+    deferred: Deferred<void>,
+  ): void {
+    try {
+      this.store.changeStatus({
+        id: run.id,
+        from: 'running',
+        to: outcome.to,
+        event: outcome.event,
+        version: run.version,
+        at: now,
+        attempt: run.attempt,
+        ...(outcome.to === 'retrying' ? { runAt: outcome.runAt, error: outcome.error } : {}),
+        ...(outcome.to === 'dead' ? { error: outcome.error } : {}),
+        ...(outcome.to === 'succeeded'
+          ? {
+              resultJson: outcome.resultJson,
+              viaFallback: outcome.viaFallback,
+              ...(outcome.error === undefined ? {} : { error: outcome.error }),
+            }
+          : {}),
+      });
+    } catch (error) {
+      if (!WardenError.is(error)) throw error;
+      // A lost race (the row moved on without this run): refused, reported, never overwritten.
+      this.logger.warn({ err: error, jobId: run.id }, 'a job outcome was refused');
+      settle.push(() => deferred.reject(error));
+      return;
+    }
+    const base = { jobId: run.id, jobType: run.type, at: now, attempt: run.attempt };
+    switch (outcome.to) {
+      case 'succeeded':
+        events.push({ type: 'job.succeeded', ...base, viaFallback: outcome.viaFallback });
+        break;
+      case 'retrying':
+        this.dueDirty = true;
+        events.push({ type: 'job.retrying', ...base, error: outcome.error, runAt: outcome.runAt });
+        break;
+      case 'dead':
+        events.push({ type: 'job.dead', ...base, error: outcome.error });
+        break;
+      case 'cancelled':
+        events.push({ type: 'job.cancelled', ...base });
+        break;
+    }
+    settle.push(() => deferred.resolve());
+  }
+
+  private applyCommand(
+    op: Extract<WriteOp, { kind: 'command' }>,
+    now: number,
+    events: WardenEvent[],
+    settle: (() => void)[],
+  ): void {
+    const { id, event, deferred } = op;
+    const run = this.inFlight.get(id);
+    if (run !== undefined && event === 'CANCEL') {
+      const committed = run.cancel();
+      if (committed !== undefined) {
+        settle.push(() => {
+          committed.then(() => deferred.resolve(this.mustGet(id)), deferred.reject);
+        });
+        return;
+      }
+    }
+    const job = this.store.getJob(id);
+    if (job === undefined) {
+      settle.push(() => deferred.reject(new JobNotFoundError(id)));
+      return;
+    }
+    const to = nextJobStatus(job.status, { attempt: job.attempt, maxAttempts: job.maxAttempts }, { type: event });
+    if (to === undefined) {
+      const error = new InvalidTransitionError(`job ${id}`, job.status, event === 'CANCEL' ? 'cancel it' : 'retry it');
+      settle.push(() => deferred.reject(error));
+      return;
+    }
+    this.store.changeStatus({
+      id,
+      from: job.status,
+      to,
+      event,
+      version: job.version,
+      at: now,
+      attempt: event === 'REPLAY' ? 0 : job.attempt,
+    });
+    const base = { jobId: id, jobType: job.type, at: now, attempt: event === 'REPLAY' ? 0 : job.attempt };
+    if (to === 'queued') {
+      this.workAvailable = true;
+      events.push({ type: 'job.queued', ...base });
+    } else {
+      if (job.status === 'scheduled' || job.status === 'retrying') this.dueDirty = true;
+      events.push({ type: 'job.cancelled', ...base });
+    }
+    settle.push(() => deferred.resolve(this.mustGet(id)));
+  }
+
+  private promote(now: number, events: WardenEvent[]): void {
+    if (this.nextDue === undefined || this.nextDue > now) return;
+    const changes = this.store.promoteDue(now, promoteBatch);
+    if (changes.length === 0) {
+      this.dueDirty = true;
+      return;
+    }
+    this.workAvailable = true;
+    this.dueDirty = true;
+    for (const job of changes) {
+      events.push({ type: 'job.queued', jobId: job.id, jobType: job.type, at: now, attempt: job.attempt });
+    }
+    if (changes.length === promoteBatch) this.schedule();
+  }
+
+  private claim(now: number, events: WardenEvent[]): ReturnType<Store['claim']> {
+    let free = this.options.concurrency - this.inFlight.size;
+    if (free <= 0 || !this.workAvailable) return [];
+    const taken = new Map<string, number>();
+    const picks: string[] = [];
+    const picked = new Set<string>();
+    const usedOf = (type: string): number => (this.runningByType.get(type) ?? 0) + (taken.get(type) ?? 0);
+    // Each round either fills every free slot, finds the queue exhausted, or saturates a type
+    // (which the next round then leaves out), so a few rounds suffice.
+    for (let round = 0; round < 4 && free > 0; round++) {
+      const open: string[] = [];
+      for (const definition of this.options.definitions.values()) {
+        if (usedOf(definition.type) < definition.concurrency) open.push(definition.type);
+      }
+      if (open.length === 0) break;
+      const limit = picks.length + free * 2 + 16;
+      const candidates = this.store.queuedCandidates(open, limit);
+      for (const candidate of candidates) {
+        if (free === 0) break;
+        if (picked.has(candidate.id)) continue;
+        const definition = this.options.definitions.get(candidate.type);
+        if (definition === undefined || usedOf(candidate.type) >= definition.concurrency) continue;
+        picked.add(candidate.id);
+        picks.push(candidate.id);
+        taken.set(candidate.type, (taken.get(candidate.type) ?? 0) + 1);
+        free--;
+      }
+      if (candidates.length < limit) {
+        if (free > 0) this.workAvailable = false;
+        break;
+      }
+    }
+    if (picks.length === 0) return [];
+    const claimed = this.store.claim(picks, now);
+    for (const job of claimed) {
+      events.push({ type: 'job.started', jobId: job.id, jobType: job.type, at: now, attempt: job.attempt });
+    }
+    return claimed;
+  }
+
+  /** A whole batch rolled back: user writes fail; a run's own writes are retried with backoff. */
+  private batchFailed(ops: WriteOp[], error: unknown): void {
+    this.failedBatches++;
+    this.logger.error({ err: error, ops: ops.length }, 'a group commit failed and was rolled back');
+    const retry: WriteOp[] = [];
+    for (const op of ops) {
+      if (op.kind === 'finish' || op.kind === 'progress') retry.push(op);
+      else op.deferred.reject(coerceError(error));
+    }
+    if (retry.length === 0) return;
+    this.ops = [...retry, ...this.ops];
+    const delay = Math.min(5000, 50 * 2 ** Math.min(this.failedBatches, 10));
+    this.retryTimer = this.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      this.schedule();
+    }, delay);
+  }
+
+  private armDueTimer(): void {
+    if (this.state !== 'running' || this.nextDue === undefined) {
+      this.clearDueTimer();
+      return;
+    }
+    if (this.dueTimer !== undefined && this.dueTimer.at === this.nextDue) return;
+    this.clearDueTimer();
+    const at = this.nextDue;
+    this.dueTimer = {
+      at,
+      handle: this.clock.setTimeout(() => {
+        this.dueTimer = undefined;
+        this.schedule();
+      }, at - this.clock.now()),
+    };
+  }
+
+  private clearDueTimer(): void {
+    if (this.dueTimer !== undefined) this.clock.clearTimeout(this.dueTimer.handle);
+    this.dueTimer = undefined;
+  }
+
+  /** Jobs left `running` belong to a process that died: each counts its attempt, then retries or dies. */
+  private recoverStalled(): void {
+    const now = this.clock.now();
+    const events: WardenEvent[] = [];
+    this.store.transaction(() => {
+      for (const job of this.store.runningJobs()) {
+        const context = { attempt: job.attempt, maxAttempts: job.maxAttempts };
+        const to = nextJobStatus('running', context, { type: 'STALL' });
+        if (to !== 'retrying' && to !== 'dead') continue;
+        const error = serializeError(new StalledJobError(job.id));
+        const backoff = this.options.definitions.get(job.type)?.backoff ?? fallbackBackoff;
+        const runAt = now + backoffDelay(backoff, job.attempt, this.random());
+        this.store.changeStatus({
+          id: job.id,
+          from: 'running',
+          to,
+          event: 'STALL',
+          version: job.version,
+          at: now,
+          attempt: job.attempt,
+          error,
+          ...(to === 'retrying' ? { runAt } : {}),
+        });
+        const base = { jobId: job.id, jobType: job.type, at: now, attempt: job.attempt };
+        events.push({ type: 'job.stalled', ...base });
+        events.push(to === 'retrying' ? { type: 'job.retrying', ...base, error, runAt } : { type: 'job.dead', ...base, error });
+      }
+    });
+    for (const event of events) this.publish(event);
+  }
+}
+
+function statusOfEvent(type: WardenEvent['type']): JobStatus {
+  switch (type) {
+    case 'job.succeeded':
+      return 'succeeded';
+    case 'job.cancelled':
+      return 'cancelled';
+    case 'job.dead':
+      return 'dead';
+    case 'job.scheduled':
+      return 'scheduled';
+    case 'job.retrying':
+    case 'job.stalled':
+      return 'retrying';
+    case 'job.started':
+    case 'job.progress':
+      return 'running';
+    case 'job.queued':
+      return 'queued';
+  }
+}

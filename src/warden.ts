@@ -1,0 +1,379 @@
+import type { Observable } from 'rxjs';
+import { realClock, type Clock } from './clock.js';
+import {
+  DuplicateJobTypeError,
+  InvalidOptionError,
+  InvalidPayloadError,
+  NotRunningError,
+  quote,
+  UnknownJobTypeError,
+} from './errors.js';
+import { EventBus, type Disposable } from './events/eventBus.js';
+import type { WardenEvent, WardenEventOf, WardenEventType } from './events/types.js';
+import { jobStatuses, type JobStatus } from './machines/jobMachine.js';
+import { silentLogger, type Logger } from './observability/logger.js';
+import { checkInteger, checkObject, checkString } from './options.js';
+import { toJsonText } from './persistence/json.js';
+import { SqliteStore } from './persistence/sqliteStore.js';
+import type { Job, JobFilter, JobHistoryEntry, NewJob, Store } from './persistence/Store.js';
+import {
+  maxTimerMs,
+  resolveJobDefinition,
+  type JobDefinition,
+  type ResolvedJobDefinition,
+} from './supervisor/jobDefinition.js';
+import { JobScheduler } from './supervisor/jobScheduler.js';
+
+/** Options of `createWarden`. */
+export interface WardenOptions {
+  /** The SQLite file to keep everything in, or `':memory:'`. @default 'warden.db' */
+  readonly database?: string;
+  /** At most this many jobs run at once, across all types. @default 8 */
+  readonly concurrency?: number;
+  /** A pino logger; Warden logs nothing without one. */
+  readonly logger?: Logger;
+  /** The source of time and timers. @default the wall clock */
+  readonly clock?: Clock;
+  /** Random numbers in [0, 1) for backoff jitter. @default Math.random */
+  readonly random?: () => number;
+  /** SQLite `synchronous`: `full` survives power loss, `normal` only a process crash. @default 'full' */
+  readonly synchronous?: 'full' | 'normal';
+}
+
+/** `createWarden` options with every default applied. */
+export interface ResolvedWardenOptions {
+  readonly database: string;
+  readonly concurrency: number;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly synchronous: 'full' | 'normal';
+}
+
+/** Defaults of `createWarden`. */
+export const defaultWardenOptions = {
+  database: 'warden.db',
+  concurrency: 8,
+  synchronous: 'full',
+} as const;
+
+/** Options of one `enqueue`. */
+export interface EnqueueOptions {
+  /** Higher runs first; equal priorities run in enqueue order. A whole number. @default 0 */
+  readonly priority?: number;
+  /** Run no sooner than this many ms from now. */
+  readonly delayMs?: number;
+  /** Run no sooner than this time (ms since the epoch, or a Date). */
+  readonly runAt?: number | Date;
+  /** Unique per job type: enqueueing the same key again returns the existing job and writes nothing. */
+  readonly idempotencyKey?: string;
+  /** Attempts in all, overriding the job type's `retry.attempts`. */
+  readonly attempts?: number;
+}
+
+/** One job of an `enqueueMany` call. */
+export interface EnqueueItem<Payload = unknown> {
+  readonly type: string;
+  readonly payload: Payload;
+  readonly options?: EnqueueOptions;
+}
+
+/** A defined job type: enqueue with a typed payload. */
+export interface JobType<Payload, Result> {
+  readonly type: string;
+  enqueue(payload: Payload, options?: EnqueueOptions): Promise<Job<Payload, Result>>;
+}
+
+/** Options of `stop`. */
+export interface StopOptions {
+  /** How long running jobs may take to finish before their signals are aborted. @default 10_000 */
+  readonly graceMs?: number;
+}
+
+/** Options of `waitForJob`. */
+export interface WaitOptions {
+  /** Stop waiting (rejecting with the signal's reason) when this aborts. */
+  readonly signal?: AbortSignal;
+}
+
+/** Whether Warden is working, for a readiness probe. */
+export interface Health {
+  readonly status: 'idle' | 'running' | 'stopping' | 'stopped';
+  readonly healthy: boolean;
+  /** Jobs running in this process. */
+  readonly running: number;
+}
+
+type WardenState = Health['status'];
+
+const priorityLimit = 2 ** 31;
+
+function resolveOptions(input: unknown): ResolvedWardenOptions {
+  const options = checkObject('createWarden options', input);
+  const synchronous = options['synchronous'] ?? defaultWardenOptions.synchronous;
+  if (synchronous !== 'full' && synchronous !== 'normal') {
+    throw new InvalidOptionError('synchronous', "`'full'` or `'normal'`", synchronous);
+  }
+  const random = options['random'] ?? Math.random;
+  if (typeof random !== 'function') throw new InvalidOptionError('random', 'a function', random);
+  const clock = (options['clock'] ?? realClock) as Clock;
+  if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') {
+    throw new InvalidOptionError('clock', 'a Clock with now, setTimeout and clearTimeout', clock);
+  }
+  return {
+    database: checkString('database', options['database'] ?? defaultWardenOptions.database, 4096),
+    concurrency: checkInteger('concurrency', options['concurrency'] ?? defaultWardenOptions.concurrency, 1, 100_000),
+    logger: (options['logger'] as Logger | undefined) ?? silentLogger(),
+    clock,
+    random: random as () => number,
+    synchronous,
+  };
+}
+
+/** A Warden instance: durable jobs run by supervised actors. Create one with `createWarden`. */
+export class Warden {
+  /** The options in force, defaults applied. */
+  readonly options: ResolvedWardenOptions;
+  private readonly store: Store;
+  private readonly bus: EventBus;
+  private readonly definitions = new Map<string, ResolvedJobDefinition>();
+  private readonly scheduler: JobScheduler;
+  private state: WardenState = 'idle';
+  private stopping: Promise<void> | undefined;
+
+  constructor(options?: WardenOptions) {
+    this.options = resolveOptions(options);
+    const { logger } = this.options;
+    this.store = new SqliteStore({ filename: this.options.database, synchronous: this.options.synchronous });
+    this.bus = new EventBus((error, type) => {
+      logger.error({ err: error, event: type }, 'an event listener threw');
+    });
+    this.scheduler = new JobScheduler({
+      store: this.store,
+      bus: this.bus,
+      clock: this.options.clock,
+      logger,
+      random: this.options.random,
+      concurrency: this.options.concurrency,
+      definitions: this.definitions,
+    });
+  }
+
+  /** Every event, once committed, in commit order. */
+  get events$(): Observable<WardenEvent> {
+    return this.bus.events$;
+  }
+
+  /** Calls `listener` for every event named `type`; dispose the result to stop. */
+  on<K extends WardenEventType>(type: K, listener: (event: WardenEventOf<K>) => void): Disposable {
+    return this.bus.on(type, listener);
+  }
+
+  /** Defines how jobs of `type` run. Define every type before `start()` so recovery can use it. */
+  defineJob<Payload = unknown, Result = unknown, Checkpoint = unknown>(
+    type: string,
+    definition: JobDefinition<Payload, Result, Checkpoint>,
+  ): JobType<Payload, Result> {
+    const resolved = resolveJobDefinition(type, definition, this.options.concurrency);
+    if (this.definitions.has(resolved.type)) throw new DuplicateJobTypeError(resolved.type);
+    this.definitions.set(resolved.type, resolved);
+    if (this.state === 'running') this.scheduler.poke();
+    return {
+      type: resolved.type,
+      enqueue: (payload, options) =>
+        this.enqueue(resolved.type, payload, options) as Promise<Job<Payload, Result>>,
+    };
+  }
+
+  /** Opens the database (creating or migrating it), recovers stalled jobs, and starts running jobs. */
+  start(): Promise<void> {
+    if (this.state === 'running') return Promise.resolve();
+    if (this.state !== 'idle') return Promise.reject(new NotRunningError('start', this.state));
+    try {
+      this.store.open();
+      this.scheduler.start();
+    } catch (error) {
+      this.store.close();
+      return Promise.reject(error as Error);
+    }
+    this.state = 'running';
+    this.options.logger.info({ database: this.options.database }, 'warden started');
+    return Promise.resolve();
+  }
+
+  /** Adds a job; resolves once its row is committed. */
+  async enqueue<Payload>(type: string, payload: Payload, options?: EnqueueOptions): Promise<Job<Payload>> {
+    this.assertRunning('enqueue');
+    const job = this.prepare(type, payload, options);
+    const [stored] = await this.scheduler.insert([job]);
+    return stored as Job<Payload>;
+  }
+
+  /** Adds many jobs in one transaction: all are committed, or none (if any is invalid). */
+  async enqueueMany(items: readonly EnqueueItem[]): Promise<Job[]> {
+    this.assertRunning('enqueue');
+    if (!Array.isArray(items)) throw new InvalidOptionError('items', 'an array of { type, payload, options }', items);
+    const jobs = items.map((item, index) => {
+      const entry = checkObject(`items[${index}]`, item);
+      return this.prepare(entry['type'], entry['payload'], entry['options'] as EnqueueOptions | undefined, index);
+    });
+    if (jobs.length === 0) return [];
+    return this.scheduler.insert(jobs);
+  }
+
+  /** The job with this id, or undefined. */
+  async getJob(id: string): Promise<Job | undefined> {
+    this.assertOpen('read jobs');
+    return this.store.getJob(checkString('id', id, 64));
+  }
+
+  /** Jobs matching the filter, oldest first. */
+  async listJobs(filter: JobFilter = {}): Promise<Job[]> {
+    this.assertOpen('read jobs');
+    const options = checkObject('listJobs filter', filter);
+    const status = options['status'];
+    const statuses = status === undefined ? undefined : typeof status === 'string' ? [status] : status;
+    if (statuses !== undefined) {
+      if (!Array.isArray(statuses)) throw new InvalidOptionError('status', 'a job status or an array of them', status);
+      for (const value of statuses as unknown[]) {
+        if (!jobStatuses.includes(value as JobStatus)) {
+          throw new InvalidOptionError('status', `one of ${jobStatuses.join(', ')}`, value);
+        }
+      }
+    }
+    return this.store.listJobs({
+      ...(statuses === undefined ? {} : { status: statuses as JobStatus[] }),
+      ...(options['type'] === undefined ? {} : { type: checkString('type', options['type'], 200) }),
+      limit: checkInteger('limit', options['limit'] ?? 100, 1, 10_000),
+      offset: checkInteger('offset', options['offset'] ?? 0, 0),
+    });
+  }
+
+  /** How many jobs are in each status, optionally of one type. */
+  async countJobs(type?: string): Promise<Record<JobStatus, number>> {
+    this.assertOpen('read jobs');
+    return this.store.countJobs(type === undefined ? undefined : checkString('type', type, 200));
+  }
+
+  /** Every status change of a job, oldest first, with each failed attempt's error. */
+  async getJobHistory(id: string): Promise<JobHistoryEntry[]> {
+    this.assertOpen('read jobs');
+    return this.store.history(checkString('id', id, 64));
+  }
+
+  /** Resolves with the job once it is `succeeded`, `cancelled` or `dead`. */
+  waitForJob(id: string, options: WaitOptions = {}): Promise<Job> {
+    this.assertRunning('wait for a job');
+    const waiting = this.scheduler.wait(checkString('id', id, 64));
+    const { signal } = options;
+    if (signal === undefined) return waiting;
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      waiting.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  /** Cancels a job: at once if it is not running, or by aborting its signal if it is. */
+  cancelJob(id: string): Promise<Job> {
+    this.assertRunning('cancel a job');
+    return this.scheduler.cancel(checkString('id', id, 64));
+  }
+
+  /** Replays a dead or cancelled job: back to `queued` with its attempts reset, its history kept. */
+  retryJob(id: string): Promise<Job> {
+    this.assertRunning('retry a job');
+    return this.scheduler.replay(checkString('id', id, 64));
+  }
+
+  /** Whether Warden is up, for a readiness probe. */
+  health(): Health {
+    return { status: this.state, healthy: this.state === 'running', running: this.scheduler.running };
+  }
+
+  /**
+   * Stops taking work, gives running jobs `graceMs` to finish, then aborts their signals and
+   * leaves their rows `running` for the next start to recover. Closes the database.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    if (this.stopping !== undefined) return this.stopping;
+    const graceMs = checkInteger('graceMs', checkObject('stop options', options)['graceMs'] ?? 10_000, 0, maxTimerMs);
+    if (this.state === 'idle') {
+      this.state = 'stopped';
+      this.bus.complete();
+      return Promise.resolve();
+    }
+    this.state = 'stopping';
+    this.stopping = this.scheduler.stop(graceMs).finally(() => {
+      this.store.close();
+      this.state = 'stopped';
+      this.bus.complete();
+      this.options.logger.info('warden stopped');
+    });
+    return this.stopping;
+  }
+
+  private assertRunning(operation: string): void {
+    if (this.state !== 'running') throw new NotRunningError(operation, this.state);
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.state !== 'running' && this.state !== 'stopping') throw new NotRunningError(operation, this.state);
+  }
+
+  private prepare(type: unknown, payload: unknown, input: unknown, index?: number): NewJob {
+    const where = index === undefined ? '' : `items[${index}].`;
+    const name = checkString(`${where}type`, type, 200);
+    const definition = this.definitions.get(name);
+    if (definition === undefined) throw new UnknownJobTypeError(name);
+    const options = checkObject(`${where}options`, input);
+    const json = toJsonText(payload, 'payload');
+    if ('problem' in json) throw new InvalidPayloadError(`cannot enqueue ${quote(name)}: ${json.problem}`);
+    if (definition.validate !== undefined) {
+      let verdict: boolean | void;
+      try {
+        verdict = definition.validate(payload);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new InvalidPayloadError(`${quote(name)} rejected its payload ${quote(payload)}: ${reason}`, {
+          cause: error,
+        });
+      }
+      if (verdict === false) {
+        throw new InvalidPayloadError(`${quote(name)} rejected its payload ${quote(payload)}`);
+      }
+    }
+    const now = this.options.clock.now();
+    if (options['delayMs'] !== undefined && options['runAt'] !== undefined) {
+      throw new InvalidOptionError(`${where}runAt`, 'left out when `delayMs` is given', options['runAt']);
+    }
+    let runAt = now;
+    if (options['delayMs'] !== undefined) {
+      runAt = now + checkInteger(`${where}delayMs`, options['delayMs'], 0);
+    } else if (options['runAt'] !== undefined) {
+      const value = options['runAt'];
+      const at = value instanceof Date ? value.getTime() : value;
+      if (typeof at !== 'number' || !Number.isFinite(at)) {
+        throw new InvalidOptionError(`${where}runAt`, 'a time in ms since the epoch, or a valid Date', value);
+      }
+      runAt = Math.round(at);
+    }
+    const key = options['idempotencyKey'];
+    return {
+      type: name,
+      status: runAt > now ? 'scheduled' : 'queued',
+      payloadJson: json.text,
+      priority: checkInteger(`${where}priority`, options['priority'] ?? 0, -priorityLimit, priorityLimit),
+      runAt: Math.max(runAt, now),
+      maxAttempts: checkInteger(`${where}attempts`, options['attempts'] ?? definition.attempts, 1, 1_000_000),
+      idempotencyKey: key === undefined ? null : checkString(`${where}idempotencyKey`, key, 1000),
+      at: now,
+    };
+  }
+}
+
+/** Creates a Warden; call `start()` to open the database and begin running jobs. */
+export function createWarden(options?: WardenOptions): Warden {
+  return new Warden(options);
+}
