@@ -58,7 +58,11 @@ export function createManualClock(start = 0): ManualClock {
   const earliest = (): ManualTimer | undefined => {
     let first: ManualTimer | undefined;
     for (const timer of timers.values()) {
-      if (first === undefined || timer.at < first.at || (timer.at === first.at && timer.id < first.id)) {
+      if (
+        first === undefined ||
+        timer.at < first.at ||
+        (timer.at === first.at && timer.id < first.id)
+      ) {
         first = timer;
       }
     }

@@ -6,10 +6,11 @@ export function quote(value: unknown): string {
   if (typeof value === 'bigint') return `\`${String(value)}n\` (bigint)`;
   if (typeof value === 'function') return `a function`;
   if (typeof value === 'symbol') return `\`${String(value)}\` (symbol)`;
-  if (value === null || value === undefined) return `\`${String(value)}\``;
+  if (value === null) return '`null`';
+  if (value === undefined) return '`undefined`';
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? Object.prototype.toString.call(value);
   } catch {
     text = Object.prototype.toString.call(value);
   }
@@ -147,20 +148,18 @@ export class InvalidResultError extends WardenError {
 
 /** An API call that needs a started Warden, or one made after `stop()`. */
 export class NotRunningError extends WardenError {
-  constructor(readonly operation: string, state: string) {
+  constructor(
+    readonly operation: string,
+    state: string,
+  ) {
     super('NOT_RUNNING', `cannot ${operation}: Warden is ${state}`);
   }
 }
 
 /** The database file is not a Warden database, is damaged, or was written by a newer version. */
 export class DatabaseError extends WardenError {
-  constructor(
-    code: 'NOT_A_WARDEN_DATABASE' | 'DATABASE_CORRUPT' | 'SCHEMA_TOO_NEW' | 'DATABASE_UNAVAILABLE',
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, options);
-  }
+  declare readonly code:
+    'NOT_A_WARDEN_DATABASE' | 'DATABASE_CORRUPT' | 'SCHEMA_TOO_NEW' | 'DATABASE_UNAVAILABLE';
 }
 
 /** The JSON shape in which errors are stored and reported. */

@@ -1,7 +1,12 @@
 import { InvalidOptionError } from './errors.js';
 
 /** Checks an integer option: whole, within `[min, max]`. */
-export function checkInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function checkInteger(
+  name: string,
+  value: unknown,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `from ${min} and up` : `from ${min} to ${max}`;
     throw new InvalidOptionError(name, `a whole number ${range}`, value);
@@ -10,7 +15,12 @@ export function checkInteger(name: string, value: unknown, min: number, max = Nu
 }
 
 /** Checks a finite number option within `[min, max]`. */
-export function checkNumber(name: string, value: unknown, min: number, max = Number.POSITIVE_INFINITY): number {
+export function checkNumber(
+  name: string,
+  value: unknown,
+  min: number,
+  max = Number.POSITIVE_INFINITY,
+): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     const range = max === Number.POSITIVE_INFINITY ? `from ${min} and up` : `from ${min} to ${max}`;
     throw new InvalidOptionError(name, `a finite number ${range}`, value);
@@ -18,7 +28,8 @@ export function checkNumber(name: string, value: unknown, min: number, max = Num
   return value;
 }
 
-/** Checks a function option. */
+/** Checks a function option; the caller states the signature it documents. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- F is the documented signature
 export function checkFunction<F>(name: string, value: unknown): F {
   if (typeof value !== 'function') throw new InvalidOptionError(name, 'a function', value);
   return value as F;
@@ -36,7 +47,11 @@ export function checkObject(name: string, value: unknown): Record<string, unknow
 /** Checks a non-empty string option. */
 export function checkString(name: string, value: unknown, maxLength = 1000): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > maxLength) {
-    throw new InvalidOptionError(name, `a non-empty string of at most ${maxLength} characters`, value);
+    throw new InvalidOptionError(
+      name,
+      `a non-empty string of at most ${maxLength} characters`,
+      value,
+    );
   }
   return value;
 }

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import { realClock, type Clock } from './clock.js';
 import {
+  coerceError,
   DuplicateJobTypeError,
   InvalidOptionError,
   InvalidPayloadError,
@@ -122,7 +123,12 @@ function resolveOptions(input: unknown): ResolvedWardenOptions {
   }
   return {
     database: checkString('database', options['database'] ?? defaultWardenOptions.database, 4096),
-    concurrency: checkInteger('concurrency', options['concurrency'] ?? defaultWardenOptions.concurrency, 1, 100_000),
+    concurrency: checkInteger(
+      'concurrency',
+      options['concurrency'] ?? defaultWardenOptions.concurrency,
+      1,
+      100_000,
+    ),
     logger: (options['logger'] as Logger | undefined) ?? silentLogger(),
     clock,
     random: random as () => number,
@@ -144,7 +150,10 @@ export class Warden {
   constructor(options?: WardenOptions) {
     this.options = resolveOptions(options);
     const { logger } = this.options;
-    this.store = new SqliteStore({ filename: this.options.database, synchronous: this.options.synchronous });
+    this.store = new SqliteStore({
+      filename: this.options.database,
+      synchronous: this.options.synchronous,
+    });
     this.bus = new EventBus((error, type) => {
       logger.error({ err: error, event: type }, 'an event listener threw');
     });
@@ -194,7 +203,7 @@ export class Warden {
       this.scheduler.start();
     } catch (error) {
       this.store.close();
-      return Promise.reject(error as Error);
+      return Promise.reject(coerceError(error));
     }
     this.state = 'running';
     this.options.logger.info({ database: this.options.database }, 'warden started');
@@ -202,7 +211,11 @@ export class Warden {
   }
 
   /** Adds a job; resolves once its row is committed. */
-  async enqueue<Payload>(type: string, payload: Payload, options?: EnqueueOptions): Promise<Job<Payload>> {
+  async enqueue<Payload>(
+    type: string,
+    payload: Payload,
+    options?: EnqueueOptions,
+  ): Promise<Job<Payload>> {
     this.assertRunning('enqueue');
     const job = this.prepare(type, payload, options);
     const [stored] = await this.scheduler.insert([job]);
@@ -212,10 +225,11 @@ export class Warden {
   /** Adds many jobs in one transaction: all are committed, or none (if any is invalid). */
   async enqueueMany(items: readonly EnqueueItem[]): Promise<Job[]> {
     this.assertRunning('enqueue');
-    if (!Array.isArray(items)) throw new InvalidOptionError('items', 'an array of { type, payload, options }', items);
+    if (!Array.isArray(items))
+      throw new InvalidOptionError('items', 'an array of { type, payload, options }', items);
     const jobs = items.map((item, index) => {
       const entry = checkObject(`items[${index}]`, item);
-      return this.prepare(entry['type'], entry['payload'], entry['options'] as EnqueueOptions | undefined, index);
+      return this.prepare(entry['type'], entry['payload'], entry['options'], index);
     });
     if (jobs.length === 0) return [];
     return this.scheduler.insert(jobs);
@@ -232,9 +246,11 @@ export class Warden {
     this.assertOpen('read jobs');
     const options = checkObject('listJobs filter', filter);
     const status = options['status'];
-    const statuses = status === undefined ? undefined : typeof status === 'string' ? [status] : status;
+    const statuses =
+      status === undefined ? undefined : typeof status === 'string' ? [status] : status;
     if (statuses !== undefined) {
-      if (!Array.isArray(statuses)) throw new InvalidOptionError('status', 'a job status or an array of them', status);
+      if (!Array.isArray(statuses))
+        throw new InvalidOptionError('status', 'a job status or an array of them', status);
       for (const value of statuses as unknown[]) {
         if (!jobStatuses.includes(value as JobStatus)) {
           throw new InvalidOptionError('status', `one of ${jobStatuses.join(', ')}`, value);
@@ -289,7 +305,11 @@ export class Warden {
 
   /** Whether Warden is up, for a readiness probe. */
   health(): Health {
-    return { status: this.state, healthy: this.state === 'running', running: this.scheduler.running };
+    return {
+      status: this.state,
+      healthy: this.state === 'running',
+      running: this.scheduler.running,
+    };
   }
 
   /**
@@ -298,7 +318,12 @@ export class Warden {
    */
   stop(options: StopOptions = {}): Promise<void> {
     if (this.stopping !== undefined) return this.stopping;
-    const graceMs = checkInteger('graceMs', checkObject('stop options', options)['graceMs'] ?? 10_000, 0, maxTimerMs);
+    const graceMs = checkInteger(
+      'graceMs',
+      checkObject('stop options', options)['graceMs'] ?? 10_000,
+      0,
+      maxTimerMs,
+    );
     if (this.state === 'idle') {
       this.state = 'stopped';
       this.bus.complete();
@@ -319,7 +344,8 @@ export class Warden {
   }
 
   private assertOpen(operation: string): void {
-    if (this.state !== 'running' && this.state !== 'stopping') throw new NotRunningError(operation, this.state);
+    if (this.state !== 'running' && this.state !== 'stopping')
+      throw new NotRunningError(operation, this.state);
   }
 
   private prepare(type: unknown, payload: unknown, input: unknown, index?: number): NewJob {
@@ -329,16 +355,20 @@ export class Warden {
     if (definition === undefined) throw new UnknownJobTypeError(name);
     const options = checkObject(`${where}options`, input);
     const json = toJsonText(payload, 'payload');
-    if ('problem' in json) throw new InvalidPayloadError(`cannot enqueue ${quote(name)}: ${json.problem}`);
+    if ('problem' in json)
+      throw new InvalidPayloadError(`cannot enqueue ${quote(name)}: ${json.problem}`);
     if (definition.validate !== undefined) {
       let verdict: boolean | void;
       try {
         verdict = definition.validate(payload);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        throw new InvalidPayloadError(`${quote(name)} rejected its payload ${quote(payload)}: ${reason}`, {
-          cause: error,
-        });
+        throw new InvalidPayloadError(
+          `${quote(name)} rejected its payload ${quote(payload)}: ${reason}`,
+          {
+            cause: error,
+          },
+        );
       }
       if (verdict === false) {
         throw new InvalidPayloadError(`${quote(name)} rejected its payload ${quote(payload)}`);
@@ -346,7 +376,11 @@ export class Warden {
     }
     const now = this.options.clock.now();
     if (options['delayMs'] !== undefined && options['runAt'] !== undefined) {
-      throw new InvalidOptionError(`${where}runAt`, 'left out when `delayMs` is given', options['runAt']);
+      throw new InvalidOptionError(
+        `${where}runAt`,
+        'left out when `delayMs` is given',
+        options['runAt'],
+      );
     }
     let runAt = now;
     if (options['delayMs'] !== undefined) {
@@ -355,7 +389,11 @@ export class Warden {
       const value = options['runAt'];
       const at = value instanceof Date ? value.getTime() : value;
       if (typeof at !== 'number' || !Number.isFinite(at)) {
-        throw new InvalidOptionError(`${where}runAt`, 'a time in ms since the epoch, or a valid Date', value);
+        throw new InvalidOptionError(
+          `${where}runAt`,
+          'a time in ms since the epoch, or a valid Date',
+          value,
+        );
       }
       runAt = Math.round(at);
     }
@@ -364,9 +402,19 @@ export class Warden {
       type: name,
       status: runAt > now ? 'scheduled' : 'queued',
       payloadJson: json.text,
-      priority: checkInteger(`${where}priority`, options['priority'] ?? 0, -priorityLimit, priorityLimit),
+      priority: checkInteger(
+        `${where}priority`,
+        options['priority'] ?? 0,
+        -priorityLimit,
+        priorityLimit,
+      ),
       runAt: Math.max(runAt, now),
-      maxAttempts: checkInteger(`${where}attempts`, options['attempts'] ?? definition.attempts, 1, 1_000_000),
+      maxAttempts: checkInteger(
+        `${where}attempts`,
+        options['attempts'] ?? definition.attempts,
+        1,
+        1_000_000,
+      ),
       idempotencyKey: key === undefined ? null : checkString(`${where}idempotencyKey`, key, 1000),
       at: now,
     };

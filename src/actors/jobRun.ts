@@ -15,6 +15,7 @@ import { canRetry, jobMachine, type JobStatus } from '../machines/jobMachine.js'
 import type { Logger } from '../observability/logger.js';
 import { toJsonText } from '../persistence/json.js';
 import type { ClaimedJob, JobProgress } from '../persistence/Store.js';
+import type { Deferred } from '../supervisor/jobScheduler.js';
 import { backoffDelay } from '../supervisor/backoff.js';
 import {
   checkProgress,
@@ -33,7 +34,12 @@ export type RunOutcome =
       /** With `viaFallback`: the error of the last attempt, kept in the history. */
       readonly error?: SerializedError;
     }
-  | { readonly to: 'retrying'; readonly event: 'FAIL'; readonly error: SerializedError; readonly runAt: number }
+  | {
+      readonly to: 'retrying';
+      readonly event: 'FAIL';
+      readonly error: SerializedError;
+      readonly runAt: number;
+    }
   | { readonly to: 'dead'; readonly event: 'FAIL'; readonly error: SerializedError }
   | { readonly to: 'cancelled'; readonly event: 'CANCEL' };
 
@@ -42,8 +48,8 @@ export interface JobRunHost {
   readonly clock: Clock;
   readonly logger: Logger;
   random(): number;
-  /** The run left `running`: persist the outcome and free its slot. */
-  finish(run: JobRun, outcome: RunOutcome): Promise<void>;
+  /** The run left `running`: free its slot and persist the outcome, settling `deferred` on commit. */
+  finish(run: JobRun, outcome: RunOutcome, deferred?: Deferred<void>): void;
   /** The run has new progress to write. */
   progress(run: JobRun): void;
   /** Persist a checkpoint; resolves once committed. */
@@ -53,6 +59,20 @@ export interface JobRunHost {
 }
 
 type Phase = 'attempt' | 'fallback' | 'done';
+
+type JobSnapshot = ReturnType<typeof jobMachine.resolveState>;
+const snapshots = new Map<string, JobSnapshot>();
+
+/** The machine's `running` snapshot for an attempt; snapshots are immutable, so they are shared. */
+function runningSnapshot(attempt: number, maxAttempts: number): JobSnapshot {
+  const key = `${attempt}/${maxAttempts}`;
+  let snapshot = snapshots.get(key);
+  if (snapshot === undefined) {
+    snapshot = jobMachine.resolveState({ value: 'running', context: { attempt, maxAttempts } });
+    if (snapshots.size < 1024) snapshots.set(key, snapshot);
+  }
+  return snapshot;
+}
 
 function isUnrecoverable(error: Error): boolean {
   return WardenError.is(error) && error.code === 'UNRECOVERABLE';
@@ -98,10 +118,7 @@ export class JobRun {
     this.checkpointJson = claimed.checkpointJson;
     this.actor = createActor(jobMachine, {
       input: { maxAttempts: claimed.maxAttempts },
-      snapshot: jobMachine.resolveState({
-        value: 'running',
-        context: { attempt: claimed.attempt, maxAttempts: claimed.maxAttempts },
-      }),
+      snapshot: runningSnapshot(claimed.attempt, claimed.maxAttempts),
     });
     this.actor.subscribe({ error: (error) => host.actorError(this, error) });
     this.actor.start();
@@ -133,7 +150,11 @@ export class JobRun {
 
   /** The run's logger, created on first use. */
   log(): Logger {
-    this.logger ??= this.host.logger.child({ jobId: this.id, jobType: this.type, attempt: this.attempt });
+    this.logger ??= this.host.logger.child({
+      jobId: this.id,
+      jobType: this.type,
+      attempt: this.attempt,
+    });
     return this.logger;
   }
 
@@ -148,11 +169,13 @@ export class JobRun {
     this.invoke(() => this.definition.run(this.payloadValue, new RunContext(this)));
   }
 
-  /** Cancels the run: aborts its signal and ends the job `cancelled`. False when already over. */
+  /** Cancels the run: aborts its signal and ends the job `cancelled`; undefined when already over. */
   cancel(): Promise<void> | undefined {
     if (this.phase === 'done') return undefined;
     this.abort(new JobCancelledError(this.id));
-    return this.conclude({ type: 'CANCEL' }, { to: 'cancelled', event: 'CANCEL' });
+    return new Promise((resolve, reject) => {
+      this.conclude({ type: 'CANCEL' }, { to: 'cancelled', event: 'CANCEL' }, { resolve, reject });
+    });
   }
 
   /** Gives up on the run at shutdown: aborts its signal and writes nothing (the next start recovers it). */
@@ -172,7 +195,10 @@ export class JobRun {
       this.failed(phase, error);
       return;
     }
-    if (pending instanceof Promise || (typeof pending === 'object' && pending !== null && 'then' in pending)) {
+    if (
+      pending instanceof Promise ||
+      (typeof pending === 'object' && pending !== null && 'then' in pending)
+    ) {
       (pending as Promise<unknown>).then(
         (value) => this.succeeded(phase, value),
         (error: unknown) => this.failed(phase, error),
@@ -236,7 +262,10 @@ export class JobRun {
         { cause: error },
       );
       if (error.stack !== undefined) wrapped.stack = error.stack;
-      this.conclude({ type: 'FAIL', retryable: false }, { to: 'dead', event: 'FAIL', error: serializeError(wrapped) });
+      this.conclude(
+        { type: 'FAIL', retryable: false },
+        { to: 'dead', event: 'FAIL', error: serializeError(wrapped) },
+      );
       return;
     }
     const retryable = !isUnrecoverable(error) && this.isRetryable(error);
@@ -245,7 +274,12 @@ export class JobRun {
       const delay = backoffDelay(this.definition.backoff, this.attempt, this.host.random());
       this.conclude(
         { type: 'FAIL', retryable: true },
-        { to: 'retrying', event: 'FAIL', error: serializeError(error), runAt: this.host.clock.now() + delay },
+        {
+          to: 'retrying',
+          event: 'FAIL',
+          error: serializeError(error),
+          runAt: this.host.clock.now() + delay,
+        },
       );
       return;
     }
@@ -260,14 +294,20 @@ export class JobRun {
       this.invoke(() => fallback(this.payloadValue, new FallbackRunContext(this, error)));
       return;
     }
-    this.conclude({ type: 'FAIL', retryable: false }, { to: 'dead', event: 'FAIL', error: serializeError(error) });
+    this.conclude(
+      { type: 'FAIL', retryable: false },
+      { to: 'dead', event: 'FAIL', error: serializeError(error) },
+    );
   }
 
   private isRetryable(error: Error): boolean {
     try {
       return this.definition.retryable(error);
     } catch (predicateError) {
-      this.log().error({ err: predicateError }, 'retryable() threw; the error is treated as not retryable');
+      this.log().error(
+        { err: predicateError },
+        'retryable() threw; the error is treated as not retryable',
+      );
       return false;
     }
   }
@@ -276,7 +316,8 @@ export class JobRun {
   private conclude(
     event: { type: 'SUCCEED' } | { type: 'CANCEL' } | { type: 'FAIL'; retryable: boolean },
     outcome: RunOutcome,
-  ): Promise<void> {
+    deferred?: Deferred<void>,
+  ): void {
     this.phase = 'done';
     this.clearTimer();
     this.actor.send(event);
@@ -284,10 +325,14 @@ export class JobRun {
     this.actor.stop();
     if (reached !== outcome.to) {
       // The machine is the law: an outcome it did not reach is never written.
-      this.host.actorError(this, new Error(`job machine reached \`${reached}\`, expected \`${outcome.to}\``));
-      return Promise.resolve();
+      this.host.actorError(
+        this,
+        new Error(`job machine reached \`${reached}\`, expected \`${outcome.to}\``),
+      );
+      deferred?.resolve();
+      return;
     }
-    return this.host.finish(this, outcome);
+    this.host.finish(this, outcome, deferred);
   }
 
   /** Queues a progress write. */

@@ -2,13 +2,7 @@ import { assign, createActor, setup } from 'xstate';
 
 /** Every status a job can be in. */
 export type JobStatus =
-  | 'scheduled'
-  | 'queued'
-  | 'running'
-  | 'retrying'
-  | 'succeeded'
-  | 'cancelled'
-  | 'dead';
+  'scheduled' | 'queued' | 'running' | 'retrying' | 'succeeded' | 'cancelled' | 'dead';
 
 /** All job statuses, in lifecycle order. */
 export const jobStatuses: readonly JobStatus[] = [

@@ -123,7 +123,10 @@ export interface Store {
   /** Moves due `scheduled` and `retrying` jobs to `queued`; returns the jobs moved. */
   promoteDue(now: number, limit: number): readonly PromotedJob[];
   /** Ids and types of queued jobs of the given types, best first. */
-  queuedCandidates(types: readonly string[], limit: number): readonly { id: string; type: string }[];
+  queuedCandidates(
+    types: readonly string[],
+    limit: number,
+  ): readonly { id: string; type: string }[];
   /** Moves the given queued jobs to `running`, starting a new attempt of each. */
   claim(ids: readonly string[], now: number): readonly ClaimedJob[];
   /** Records a running job's progress; false when the job is no longer at `version`. */

@@ -7,7 +7,9 @@ export function jsonProblem(value: unknown, path = '$'): string | undefined {
       case 'boolean':
         return undefined;
       case 'number':
-        return Number.isFinite(current) ? undefined : `${at} is ${String(current)}, which JSON cannot hold`;
+        return Number.isFinite(current)
+          ? undefined
+          : `${at} is ${String(current)}, which JSON cannot hold`;
       case 'bigint':
         return `${at} is a BigInt (${String(current)}n), which JSON cannot hold`;
       case 'function':
@@ -20,7 +22,7 @@ export function jsonProblem(value: unknown, path = '$'): string | undefined {
         break;
     }
     if (current === null) return undefined;
-    const object = current as object;
+    const object = current;
     if (ancestors.includes(object)) return `${at} refers back to itself (a cycle)`;
     if (Array.isArray(object)) {
       ancestors.push(object);
@@ -40,7 +42,10 @@ export function jsonProblem(value: unknown, path = '$'): string | undefined {
     ancestors.push(object);
     for (const [key, child] of Object.entries(object)) {
       if (child === undefined) continue;
-      const problem = visit(child, /^[A-Za-z_$][\w$]*$/.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key)}]`);
+      const problem = visit(
+        child,
+        /^[A-Za-z_$][\w$]*$/.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key)}]`,
+      );
       if (problem !== undefined) return problem;
     }
     ancestors.pop();

@@ -30,18 +30,23 @@ export const migrations: readonly string[] = [
   );
   CREATE UNIQUE INDEX jobs_idempotency ON jobs (type, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
-  CREATE INDEX jobs_ready ON jobs (status, priority DESC, id);
+  -- Partial indexes: a row is in an index only while it is in that status, so most status
+  -- changes touch one index at most.
+  CREATE INDEX jobs_queued ON jobs (priority DESC, id) WHERE status = 'queued';
   CREATE INDEX jobs_waiting ON jobs (status, run_at) WHERE status IN ('scheduled', 'retrying');
+  CREATE INDEX jobs_running ON jobs (id) WHERE status = 'running';
+  CREATE INDEX jobs_dead ON jobs (id) WHERE status = 'dead';
+  -- One row per status change, keyed by the version the change produced.
   CREATE TABLE job_events (
-    id INTEGER PRIMARY KEY,
     job_id INTEGER NOT NULL,
+    version INTEGER NOT NULL,
     from_status TEXT,
     to_status TEXT NOT NULL,
     event TEXT NOT NULL,
     at INTEGER NOT NULL,
     attempt INTEGER NOT NULL,
-    error TEXT
-  );
-  CREATE INDEX job_events_job ON job_events (job_id, id);
+    error TEXT,
+    PRIMARY KEY (job_id, version)
+  ) WITHOUT ROWID;
   `,
 ];

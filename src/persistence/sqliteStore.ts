@@ -118,9 +118,13 @@ function inspect(db: Database.Database, filename: string): { userVersion: number
         { cause: error },
       );
     }
-    throw new DatabaseError('DATABASE_UNAVAILABLE', `cannot read \`${filename}\`: ${String(error)}`, {
-      cause: error,
-    });
+    throw new DatabaseError(
+      'DATABASE_UNAVAILABLE',
+      `cannot read \`${filename}\`: ${String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   const fresh = applicationId === 0 && userVersion === 0 && objects === 0;
   if (!fresh && applicationId !== WARDEN_APPLICATION_ID) {
@@ -152,9 +156,13 @@ export class SqliteStore implements Store {
     try {
       db = new Database(filename);
     } catch (error) {
-      throw new DatabaseError('DATABASE_UNAVAILABLE', `cannot open \`${filename}\`: ${String(error)}`, {
-        cause: error,
-      });
+      throw new DatabaseError(
+        'DATABASE_UNAVAILABLE',
+        `cannot open \`${filename}\`: ${String(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
     try {
       const { userVersion } = inspect(db, filename);
@@ -185,7 +193,9 @@ export class SqliteStore implements Store {
 
   private prepare(db: Database.Database) {
     return {
-      insert: db.prepare<[string, string, string, number, number, number, string | null, number, number]>(
+      insert: db.prepare<
+        [string, string, string, number, number, number, string | null, number, number]
+      >(
         `INSERT INTO jobs (type, status, payload, priority, run_at, max_attempts, idempotency_key, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO NOTHING`,
@@ -194,8 +204,10 @@ export class SqliteStore implements Store {
         'SELECT * FROM jobs WHERE type = ? AND idempotency_key = ?',
       ),
       byId: db.prepare<[number], JobRow>('SELECT * FROM jobs WHERE id = ?'),
-      event: db.prepare<[number, string | null, string, string, number, number, string | null]>(
-        'INSERT INTO job_events (job_id, from_status, to_status, event, at, attempt, error) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      event: db.prepare<
+        [number, number, string | null, string, string, number, number, string | null]
+      >(
+        'INSERT INTO job_events (job_id, version, from_status, to_status, event, at, attempt, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       change: db.prepare(
         `UPDATE jobs SET status = @to, version = version + 1, updated_at = @at,
@@ -251,7 +263,7 @@ export class SqliteStore implements Store {
         'SELECT status, count(*) AS n FROM jobs WHERE ? IS NULL OR type = ? GROUP BY status',
       ),
       history: db.prepare<[number], EventRow>(
-        'SELECT from_status, to_status, event, at, attempt, error FROM job_events WHERE job_id = ? ORDER BY id',
+        'SELECT from_status, to_status, event, at, attempt, error FROM job_events WHERE job_id = ? ORDER BY version',
       ),
       running: db.prepare<[], JobRow>(`SELECT * FROM jobs WHERE status = 'running' ORDER BY id`),
     };
@@ -265,7 +277,8 @@ export class SqliteStore implements Store {
   }
 
   private get database(): Database.Database {
-    if (this.db === undefined) throw new DatabaseError('DATABASE_UNAVAILABLE', 'the store is not open');
+    if (this.db === undefined)
+      throw new DatabaseError('DATABASE_UNAVAILABLE', 'the store is not open');
     return this.db;
   }
 
@@ -295,7 +308,7 @@ export class SqliteStore implements Store {
       return { job: toJob(existing), created: false };
     }
     const id = Number(info.lastInsertRowid);
-    sql.event.run(id, null, job.status, 'ENQUEUE', job.at, 0, null);
+    sql.event.run(id, 0, null, job.status, 'ENQUEUE', job.at, 0, null);
     return {
       created: true,
       job: {
@@ -357,7 +370,16 @@ export class SqliteStore implements Store {
         `the writer expected \`${change.from}\``,
       );
     }
-    sql.event.run(id, change.from, change.to, change.event, change.at, change.attempt ?? 0, errorJson);
+    sql.event.run(
+      id,
+      change.version + 1,
+      change.from,
+      change.to,
+      change.event,
+      change.at,
+      change.attempt ?? 0,
+      errorJson,
+    );
     return change.version + 1;
   }
 
@@ -377,7 +399,10 @@ export class SqliteStore implements Store {
     });
   }
 
-  queuedCandidates(types: readonly string[], limit: number): readonly { id: string; type: string }[] {
+  queuedCandidates(
+    types: readonly string[],
+    limit: number,
+  ): readonly { id: string; type: string }[] {
     return this.sql.candidates
       .all(JSON.stringify(types), limit)
       .map((row) => ({ id: String(row.id), type: row.type }));
@@ -394,7 +419,7 @@ export class SqliteStore implements Store {
       if (numeric === undefined) continue;
       const row = sql.claim.get(now, now, numeric);
       if (row === undefined) continue;
-      sql.event.run(numeric, 'queued', 'running', 'START', now, row.attempt, null);
+      sql.event.run(numeric, row.version, 'queued', 'running', 'START', now, row.attempt, null);
       claimed.push({
         id,
         type: row.type,
@@ -410,13 +435,16 @@ export class SqliteStore implements Store {
 
   saveProgress(id: string, version: number, progressJson: string, at: number): boolean {
     const numeric = rowId(id);
-    return numeric !== undefined && this.sql.progress.run(progressJson, at, numeric, version).changes > 0;
+    return (
+      numeric !== undefined && this.sql.progress.run(progressJson, at, numeric, version).changes > 0
+    );
   }
 
   saveCheckpoint(id: string, version: number, checkpointJson: string, at: number): boolean {
     const numeric = rowId(id);
     return (
-      numeric !== undefined && this.sql.checkpoint.run(checkpointJson, at, numeric, version).changes > 0
+      numeric !== undefined &&
+      this.sql.checkpoint.run(checkpointJson, at, numeric, version).changes > 0
     );
   }
 

@@ -46,7 +46,10 @@ export interface JobDefinition<Payload = unknown, Result = unknown, Checkpoint =
   readonly timeoutMs?: number;
   readonly retry?: RetryOptions;
   /** Runs once after the last attempt fails; its result ends the job `succeeded`. */
-  readonly fallback?: (payload: Payload, ctx: FallbackContext<Checkpoint>) => Promise<Result> | Result;
+  readonly fallback?: (
+    payload: Payload,
+    ctx: FallbackContext<Checkpoint>,
+  ) => Promise<Result> | Result;
   /** Checks a payload at enqueue time: throw (or return false) to refuse it. */
   readonly validate?: (payload: unknown) => boolean | void;
   /** At most this many jobs of this type run at once. @default the global concurrency */
@@ -85,20 +88,40 @@ export function resolveJobDefinition(
 ): ResolvedJobDefinition {
   const name = checkString('type', type, 200);
   const options = checkObject(`defineJob('${name}') options`, input);
-  if (input === undefined) throw new InvalidOptionError(`defineJob('${name}') options`, 'an options object with `run`', input);
+  if (input === undefined)
+    throw new InvalidOptionError(
+      `defineJob('${name}') options`,
+      'an options object with `run`',
+      input,
+    );
   const at = (field: string): string => `defineJob('${name}').${field}`;
   const retry = checkObject(at('retry'), options['retry']);
   return {
     type: name,
     run: checkFunction(at('run'), options['run']),
     timeoutMs:
-      options['timeoutMs'] === undefined ? undefined : checkInteger(at('timeoutMs'), options['timeoutMs'], 1, maxTimerMs),
-    attempts: checkInteger(at('retry.attempts'), retry['attempts'] ?? defaultJobOptions.attempts, 1, 1_000_000),
+      options['timeoutMs'] === undefined
+        ? undefined
+        : checkInteger(at('timeoutMs'), options['timeoutMs'], 1, maxTimerMs),
+    attempts: checkInteger(
+      at('retry.attempts'),
+      retry['attempts'] ?? defaultJobOptions.attempts,
+      1,
+      1_000_000,
+    ),
     backoff: resolveBackoff(at('retry.backoff'), retry['backoff'] ?? defaultJobOptions.backoff),
     retryable:
-      retry['retryable'] === undefined ? everyError : checkFunction(at('retry.retryable'), retry['retryable']),
-    fallback: options['fallback'] === undefined ? undefined : checkFunction(at('fallback'), options['fallback']),
-    validate: options['validate'] === undefined ? undefined : checkFunction(at('validate'), options['validate']),
+      retry['retryable'] === undefined
+        ? everyError
+        : checkFunction(at('retry.retryable'), retry['retryable']),
+    fallback:
+      options['fallback'] === undefined
+        ? undefined
+        : checkFunction(at('fallback'), options['fallback']),
+    validate:
+      options['validate'] === undefined
+        ? undefined
+        : checkFunction(at('validate'), options['validate']),
     concurrency:
       options['concurrency'] === undefined
         ? globalConcurrency
@@ -110,8 +133,10 @@ export function resolveJobDefinition(
 export function checkProgress(done: unknown, total: unknown): JobProgress {
   const finite = (value: unknown): value is number =>
     typeof value === 'number' && Number.isFinite(value) && value >= 0;
-  if (!finite(done)) throw new InvalidOptionError('progress done', 'a finite number from 0 and up', done);
+  if (!finite(done))
+    throw new InvalidOptionError('progress done', 'a finite number from 0 and up', done);
   if (total === undefined) return { done };
-  if (!finite(total)) throw new InvalidOptionError('progress total', 'a finite number from 0 and up', total);
+  if (!finite(total))
+    throw new InvalidOptionError('progress total', 'a finite number from 0 and up', total);
   return { done, total };
 }

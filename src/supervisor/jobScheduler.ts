@@ -17,17 +17,32 @@ import type { Job, NewJob, Store } from '../persistence/Store.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
 import { defaultJobOptions, type ResolvedJobDefinition } from './jobDefinition.js';
 
-interface Deferred<T> {
+/** The two ends of a promise, settled after a commit. */
+export interface Deferred<T> {
   resolve(value: T): void;
-  reject(error: unknown): void;
+  reject(error: Error): void;
 }
 
 /** One write waiting for the next group commit. */
 type WriteOp =
-  | { readonly kind: 'insert'; readonly jobs: readonly NewJob[]; readonly deferred: Deferred<Job[]> }
-  | { readonly kind: 'finish'; readonly run: JobRun; readonly outcome: RunOutcome; readonly deferred: Deferred<void> }
+  | {
+      readonly kind: 'insert';
+      readonly jobs: readonly NewJob[];
+      readonly deferred: Deferred<Job[]>;
+    }
+  | {
+      readonly kind: 'finish';
+      readonly run: JobRun;
+      readonly outcome: RunOutcome;
+      readonly deferred: Deferred<void> | undefined;
+    }
   | { readonly kind: 'progress'; readonly run: JobRun }
-  | { readonly kind: 'checkpoint'; readonly run: JobRun; readonly json: string; readonly deferred: Deferred<void> }
+  | {
+      readonly kind: 'checkpoint';
+      readonly run: JobRun;
+      readonly json: string;
+      readonly deferred: Deferred<void>;
+    }
   | {
       readonly kind: 'command';
       readonly id: string;
@@ -49,6 +64,7 @@ export interface JobSchedulerOptions {
 type SchedulerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
 const promoteBatch = 5000;
+const readyBatch = 512;
 const fallbackBackoff = resolveBackoff('backoff', defaultJobOptions.backoff);
 
 /**
@@ -66,8 +82,12 @@ export class JobScheduler implements JobRunHost {
   private readonly inFlight = new Map<string, JobRun>();
   private readonly runningByType = new Map<string, number>();
   private readonly waiters = new Map<string, Deferred<Job>[]>();
-  /** False once a claim found the queue empty; set again by anything that may add work. */
-  private workAvailable = true;
+  /** Queued jobs' ids, best first, read ahead from the database (consumed entries are undefined). */
+  private ready: ({ readonly id: string; readonly type: string } | undefined)[] = [];
+  /** The last read-ahead was full, so more queued jobs may lie beyond the cache. */
+  private readyFull = false;
+  /** Something may have queued a job that belongs before or among the cached ones. */
+  private readyStale = true;
   /** True when the earliest due time may have changed. */
   private dueDirty = true;
   private nextDue: number | undefined;
@@ -96,14 +116,14 @@ export class JobScheduler implements JobRunHost {
   start(): void {
     this.recoverStalled();
     this.state = 'running';
-    this.workAvailable = true;
+    this.readyStale = true;
     this.dueDirty = true;
     this.schedule();
   }
 
   /** Marks work as possibly available, e.g. after a job type is defined. */
   poke(): void {
-    this.workAvailable = true;
+    this.readyStale = true;
     this.schedule();
   }
 
@@ -164,7 +184,9 @@ export class JobScheduler implements JobRunHost {
             this.clock.clearTimeout(timer);
             resolve();
           },
-          reject: resolve,
+          reject: () => {
+            resolve();
+          },
         };
       });
     }
@@ -182,12 +204,9 @@ export class JobScheduler implements JobRunHost {
 
   // --- JobRunHost ---------------------------------------------------------------------------
 
-  finish(run: JobRun, outcome: RunOutcome): Promise<void> {
+  finish(run: JobRun, outcome: RunOutcome, deferred?: Deferred<void>): void {
     this.release(run);
-    this.workAvailable = true;
-    return new Promise((resolve, reject) => {
-      this.push({ kind: 'finish', run, outcome, deferred: { resolve, reject } });
-    });
+    this.push({ kind: 'finish', run, outcome, deferred });
   }
 
   progress(run: JobRun): void {
@@ -198,7 +217,9 @@ export class JobScheduler implements JobRunHost {
 
   checkpoint(run: JobRun, json: string): Promise<void> {
     if (!run.active) {
-      return Promise.reject(new InvalidTransitionError(`job ${run.id}`, run.status, 'save a checkpoint'));
+      return Promise.reject(
+        new InvalidTransitionError(`job ${run.id}`, run.status, 'save a checkpoint'),
+      );
     }
     return new Promise((resolve, reject) => {
       this.push({ kind: 'checkpoint', run, json, deferred: { resolve, reject } });
@@ -206,7 +227,10 @@ export class JobScheduler implements JobRunHost {
   }
 
   actorError(run: JobRun, error: unknown): void {
-    this.logger.error({ err: error, jobId: run.id }, 'job actor failed; the job is left for recovery');
+    this.logger.error(
+      { err: error, jobId: run.id },
+      'job actor failed; the job is left for recovery',
+    );
   }
 
   // --- write queue --------------------------------------------------------------------------
@@ -313,7 +337,7 @@ export class JobScheduler implements JobRunHost {
             this.dueDirty = true;
             events.push({ type: 'job.scheduled', ...base, runAt: job.runAt });
           } else {
-            this.workAvailable = true;
+            this.readyStale = true;
             events.push({ type: 'job.queued', ...base });
           }
         }
@@ -345,7 +369,11 @@ export class JobScheduler implements JobRunHost {
         if (this.store.saveCheckpoint(run.id, run.version, op.json, now)) {
           settle.push(() => deferred.resolve());
         } else {
-          const error = new InvalidTransitionError(`job ${run.id}`, run.status, 'save a checkpoint');
+          const error = new InvalidTransitionError(
+            `job ${run.id}`,
+            run.status,
+            'save a checkpoint',
+          );
           settle.push(() => deferred.reject(error));
         }
         return;
@@ -362,7 +390,7 @@ export class JobScheduler implements JobRunHost {
     now: number,
     events: WardenEvent[],
     settle: (() => void)[],
-    deferred: Deferred<void>,
+    deferred: Deferred<void> | undefined,
   ): void {
     try {
       this.store.changeStatus({
@@ -387,7 +415,7 @@ export class JobScheduler implements JobRunHost {
       if (!WardenError.is(error)) throw error;
       // A lost race (the row moved on without this run): refused, reported, never overwritten.
       this.logger.warn({ err: error, jobId: run.id }, 'a job outcome was refused');
-      settle.push(() => deferred.reject(error));
+      if (deferred !== undefined) settle.push(() => deferred.reject(error));
       return;
     }
     const base = { jobId: run.id, jobType: run.type, at: now, attempt: run.attempt };
@@ -406,7 +434,7 @@ export class JobScheduler implements JobRunHost {
         events.push({ type: 'job.cancelled', ...base });
         break;
     }
-    settle.push(() => deferred.resolve());
+    if (deferred !== undefined) settle.push(() => deferred.resolve());
   }
 
   private applyCommand(
@@ -421,7 +449,10 @@ export class JobScheduler implements JobRunHost {
       const committed = run.cancel();
       if (committed !== undefined) {
         settle.push(() => {
-          committed.then(() => deferred.resolve(this.mustGet(id)), deferred.reject);
+          committed.then(
+            () => deferred.resolve(this.mustGet(id)),
+            (error: unknown) => deferred.reject(coerceError(error)),
+          );
         });
         return;
       }
@@ -431,9 +462,17 @@ export class JobScheduler implements JobRunHost {
       settle.push(() => deferred.reject(new JobNotFoundError(id)));
       return;
     }
-    const to = nextJobStatus(job.status, { attempt: job.attempt, maxAttempts: job.maxAttempts }, { type: event });
+    const to = nextJobStatus(
+      job.status,
+      { attempt: job.attempt, maxAttempts: job.maxAttempts },
+      { type: event },
+    );
     if (to === undefined) {
-      const error = new InvalidTransitionError(`job ${id}`, job.status, event === 'CANCEL' ? 'cancel it' : 'retry it');
+      const error = new InvalidTransitionError(
+        `job ${id}`,
+        job.status,
+        event === 'CANCEL' ? 'cancel it' : 'retry it',
+      );
       settle.push(() => deferred.reject(error));
       return;
     }
@@ -446,9 +485,14 @@ export class JobScheduler implements JobRunHost {
       at: now,
       attempt: event === 'REPLAY' ? 0 : job.attempt,
     });
-    const base = { jobId: id, jobType: job.type, at: now, attempt: event === 'REPLAY' ? 0 : job.attempt };
+    const base = {
+      jobId: id,
+      jobType: job.type,
+      at: now,
+      attempt: event === 'REPLAY' ? 0 : job.attempt,
+    };
     if (to === 'queued') {
-      this.workAvailable = true;
+      this.readyStale = true;
       events.push({ type: 'job.queued', ...base });
     } else {
       if (job.status === 'scheduled' || job.status === 'retrying') this.dueDirty = true;
@@ -464,50 +508,78 @@ export class JobScheduler implements JobRunHost {
       this.dueDirty = true;
       return;
     }
-    this.workAvailable = true;
+    this.readyStale = true;
     this.dueDirty = true;
     for (const job of changes) {
-      events.push({ type: 'job.queued', jobId: job.id, jobType: job.type, at: now, attempt: job.attempt });
+      events.push({
+        type: 'job.queued',
+        jobId: job.id,
+        jobType: job.type,
+        at: now,
+        attempt: job.attempt,
+      });
     }
     if (changes.length === promoteBatch) this.schedule();
   }
 
+  /** Reloads the cache of queued candidates, best first. */
+  private refill(types: readonly string[]): void {
+    this.ready = types.length === 0 ? [] : [...this.store.queuedCandidates(types, readyBatch)];
+    this.readyFull = this.ready.length === readyBatch;
+    this.readyStale = false;
+  }
+
   private claim(now: number, events: WardenEvent[]): ReturnType<Store['claim']> {
     let free = this.options.concurrency - this.inFlight.size;
-    if (free <= 0 || !this.workAvailable) return [];
+    if (free <= 0) return [];
+    const definitions = this.options.definitions;
+    if (this.readyStale) this.refill([...definitions.keys()]);
     const taken = new Map<string, number>();
     const picks: string[] = [];
-    const picked = new Set<string>();
-    const usedOf = (type: string): number => (this.runningByType.get(type) ?? 0) + (taken.get(type) ?? 0);
-    // Each round either fills every free slot, finds the queue exhausted, or saturates a type
-    // (which the next round then leaves out), so a few rounds suffice.
-    for (let round = 0; round < 4 && free > 0; round++) {
-      const open: string[] = [];
-      for (const definition of this.options.definitions.values()) {
-        if (usedOf(definition.type) < definition.concurrency) open.push(definition.type);
-      }
-      if (open.length === 0) break;
-      const limit = picks.length + free * 2 + 16;
-      const candidates = this.store.queuedCandidates(open, limit);
-      for (const candidate of candidates) {
-        if (free === 0) break;
-        if (picked.has(candidate.id)) continue;
-        const definition = this.options.definitions.get(candidate.type);
-        if (definition === undefined || usedOf(candidate.type) >= definition.concurrency) continue;
-        picked.add(candidate.id);
+    const usedOf = (type: string): number =>
+      (this.runningByType.get(type) ?? 0) + (taken.get(type) ?? 0);
+    const pick = (): void => {
+      let consumed = 0;
+      for (let i = 0; i < this.ready.length && free > 0; i++) {
+        const candidate = this.ready[i];
+        if (candidate === undefined) continue;
+        const limit = definitions.get(candidate.type)?.concurrency ?? 0;
+        if (usedOf(candidate.type) >= limit) continue;
         picks.push(candidate.id);
         taken.set(candidate.type, (taken.get(candidate.type) ?? 0) + 1);
+        this.ready[i] = undefined;
+        consumed = i + 1;
         free--;
       }
-      if (candidates.length < limit) {
-        if (free > 0) this.workAvailable = false;
-        break;
+      // Drop the consumed prefix so later scans start at the first live candidate.
+      let head = 0;
+      while (head < consumed && this.ready[head] === undefined) head++;
+      if (head > 0) this.ready = this.ready.slice(head);
+    };
+    pick();
+    if (free > 0 && this.readyFull) {
+      // The cache held only jobs of saturated types; look past them in the database.
+      const open = [...definitions.values()]
+        .filter((d) => usedOf(d.type) < d.concurrency)
+        .map((d) => d.type);
+      this.refill(open);
+      for (const id of picks) {
+        const index = this.ready.findIndex((candidate) => candidate?.id === id);
+        if (index >= 0) this.ready[index] = undefined;
       }
+      pick();
+      this.readyStale = true;
     }
     if (picks.length === 0) return [];
     const claimed = this.store.claim(picks, now);
     for (const job of claimed) {
-      events.push({ type: 'job.started', jobId: job.id, jobType: job.type, at: now, attempt: job.attempt });
+      events.push({
+        type: 'job.started',
+        jobId: job.id,
+        jobType: job.type,
+        at: now,
+        attempt: job.attempt,
+      });
     }
     return claimed;
   }
@@ -577,7 +649,11 @@ export class JobScheduler implements JobRunHost {
         });
         const base = { jobId: job.id, jobType: job.type, at: now, attempt: job.attempt };
         events.push({ type: 'job.stalled', ...base });
-        events.push(to === 'retrying' ? { type: 'job.retrying', ...base, error, runAt } : { type: 'job.dead', ...base, error });
+        events.push(
+          to === 'retrying'
+            ? { type: 'job.retrying', ...base, error, runAt }
+            : { type: 'job.dead', ...base, error },
+        );
       }
     });
     for (const event of events) this.publish(event);

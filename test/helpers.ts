@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import {
+  createManualClock,
+  createWarden,
+  type ManualClock,
+  type Warden,
+  type WardenOptions,
+} from '../src/index.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A fresh temporary directory, removed after the test. */
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-test-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A path for a database file in a fresh temporary directory. */
+export function tempDatabase(): string {
+  return join(tempDir(), 'jobs.db');
+}
+
+/** A Warden on an in-memory database (unless `database` is given) with a manual clock; stopped after the test. */
+export function testWarden(options: WardenOptions = {}): { warden: Warden; clock: ManualClock } {
+  const clock = (options.clock as ManualClock | undefined) ?? createManualClock(1_700_000_000_000);
+  const warden = createWarden({ database: ':memory:', random: () => 0, ...options, clock });
+  cleanups.push(() => warden.stop({ graceMs: 0 }));
+  return { warden, clock };
+}
+
+/** A promise with its resolve and reject exposed. */
+export function deferred<T = void>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+} {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
