@@ -173,7 +173,7 @@ export class JobScheduler implements JobRunHost {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     this.state = 'stopping';
     this.clearDueTimer();
-    if (this.inFlight.size > 0) {
+    if (this.inFlight.size > 0 && graceMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = this.clock.setTimeout(() => {
           this.drained = undefined;
