@@ -1,4 +1,4 @@
-import type { SerializedError } from '../errors.js';
+import type { SerializedError, WardenError } from '../errors.js';
 import type { JobMachineEvent, JobStatus } from '../machines/jobMachine.js';
 
 /** How far a running job has got, as last reported by `ctx.progress()`. */
@@ -120,6 +120,8 @@ export interface Store {
   insertJob(job: NewJob): { job: Job; created: boolean };
   /** Applies a status change and records it in the history; returns the new version. */
   changeStatus(change: StatusChange): number;
+  /** Applies many status changes in order; each result is the new version or why it was refused. */
+  changeStatusMany(changes: readonly StatusChange[]): (number | WardenError)[];
   /** Moves due `scheduled` and `retrying` jobs to `queued`; returns the jobs moved. */
   promoteDue(now: number, limit: number): readonly PromotedJob[];
   /** Ids and types of queued jobs of the given types, best first. */

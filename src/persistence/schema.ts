@@ -34,7 +34,6 @@ export const migrations: readonly string[] = [
   -- changes touch one index at most.
   CREATE INDEX jobs_queued ON jobs (priority DESC, id) WHERE status = 'queued';
   CREATE INDEX jobs_waiting ON jobs (status, run_at) WHERE status IN ('scheduled', 'retrying');
-  CREATE INDEX jobs_running ON jobs (id) WHERE status = 'running';
   CREATE INDEX jobs_dead ON jobs (id) WHERE status = 'dead';
   -- One row per status change, keyed by the version the change produced.
   CREATE TABLE job_events (

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import {
   DatabaseError,
+  type WardenError,
   InvalidTransitionError,
   JobNotFoundError,
   VersionConflictError,
@@ -49,6 +50,22 @@ interface JobRow {
   started_at: number | null;
   finished_at: number | null;
 }
+
+interface ClaimRow {
+  id: number;
+  type: string;
+  payload: string;
+  attempt: number;
+  max_attempts: number;
+  version: number;
+  checkpoint: string | null;
+}
+
+const eventColumns = 8;
+const eventsPerInsert = 100;
+const claimsPerUpdate = 100;
+const changeColumns = 11;
+const changesPerUpdate = 50;
 
 interface EventRow {
   from_status: JobStatus | null;
@@ -146,6 +163,15 @@ function inspect(db: Database.Database, filename: string): { userVersion: number
 export class SqliteStore implements Store {
   private db: Database.Database | undefined;
   private statements: ReturnType<SqliteStore['prepare']> | undefined;
+  private runInTransaction: Database.Transaction<(fn: () => unknown) => unknown> | undefined;
+  /** History rows waiting to be written, flat, `eventColumns` values each; flushed before commit. */
+  private pendingEvents: (string | number | null)[] = [];
+  private readonly eventInserts = new Map<number, Database.Statement>();
+  private readonly claimStatements = new Map<number, Database.Statement<number[], ClaimRow>>();
+  private readonly changeStatements = new Map<
+    number,
+    Database.Statement<(string | number | null)[], { id: number }>
+  >();
 
   constructor(private readonly options: SqliteStoreOptions) {}
 
@@ -169,6 +195,7 @@ export class SqliteStore implements Store {
       if (filename !== ':memory:' && filename !== '') db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('busy_timeout = 5000');
+      if (process.env['WAL_CKPT']) db.pragma('wal_autocheckpoint = ' + process.env['WAL_CKPT']);
       db.pragma('foreign_keys = ON');
       db.transaction(() => {
         for (let version = userVersion; version < migrations.length; version++) {
@@ -183,12 +210,22 @@ export class SqliteStore implements Store {
     }
     this.db = db;
     this.statements = this.prepare(db);
+    this.runInTransaction = db.transaction((fn: () => unknown) => {
+      const result = fn();
+      this.flushEvents();
+      return result;
+    });
   }
 
   close(): void {
     this.db?.close();
     this.db = undefined;
     this.statements = undefined;
+    this.runInTransaction = undefined;
+    this.pendingEvents = [];
+    this.eventInserts.clear();
+    this.claimStatements.clear();
+    this.changeStatements.clear();
   }
 
   private prepare(db: Database.Database) {
@@ -209,16 +246,6 @@ export class SqliteStore implements Store {
       >(
         'INSERT INTO job_events (job_id, version, from_status, to_status, event, at, attempt, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      change: db.prepare(
-        `UPDATE jobs SET status = @to, version = version + 1, updated_at = @at,
-           run_at = coalesce(@runAt, run_at),
-           attempt = coalesce(@attempt, attempt),
-           last_error = coalesce(@error, last_error),
-           result = coalesce(@result, result),
-           via_fallback = coalesce(@viaFallback, via_fallback),
-           finished_at = @finishedAt
-         WHERE id = @id AND version = @version AND status = @from`,
-      ),
       versionOf: db.prepare<[number], { status: JobStatus; version: number }>(
         'SELECT status, version FROM jobs WHERE id = ?',
       ),
@@ -233,22 +260,6 @@ export class SqliteStore implements Store {
         `SELECT id, type FROM jobs WHERE status = 'queued'
            AND type IN (SELECT value FROM json_each(?))
          ORDER BY priority DESC, id LIMIT ?`,
-      ),
-      claim: db.prepare<
-        [number, number, number],
-        {
-          type: string;
-          payload: string;
-          attempt: number;
-          max_attempts: number;
-          version: number;
-          checkpoint: string | null;
-        }
-      >(
-        `UPDATE jobs SET status = 'running', attempt = attempt + 1, version = version + 1,
-           started_at = ?, updated_at = ?
-         WHERE id = ? AND status = 'queued'
-         RETURNING type, payload, attempt, max_attempts, version, checkpoint`,
       ),
       progress: db.prepare<[string, number, number, number]>(
         `UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND version = ? AND status = 'running'`,
@@ -284,11 +295,69 @@ export class SqliteStore implements Store {
 
   transaction<T>(fn: () => T): T {
     const db = this.database;
-    if (db.inTransaction) return fn();
-    return db.transaction(fn).immediate();
+    if (db.inTransaction || this.runInTransaction === undefined) return fn();
+    try {
+      return this.runInTransaction.immediate(fn) as T;
+    } finally {
+      this.pendingEvents = [];
+    }
+  }
+
+  /** Queues one history row; rows are written together, in order, just before the commit. */
+  private recordEvent(
+    jobId: number,
+    version: number,
+    from: JobStatus | null,
+    to: JobStatus,
+    event: string,
+    at: number,
+    attempt: number,
+    error: string | null,
+  ): void {
+    this.pendingEvents.push(jobId, version, from, to, event, at, attempt, error);
+  }
+
+  private flushEvents(): void {
+    const values = this.pendingEvents;
+    this.pendingEvents = [];
+    for (let offset = 0; offset < values.length; offset += eventsPerInsert * eventColumns) {
+      const chunk = values.slice(offset, offset + eventsPerInsert * eventColumns);
+      this.eventInsert(chunk.length / eventColumns).run(chunk);
+    }
+  }
+
+  private eventInsert(rows: number): Database.Statement {
+    let statement = this.eventInserts.get(rows);
+    if (statement === undefined) {
+      const tuple = `(${new Array<string>(eventColumns).fill('?').join(', ')})`;
+      statement = this.database.prepare(
+        `INSERT INTO job_events (job_id, version, from_status, to_status, event, at, attempt, error)
+         VALUES ${new Array<string>(rows).fill(tuple).join(', ')}`,
+      );
+      this.eventInserts.set(rows, statement);
+    }
+    return statement;
+  }
+
+  private claimStatement(rows: number): Database.Statement<number[], ClaimRow> {
+    let statement = this.claimStatements.get(rows);
+    if (statement === undefined) {
+      statement = this.database.prepare<number[], ClaimRow>(
+        `UPDATE jobs SET status = 'running', attempt = attempt + 1, version = version + 1,
+           started_at = ?, updated_at = ?
+         WHERE status = 'queued' AND id IN (${new Array<string>(rows).fill('?').join(', ')})
+         RETURNING id, type, payload, attempt, max_attempts, version, checkpoint`,
+      );
+      this.claimStatements.set(rows, statement);
+    }
+    return statement;
   }
 
   insertJob(job: NewJob): { job: Job; created: boolean } {
+    return this.transaction(() => this.insertJobNow(job));
+  }
+
+  private insertJobNow(job: NewJob): { job: Job; created: boolean } {
     const sql = this.sql;
     const info = sql.insert.run(
       job.type,
@@ -308,7 +377,7 @@ export class SqliteStore implements Store {
       return { job: toJob(existing), created: false };
     }
     const id = Number(info.lastInsertRowid);
-    sql.event.run(id, 0, null, job.status, 'ENQUEUE', job.at, 0, null);
+    this.recordEvent(id, 0, null, job.status, 'ENQUEUE', job.at, 0, null);
     return {
       created: true,
       job: {
@@ -336,54 +405,127 @@ export class SqliteStore implements Store {
   }
 
   changeStatus(change: StatusChange): number {
-    const subject = `job ${change.id}`;
-    if (!jobTransitions.targetsOn(change.from, change.event).includes(change.to)) {
-      throw new InvalidTransitionError(subject, change.from, `${change.event} to \`${change.to}\``);
-    }
-    const id = rowId(change.id);
-    if (id === undefined) throw new JobNotFoundError(change.id);
-    const sql = this.sql;
-    const errorJson = change.error === undefined ? null : JSON.stringify(change.error);
-    const info = sql.change.run({
-      id,
-      from: change.from,
-      to: change.to,
-      version: change.version,
-      at: change.at,
-      runAt: change.runAt ?? null,
-      attempt: change.attempt ?? null,
-      error: errorJson,
-      result: change.resultJson ?? null,
-      viaFallback: change.viaFallback === undefined ? null : change.viaFallback ? 1 : 0,
-      finishedAt: terminal.has(change.to) ? change.at : null,
-    });
-    if (info.changes === 0) {
-      const current = sql.versionOf.get(id);
-      if (current === undefined) throw new JobNotFoundError(change.id);
-      if (current.version !== change.version) {
-        throw new VersionConflictError(change.id, change.version, current.version);
+    const [result] = this.changeStatusMany([change]);
+    if (typeof result !== 'number') throw result ?? new Error('no result for a status change');
+    return result;
+  }
+
+  changeStatusMany(changes: readonly StatusChange[]): (number | WardenError)[] {
+    return this.transaction(() => this.changeStatusManyNow(changes));
+  }
+
+  private changeStatusManyNow(changes: readonly StatusChange[]): (number | WardenError)[] {
+    const results: (number | WardenError)[] = [];
+    const rows: { index: number; id: number; change: StatusChange; errorJson: string | null }[] =
+      [];
+    const ids = new Set<number>();
+    for (const [index, change] of changes.entries()) {
+      const id = rowId(change.id);
+      if (!jobTransitions.targetsOn(change.from, change.event).includes(change.to)) {
+        results[index] = new InvalidTransitionError(
+          `job ${change.id}`,
+          change.from,
+          `${change.event} to \`${change.to}\``,
+        );
+      } else if (id === undefined) {
+        results[index] = new JobNotFoundError(change.id);
+      } else if (ids.has(id)) {
+        // Two changes of one job in one batch: the second names a version the first consumed.
+        results[index] = this.diagnose(change);
+      } else {
+        ids.add(id);
+        const errorJson = change.error === undefined ? null : JSON.stringify(change.error);
+        rows.push({ index, id, change, errorJson });
       }
-      throw new InvalidTransitionError(
-        subject,
-        current.status,
-        `${change.event} to \`${change.to}\``,
-        `the writer expected \`${change.from}\``,
-      );
     }
-    sql.event.run(
-      id,
-      change.version + 1,
-      change.from,
-      change.to,
-      change.event,
-      change.at,
-      change.attempt ?? 0,
-      errorJson,
+    const updated = new Set<number>();
+    for (let offset = 0; offset < rows.length; offset += changesPerUpdate) {
+      const chunk = rows.slice(offset, offset + changesPerUpdate);
+      const values: (string | number | null)[] = [];
+      for (const { id, change, errorJson } of chunk) {
+        values.push(
+          id,
+          change.version,
+          change.from,
+          change.to,
+          change.at,
+          change.runAt ?? null,
+          change.attempt ?? null,
+          errorJson,
+          change.resultJson ?? null,
+          change.viaFallback === undefined ? null : change.viaFallback ? 1 : 0,
+          terminal.has(change.to) ? change.at : null,
+        );
+      }
+      for (const row of this.changeStatement(chunk.length).all(...values)) updated.add(row.id);
+    }
+    for (const { index, id, change, errorJson } of rows) {
+      if (!updated.has(id)) {
+        results[index] = this.diagnose(change);
+        continue;
+      }
+      const version = change.version + 1;
+      this.recordEvent(
+        id,
+        version,
+        change.from,
+        change.to,
+        change.event,
+        change.at,
+        change.attempt ?? 0,
+        errorJson,
+      );
+      results[index] = version;
+    }
+    return results;
+  }
+
+  /** Why a version-checked change matched no row. */
+  private diagnose(change: StatusChange): WardenError {
+    const id = rowId(change.id);
+    const current = id === undefined ? undefined : this.sql.versionOf.get(id);
+    if (current === undefined) return new JobNotFoundError(change.id);
+    if (current.version !== change.version) {
+      return new VersionConflictError(change.id, change.version, current.version);
+    }
+    return new InvalidTransitionError(
+      `job ${change.id}`,
+      current.status,
+      `${change.event} to \`${change.to}\``,
+      `the writer expected \`${change.from}\``,
     );
-    return change.version + 1;
+  }
+
+  private changeStatement(
+    rows: number,
+  ): Database.Statement<(string | number | null)[], { id: number }> {
+    let statement = this.changeStatements.get(rows);
+    if (statement === undefined) {
+      const tuple = `(${new Array<string>(changeColumns).fill('?').join(', ')})`;
+      statement = this.database.prepare<(string | number | null)[], { id: number }>(
+        `WITH v (id, version, from_status, to_status, at, run_at, attempt, error, result, via_fallback, finished_at)
+           AS (VALUES ${new Array<string>(rows).fill(tuple).join(', ')})
+         UPDATE jobs SET status = v.to_status, version = jobs.version + 1, updated_at = v.at,
+           run_at = coalesce(v.run_at, jobs.run_at),
+           attempt = coalesce(v.attempt, jobs.attempt),
+           last_error = coalesce(v.error, jobs.last_error),
+           result = coalesce(v.result, jobs.result),
+           via_fallback = coalesce(v.via_fallback, jobs.via_fallback),
+           finished_at = v.finished_at
+         FROM v
+         WHERE jobs.id = v.id AND jobs.version = v.version AND jobs.status = v.from_status
+         RETURNING jobs.id AS id`,
+      );
+      this.changeStatements.set(rows, statement);
+    }
+    return statement;
   }
 
   promoteDue(now: number, limit: number): readonly PromotedJob[] {
+    return this.transaction(() => this.promoteDueNow(now, limit));
+  }
+
+  private promoteDueNow(now: number, limit: number): readonly PromotedJob[] {
     return this.sql.due.all(now, limit).map((row) => {
       const id = String(row.id);
       this.changeStatus({
@@ -409,28 +551,34 @@ export class SqliteStore implements Store {
   }
 
   claim(ids: readonly string[], now: number): readonly ClaimedJob[] {
+    return this.transaction(() => this.claimNow(ids, now));
+  }
+
+  private claimNow(ids: readonly string[], now: number): readonly ClaimedJob[] {
     if (!jobTransitions.allows('queued', 'running')) {
       throw new InvalidTransitionError('a queued job', 'queued', 'START');
     }
-    const sql = this.sql;
-    const claimed: ClaimedJob[] = [];
-    for (const id of ids) {
-      const numeric = rowId(id);
-      if (numeric === undefined) continue;
-      const row = sql.claim.get(now, now, numeric);
-      if (row === undefined) continue;
-      sql.event.run(numeric, row.version, 'queued', 'running', 'START', now, row.attempt, null);
-      claimed.push({
-        id,
+    const numeric = ids.map(rowId).filter((id): id is number => id !== undefined);
+    const rows: ClaimRow[] = [];
+    for (let offset = 0; offset < numeric.length; offset += claimsPerUpdate) {
+      const chunk = numeric.slice(offset, offset + claimsPerUpdate);
+      rows.push(...this.claimStatement(chunk.length).all(now, now, ...chunk));
+    }
+    // RETURNING comes in no particular order: keep the caller's (priority) order.
+    const order = new Map(numeric.map((id, index) => [id, index]));
+    rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+    return rows.map((row) => {
+      this.recordEvent(row.id, row.version, 'queued', 'running', 'START', now, row.attempt, null);
+      return {
+        id: String(row.id),
         type: row.type,
         payloadJson: row.payload,
         attempt: row.attempt,
         maxAttempts: row.max_attempts,
         version: row.version,
         checkpointJson: row.checkpoint,
-      });
-    }
-    return claimed;
+      };
+    });
   }
 
   saveProgress(id: string, version: number, progressJson: string, at: number): boolean {

@@ -7,13 +7,12 @@ import {
   NotRunningError,
   serializeError,
   StalledJobError,
-  WardenError,
 } from '../errors.js';
 import type { EventBus } from '../events/eventBus.js';
 import type { WardenEvent } from '../events/types.js';
 import { nextJobStatus, terminalJobStatuses, type JobStatus } from '../machines/jobMachine.js';
 import type { Logger } from '../observability/logger.js';
-import type { Job, NewJob, Store } from '../persistence/Store.js';
+import type { Job, NewJob, StatusChange, Store } from '../persistence/Store.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
 import { defaultJobOptions, type ResolvedJobDefinition } from './jobDefinition.js';
 
@@ -49,6 +48,36 @@ type WriteOp =
       readonly event: 'CANCEL' | 'REPLAY';
       readonly deferred: Deferred<Job>;
     };
+
+type FinishOp = Extract<WriteOp, { kind: 'finish' }>;
+
+/** The status change that records a run's outcome. */
+function outcomeChange(run: JobRun, outcome: RunOutcome, now: number): StatusChange {
+  const change = {
+    id: run.id,
+    from: 'running',
+    to: outcome.to,
+    event: outcome.event,
+    version: run.version,
+    at: now,
+    attempt: run.attempt,
+  } as const;
+  switch (outcome.to) {
+    case 'retrying':
+      return { ...change, runAt: outcome.runAt, error: outcome.error };
+    case 'dead':
+      return { ...change, error: outcome.error };
+    case 'succeeded':
+      return {
+        ...change,
+        resultJson: outcome.resultJson,
+        viaFallback: outcome.viaFallback,
+        ...(outcome.error === undefined ? {} : { error: outcome.error }),
+      };
+    case 'cancelled':
+      return change;
+  }
+}
 
 /** Options of the scheduler. */
 export interface JobSchedulerOptions {
@@ -279,7 +308,18 @@ export class JobScheduler implements JobRunHost {
     const now = this.clock.now();
     try {
       this.store.transaction(() => {
-        for (const op of ops) this.apply(op, now, events, settle);
+        // Consecutive run outcomes share one UPDATE; any other write keeps its place in order.
+        let finishes: FinishOp[] = [];
+        for (const op of ops) {
+          if (op.kind === 'finish') {
+            finishes.push(op);
+            continue;
+          }
+          this.applyFinishes(finishes, now, events, settle);
+          finishes = [];
+          this.apply(op, now, events, settle);
+        }
+        this.applyFinishes(finishes, now, events, settle);
         if (this.state === 'running') {
           this.promote(now, events);
           claimed = this.claim(now, events);
@@ -345,7 +385,7 @@ export class JobScheduler implements JobRunHost {
         return;
       }
       case 'finish':
-        this.applyFinish(op.run, op.outcome, now, events, settle, op.deferred);
+        this.applyFinishes([op], now, events, settle);
         return;
       case 'progress': {
         const { run } = op;
@@ -384,40 +424,36 @@ export class JobScheduler implements JobRunHost {
     }
   }
 
-  private applyFinish(
+  private applyFinishes(
+    ops: readonly FinishOp[],
+    now: number,
+    events: WardenEvent[],
+    settle: (() => void)[],
+  ): void {
+    if (ops.length === 0) return;
+    const results = this.store.changeStatusMany(
+      ops.map(({ run, outcome }) => outcomeChange(run, outcome, now)),
+    );
+    for (const [index, { run, outcome, deferred }] of ops.entries()) {
+      const result = results[index];
+      if (typeof result !== 'number') {
+        // A lost race (the row moved on without this run): refused, reported, never overwritten.
+        const error = result ?? new Error('no result for a status change');
+        this.logger.warn({ err: error, jobId: run.id }, 'a job outcome was refused');
+        if (deferred !== undefined) settle.push(() => deferred.reject(error));
+        continue;
+      }
+      this.outcomeCommitted(run, outcome, now, events);
+      if (deferred !== undefined) settle.push(() => deferred.resolve());
+    }
+  }
+
+  private outcomeCommitted(
     run: JobRun,
     outcome: RunOutcome,
     now: number,
     events: WardenEvent[],
-    settle: (() => void)[],
-    deferred: Deferred<void> | undefined,
   ): void {
-    try {
-      this.store.changeStatus({
-        id: run.id,
-        from: 'running',
-        to: outcome.to,
-        event: outcome.event,
-        version: run.version,
-        at: now,
-        attempt: run.attempt,
-        ...(outcome.to === 'retrying' ? { runAt: outcome.runAt, error: outcome.error } : {}),
-        ...(outcome.to === 'dead' ? { error: outcome.error } : {}),
-        ...(outcome.to === 'succeeded'
-          ? {
-              resultJson: outcome.resultJson,
-              viaFallback: outcome.viaFallback,
-              ...(outcome.error === undefined ? {} : { error: outcome.error }),
-            }
-          : {}),
-      });
-    } catch (error) {
-      if (!WardenError.is(error)) throw error;
-      // A lost race (the row moved on without this run): refused, reported, never overwritten.
-      this.logger.warn({ err: error, jobId: run.id }, 'a job outcome was refused');
-      if (deferred !== undefined) settle.push(() => deferred.reject(error));
-      return;
-    }
     const base = { jobId: run.id, jobType: run.type, at: now, attempt: run.attempt };
     switch (outcome.to) {
       case 'succeeded':
@@ -434,7 +470,6 @@ export class JobScheduler implements JobRunHost {
         events.push({ type: 'job.cancelled', ...base });
         break;
     }
-    if (deferred !== undefined) settle.push(() => deferred.resolve());
   }
 
   private applyCommand(
