@@ -6,6 +6,7 @@ export function quote(value: unknown): string {
   if (typeof value === 'bigint') return `\`${String(value)}n\` (bigint)`;
   if (typeof value === 'function') return `a function`;
   if (typeof value === 'symbol') return `\`${String(value)}\` (symbol)`;
+  if (typeof value === 'number') return `\`${String(value)}\` (number)`;
   if (value === null) return '`null`';
   if (value === undefined) return '`undefined`';
   let text: string;

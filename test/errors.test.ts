@@ -66,7 +66,7 @@ describe('WardenError.is', () => {
 });
 
 describe('error codes', () => {
-  it.each([
+  const coded: readonly { readonly error: WardenError; readonly code: string }[] = [
     {
       error: new InvalidTransitionError('job 1', 'succeeded', 'cancel it'),
       code: 'INVALID_TRANSITION',
@@ -88,7 +88,9 @@ describe('error codes', () => {
     { error: new InvalidResultError('bad'), code: 'INVALID_RESULT' },
     { error: new NotRunningError('enqueue', 'stopped'), code: 'NOT_RUNNING' },
     { error: new DatabaseError('NOT_A_WARDEN_DATABASE', 'foreign'), code: 'NOT_A_WARDEN_DATABASE' },
-  ])('gives $error.name the code $code', ({ error, code }) => {
+  ];
+
+  it.each(coded)('gives $error.name the code $code', ({ error, code }) => {
     expect(error.code).toBe(code);
     expect(error).toBeInstanceOf(WardenError);
     expect(error).toBeInstanceOf(Error);

@@ -170,7 +170,7 @@ export class SqliteStore implements Store {
   private readonly claimStatements = new Map<number, Database.Statement<number[], ClaimRow>>();
   private readonly changeStatements = new Map<
     number,
-    Database.Statement<(string | number | null)[], { id: number }>
+    Database.Statement<(string | number | null)[], { id: number; attempt: number }>
   >();
 
   constructor(private readonly options: SqliteStoreOptions) {}
@@ -246,9 +246,10 @@ export class SqliteStore implements Store {
       >(
         'INSERT INTO job_events (job_id, version, from_status, to_status, event, at, attempt, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      versionOf: db.prepare<[number], { status: JobStatus; version: number }>(
-        'SELECT status, version FROM jobs WHERE id = ?',
-      ),
+      versionOf: db.prepare<
+        [number],
+        { status: JobStatus; version: number; attempt: number; max_attempts: number }
+      >('SELECT status, version, attempt, max_attempts FROM jobs WHERE id = ?'),
       due: db.prepare<
         [number, number],
         { id: number; type: string; status: JobStatus; version: number; attempt: number }
@@ -438,7 +439,7 @@ export class SqliteStore implements Store {
         rows.push({ index, id, change, errorJson });
       }
     }
-    const updated = new Set<number>();
+    const updated = new Map<number, number>();
     for (let offset = 0; offset < rows.length; offset += changesPerUpdate) {
       const chunk = rows.slice(offset, offset + changesPerUpdate);
       const values: (string | number | null)[] = [];
@@ -457,10 +458,13 @@ export class SqliteStore implements Store {
           terminal.has(change.to) ? change.at : null,
         );
       }
-      for (const row of this.changeStatement(chunk.length).all(...values)) updated.add(row.id);
+      for (const row of this.changeStatement(chunk.length).all(...values)) {
+        updated.set(row.id, row.attempt);
+      }
     }
     for (const { index, id, change, errorJson } of rows) {
-      if (!updated.has(id)) {
+      const attempt = updated.get(id);
+      if (attempt === undefined) {
         results[index] = this.diagnose(change);
         continue;
       }
@@ -472,7 +476,7 @@ export class SqliteStore implements Store {
         change.to,
         change.event,
         change.at,
-        change.attempt ?? 0,
+        attempt,
         errorJson,
       );
       results[index] = version;
@@ -488,6 +492,14 @@ export class SqliteStore implements Store {
     if (current.version !== change.version) {
       return new VersionConflictError(change.id, change.version, current.version);
     }
+    if (current.status === change.from && change.to === 'retrying') {
+      return new InvalidTransitionError(
+        `job ${change.id}`,
+        current.status,
+        `${change.event} to \`retrying\``,
+        `attempt ${current.attempt} of ${current.max_attempts} was the last`,
+      );
+    }
     return new InvalidTransitionError(
       `job ${change.id}`,
       current.status,
@@ -498,11 +510,14 @@ export class SqliteStore implements Store {
 
   private changeStatement(
     rows: number,
-  ): Database.Statement<(string | number | null)[], { id: number }> {
+  ): Database.Statement<(string | number | null)[], { id: number; attempt: number }> {
     let statement = this.changeStatements.get(rows);
     if (statement === undefined) {
       const tuple = `(${new Array<string>(changeColumns).fill('?').join(', ')})`;
-      statement = this.database.prepare<(string | number | null)[], { id: number }>(
+      statement = this.database.prepare<
+        (string | number | null)[],
+        { id: number; attempt: number }
+      >(
         `WITH v (id, version, from_status, to_status, at, run_at, attempt, error, result, via_fallback, finished_at)
            AS (VALUES ${new Array<string>(rows).fill(tuple).join(', ')})
          UPDATE jobs SET status = v.to_status, version = jobs.version + 1, updated_at = v.at,
@@ -514,7 +529,8 @@ export class SqliteStore implements Store {
            finished_at = v.finished_at
          FROM v
          WHERE jobs.id = v.id AND jobs.version = v.version AND jobs.status = v.from_status
-         RETURNING jobs.id AS id`,
+           AND (v.to_status <> 'retrying' OR jobs.attempt < jobs.max_attempts)
+         RETURNING jobs.id AS id, jobs.attempt AS attempt`,
       );
       this.changeStatements.set(rows, statement);
     }

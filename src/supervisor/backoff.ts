@@ -1,18 +1,21 @@
 import { InvalidOptionError } from '../errors.js';
-import { checkNumber, checkObject } from '../options.js';
+import { checkInteger, checkNumber, checkObject } from '../options.js';
+
+/** The longest delay a timer can wait (about 24.8 days). */
+const maxDelay = 2_147_483_647;
 
 /** How long to wait before the next try, as a pure, serialisable policy. */
 export type BackoffOptions =
   | {
       readonly type: 'fixed';
-      /** The wait in ms. */
+      /** The wait in whole ms. */
       readonly delayMs: number;
       /** Fraction (0–1) of the delay that is randomised away; @default 0 */
       readonly jitter?: number;
     }
   | {
       readonly type: 'exponential';
-      /** The first wait in ms; each later one is `factor` times longer. */
+      /** The first wait in whole ms; each later one is `factor` times longer. */
       readonly delayMs: number;
       /** @default 2 */
       readonly factor?: number;
@@ -39,8 +42,9 @@ export type ResolvedBackoff =
  * un-jittered delay and never falls below `(1 - j)` of it.
  */
 export function backoffDelay(policy: ResolvedBackoff, attempt: number, random: number): number {
+  // A huge exponent overflows to Infinity, which the cap absorbs; a zero delay stays zero.
   const base =
-    policy.type === 'fixed'
+    policy.type === 'fixed' || policy.delayMs === 0
       ? policy.delayMs
       : Math.min(policy.maxDelayMs, policy.delayMs * policy.factor ** Math.max(0, attempt - 1));
   return Math.round(base * (1 - policy.jitter * random));
@@ -50,7 +54,7 @@ export function backoffDelay(policy: ResolvedBackoff, attempt: number, random: n
 export function resolveBackoff(name: string, input: unknown): ResolvedBackoff {
   const options = checkObject(name, input);
   const jitter = checkNumber(`${name}.jitter`, options['jitter'] ?? 0, 0, 1);
-  const delayMs = checkNumber(`${name}.delayMs`, options['delayMs'], 0);
+  const delayMs = checkInteger(`${name}.delayMs`, options['delayMs'], 0, maxDelay);
   switch (options['type']) {
     case 'fixed':
       return { type: 'fixed', delayMs, jitter };
@@ -60,7 +64,12 @@ export function resolveBackoff(name: string, input: unknown): ResolvedBackoff {
         delayMs,
         jitter,
         factor: checkNumber(`${name}.factor`, options['factor'] ?? 2, 1),
-        maxDelayMs: checkNumber(`${name}.maxDelayMs`, options['maxDelayMs'] ?? 3_600_000, delayMs),
+        maxDelayMs: checkInteger(
+          `${name}.maxDelayMs`,
+          options['maxDelayMs'] ?? 3_600_000,
+          delayMs,
+          maxDelay,
+        ),
       };
     default:
       throw new InvalidOptionError(`${name}.type`, "`'fixed'` or `'exponential'`", options['type']);

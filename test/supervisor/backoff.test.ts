@@ -50,70 +50,85 @@ describe('resolveBackoff', () => {
 
   it.each([
     {
+      what: 'an unknown type',
       input: { type: 'linear', delayMs: 10 },
       message: "Expected `retry.backoff.type` to be `'fixed'` or `'exponential'`, got `linear`",
     },
     {
+      what: 'a missing type',
       input: { delayMs: 10 },
       message: "Expected `retry.backoff.type` to be `'fixed'` or `'exponential'`, got `undefined`",
     },
     {
+      what: 'a missing delayMs',
       input: { type: 'fixed' },
       message:
-        'Expected `retry.backoff.delayMs` to be a finite number from 0 and up, got `undefined`',
+        'Expected `retry.backoff.delayMs` to be a whole number from 0 to 2147483647, got `undefined`',
     },
     {
+      what: 'a negative delayMs',
       input: { type: 'fixed', delayMs: -1 },
       message:
-        'Expected `retry.backoff.delayMs` to be a finite number from 0 and up, got `-1` (number)',
+        'Expected `retry.backoff.delayMs` to be a whole number from 0 to 2147483647, got `-1` (number)',
     },
     {
+      what: 'a delayMs given as a string',
       input: { type: 'fixed', delayMs: '100' },
-      message: 'Expected `retry.backoff.delayMs` to be a finite number from 0 and up, got `100`',
+      message:
+        'Expected `retry.backoff.delayMs` to be a whole number from 0 to 2147483647, got `100`',
     },
     {
+      what: 'jitter above 1',
       input: { type: 'fixed', delayMs: 10, jitter: 1.5 },
       message:
         'Expected `retry.backoff.jitter` to be a finite number from 0 to 1, got `1.5` (number)',
     },
     {
+      what: 'negative jitter',
       input: { type: 'fixed', delayMs: 10, jitter: -0.1 },
       message:
         'Expected `retry.backoff.jitter` to be a finite number from 0 to 1, got `-0.1` (number)',
     },
     {
+      what: 'a factor below 1',
       input: { type: 'exponential', delayMs: 10, factor: 0.5 },
       message:
         'Expected `retry.backoff.factor` to be a finite number from 1 and up, got `0.5` (number)',
     },
     {
+      what: 'maxDelayMs below delayMs',
       input: { type: 'exponential', delayMs: 100, maxDelayMs: 99 },
       message:
-        'Expected `retry.backoff.maxDelayMs` to be a finite number from 100 and up, got `99` (number)',
+        'Expected `retry.backoff.maxDelayMs` to be a whole number from 100 to 2147483647, got `99` (number)',
     },
     {
+      what: 'a NaN delayMs',
       input: { type: 'fixed', delayMs: Number.NaN },
       message:
-        'Expected `retry.backoff.delayMs` to be a finite number from 0 and up, got `NaN` (number)',
+        'Expected `retry.backoff.delayMs` to be a whole number from 0 to 2147483647, got `NaN` (number)',
     },
     {
+      what: 'an infinite maxDelayMs',
       input: { type: 'exponential', delayMs: 10, maxDelayMs: Number.POSITIVE_INFINITY },
       message:
-        'Expected `retry.backoff.maxDelayMs` to be a finite number from 10 and up, got `Infinity` (number)',
+        'Expected `retry.backoff.maxDelayMs` to be a whole number from 10 to 2147483647, got `Infinity` (number)',
     },
     {
+      what: 'a number instead of an object',
       input: 5,
       message: 'Expected `retry.backoff` to be an options object, got `5` (number)',
     },
     {
+      what: 'null',
       input: null,
       message: 'Expected `retry.backoff` to be an options object, got `null`',
     },
     {
+      what: 'an array',
       input: [],
       message: 'Expected `retry.backoff` to be an options object, got `[]` (array)',
     },
-  ])('rejects $input, quoting the bad value', ({ input, message }) => {
+  ])('rejects $what, quoting the bad value', ({ input, message }) => {
     let thrown: unknown;
     try {
       resolveBackoff('retry.backoff', input);
