@@ -237,7 +237,8 @@ function say(line = ''): void {
  * every second when stdout is a pipe or a file.
  */
 class ProgressLine {
-  private readonly tty = process.stdout.isTTY === true;
+  // Typed boolean, but undefined when stdout is not a terminal.
+  private readonly tty = process.stdout.isTTY;
   private readonly startedAt = performance.now();
   private counts: Counts;
   private dirty = true;
@@ -257,7 +258,10 @@ class ProgressLine {
       if (event.type === 'job.retrying') this.retries++;
       if (event.jobType !== 'image.resize') return;
       if (event.type === 'job.progress') {
-        this.imageProgress.set(event.jobId, `${event.progress.done}/${event.progress.total ?? '?'}`);
+        this.imageProgress.set(
+          event.jobId,
+          `${event.progress.done}/${event.progress.total ?? '?'}`,
+        );
       } else if (event.type !== 'job.started' && event.type !== 'job.queued') {
         this.imageProgress.delete(event.jobId);
       }
@@ -265,34 +269,33 @@ class ProgressLine {
   }
 
   start(): void {
-    this.timer = setInterval(() => this.tick(), this.tty ? 100 : 1000);
-    this.tick();
+    this.timer = setInterval(() => void this.tick(), this.tty ? 100 : 1000);
+    void this.tick();
   }
 
-  /** Removes the live line (on a terminal) so that ordinary output can follow. */
-  stop(): void {
+  /** Stops refreshing; on a terminal, leaves the last state on its own line. */
+  async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
-    this.refresh();
+    await this.refresh();
     if (this.tty && this.shown) process.stdout.write(`\r\x1b[2K${this.line()}\n`);
     this.shown = false;
   }
 
-  private refresh(): void {
+  /** Re-reads the counts, but only when an event said something changed. */
+  private async refresh(): Promise<void> {
     if (!this.dirty) return;
-    const state = this.warden.health().status;
-    if (state !== 'running' && state !== 'stopping') return;
     this.dirty = false;
-    this.counts = (this.warden.countJobs as () => Counts)();
+    try {
+      this.counts = await this.warden.countJobs();
+    } catch {
+      // Warden has stopped: keep the last counts.
+    }
   }
 
-  private tick(): void {
-    // countJobs is synchronous underneath; only re-read when an event said something changed.
-    void this.warden.countJobs().then((counts) => {
-      if (!this.dirty) return;
-      this.dirty = false;
-      this.counts = counts;
-    });
+  private async tick(): Promise<void> {
+    await this.refresh();
+    if (this.timer === undefined) return;
     this.frame++;
     if (this.tty) {
       const width = process.stdout.columns || 100;
@@ -314,7 +317,9 @@ class ProgressLine {
     const spinner = '|/-\\'[this.frame % 4] ?? '|';
     const barWidth = 20;
     const filled = Math.round(ratio * barWidth);
-    const bar = this.tty ? `${spinner} [${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ` : '';
+    const bar = this.tty
+      ? `${spinner} [${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] `
+      : '';
     const images = [...this.imageProgress.values()].slice(0, 3).join(' ');
     return (
       `${bar}${String(Math.floor(ratio * 100)).padStart(3)}% ${elapsed.padStart(6)}  ` +
@@ -333,7 +338,11 @@ function errorText(job: Job): string {
   return `${error.code ?? error.name}: ${error.message}`;
 }
 
-async function summarise(warden: Warden, elapsedMs: number, retriesThisRun: number): Promise<void> {
+/** The closing summary; `run` is undefined when this run had nothing to do. */
+async function summarise(
+  warden: Warden,
+  run: { elapsedMs: number; retries: number } | undefined,
+): Promise<void> {
   const jobs = await warden.listJobs({ limit: 10_000 });
   const types = [...new Set(jobs.map((job) => job.type))];
   const count = (list: Job[], test: (job: Job) => boolean): number => list.filter(test).length;
@@ -351,13 +360,15 @@ async function summarise(warden: Warden, elapsedMs: number, retriesThisRun: numb
 
   say();
   say(
-    `finished in ${seconds(elapsedMs)}: ${jobs.length} jobs, ${succeeded} succeeded` +
+    `${run === undefined ? 'in all' : `finished in ${seconds(run.elapsedMs)}`}: ${jobs.length} jobs, ${succeeded} succeeded` +
       `${viaFallback.length > 0 ? ` (${viaFallback.length} via fallback)` : ''}, ` +
       `${retried} retried, ${dead.length} dead`,
   );
   say();
-  say(`  ${'type'.padEnd(16)} ${'jobs'.padStart(5)} ${'succeeded'.padStart(10)}` +
-    ` ${'retried'.padStart(8)} ${'dead'.padStart(5)}`);
+  say(
+    `  ${'type'.padEnd(16)} ${'jobs'.padStart(5)} ${'succeeded'.padStart(10)}` +
+      ` ${'retried'.padStart(8)} ${'dead'.padStart(5)}`,
+  );
   for (const type of types) {
     const ofType = jobs.filter((job) => job.type === type);
     say(
@@ -368,7 +379,7 @@ async function summarise(warden: Warden, elapsedMs: number, retriesThisRun: numb
     );
   }
   say();
-  say(`  retries scheduled in this run: ${retriesThisRun}`);
+  if (run !== undefined) say(`  retries scheduled in this run: ${run.retries}`);
   if (resumed > 0) say(`  reports resumed from a checkpoint after a failed attempt: ${resumed}`);
   for (const job of viaFallback) {
     say(`  via fallback: job ${job.id} ${job.type}, after ${errorText(job)}`);
@@ -431,7 +442,7 @@ async function main(): Promise<number> {
   if (finished(after) === sum(after)) {
     say(`nothing to do: all ${sum(after)} jobs in ${database} finished in a previous run`);
     say('(pass --fresh to start over)');
-    await summarise(warden, 0, 0);
+    await summarise(warden, undefined);
     await warden.stop();
     return 0;
   }
@@ -440,27 +451,29 @@ async function main(): Promise<number> {
   display.start();
 
   // Ctrl-C: stop taking work, give running jobs 2 s, leave the rest for the next run.
-  const interrupted = new Promise<number>((resolve) => {
-    process.once('SIGINT', () => {
+  let onSigint: () => void = () => undefined;
+  const interrupted = new Promise<number>((resolve, reject) => {
+    const shutdown = async (): Promise<number> => {
       stopping = true;
-      display.stop();
-      const unfinished = sum(after) - finished(after);
-      say('interrupted: stopping, running jobs get 2 s to finish...');
-      void warden.countJobs().then((counts) => {
-        const open = sum(counts) - finished(counts);
-        return warden.stop({ graceMs: 2000 }).then(() => {
-          const left = open - finishedWhileStopping;
-          say(
-            left > 0
-              ? `stopped with ${left} jobs unfinished; run the demo again on ${database} to resume them`
-              : `stopped; every job had finished (${unfinished} were open at the start)`,
-          );
-          resolve(130);
-        });
-      });
-      // Further Ctrl-C presses are ignored while the grace period runs (2 s at most).
+      const counts = await warden.countJobs();
+      await display.stop();
+      say('interrupted: stopping; running jobs get 2 s to finish...');
+      await warden.stop({ graceMs: 2000 });
+      const left = sum(counts) - finished(counts) - finishedWhileStopping;
+      say(
+        left > 0
+          ? `stopped with ${left} jobs unfinished; run the demo again on ${database} to resume them`
+          : 'stopped; every job had finished',
+      );
+      return 130;
+    };
+    onSigint = () => {
+      // Further presses are ignored while the grace period runs (2 s at most).
+      process.off('SIGINT', onSigint);
       process.on('SIGINT', () => undefined);
-    });
+      shutdown().then(resolve, reject);
+    };
+    process.on('SIGINT', onSigint);
   });
 
   const completed = Promise.all(jobs.map((job) => warden.waitForJob(job.id))).then(
@@ -474,9 +487,9 @@ async function main(): Promise<number> {
   const code = await Promise.race([completed, interrupted]);
   if (code !== 0) return code;
 
-  stopping = true;
-  display.stop();
-  await summarise(warden, performance.now() - startedAt, retries);
+  process.off('SIGINT', onSigint);
+  await display.stop();
+  await summarise(warden, { elapsedMs: performance.now() - startedAt, retries });
   await warden.stop({ graceMs: 2000 });
   return 0;
 }
@@ -486,7 +499,9 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `demo failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );
