@@ -107,7 +107,7 @@ export interface Health {
 
 type WardenState = Health['status'];
 
-const priorityLimit = 2 ** 31;
+const priorityLimit = 2 ** 31 - 1;
 
 function resolveOptions(input: unknown): ResolvedWardenOptions {
   const options = checkObject('createWarden options', input);
@@ -278,27 +278,23 @@ export class Warden {
   }
 
   /** Resolves with the job once it is `succeeded`, `cancelled` or `dead`. */
-  waitForJob(id: string, options: WaitOptions = {}): Promise<Job> {
+  async waitForJob(id: string, options: WaitOptions = {}): Promise<Job> {
     this.assertRunning('wait for a job');
-    const waiting = this.scheduler.wait(checkString('id', id, 64));
-    const { signal } = options;
-    if (signal === undefined) return waiting;
-    if (signal.aborted) return Promise.reject(signal.reason as Error);
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason as Error);
-      signal.addEventListener('abort', onAbort, { once: true });
-      waiting.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-    });
+    const { signal } = checkObject('waitForJob options', options);
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new InvalidOptionError('signal', 'an AbortSignal', signal);
+    }
+    return this.scheduler.wait(checkString('id', id, 64), signal);
   }
 
   /** Cancels a job: at once if it is not running, or by aborting its signal if it is. */
-  cancelJob(id: string): Promise<Job> {
+  async cancelJob(id: string): Promise<Job> {
     this.assertRunning('cancel a job');
     return this.scheduler.cancel(checkString('id', id, 64));
   }
 
   /** Replays a dead or cancelled job: back to `queued` with its attempts reset, its history kept. */
-  retryJob(id: string): Promise<Job> {
+  async retryJob(id: string): Promise<Job> {
     this.assertRunning('retry a job');
     return this.scheduler.replay(checkString('id', id, 64));
   }
@@ -354,7 +350,7 @@ export class Warden {
     const definition = this.definitions.get(name);
     if (definition === undefined) throw new UnknownJobTypeError(name);
     const options = checkObject(`${where}options`, input);
-    const json = toJsonText(payload, 'payload');
+    const json = toJsonText(payload, `${where}payload`);
     if ('problem' in json)
       throw new InvalidPayloadError(`cannot enqueue ${quote(name)}: ${json.problem}`);
     if (definition.validate !== undefined) {
@@ -405,7 +401,7 @@ export class Warden {
       priority: checkInteger(
         `${where}priority`,
         options['priority'] ?? 0,
-        -priorityLimit,
+        -priorityLimit - 1,
         priorityLimit,
       ),
       runAt: Math.max(runAt, now),

@@ -182,6 +182,7 @@ export class JobRun {
   abandon(): void {
     if (this.phase === 'done') return;
     this.phase = 'done';
+    this.clearTimer();
     this.abort(new ShutdownError());
     this.actor.stop();
   }

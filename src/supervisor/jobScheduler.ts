@@ -176,23 +176,37 @@ export class JobScheduler implements JobRunHost {
   }
 
   /** Resolves once the job reaches `succeeded`, `cancelled` or `dead`. */
-  wait(id: string): Promise<Job> {
+  wait(id: string, signal?: AbortSignal): Promise<Job> {
+    if (signal?.aborted === true) return Promise.reject(coerceError(signal.reason));
     const job = this.store.getJob(id);
     if (job === undefined) return Promise.reject(new JobNotFoundError(id));
     if (terminalJobStatuses.has(job.status)) return Promise.resolve(job);
     return new Promise((resolve, reject) => {
       const release = holdProcessOpen();
-      const list = this.waiters.get(id) ?? [];
-      list.push({
-        resolve: (job) => {
-          release();
-          resolve(job);
+      const onAbort = (): void => {
+        const list = this.waiters.get(id);
+        const index = list?.indexOf(waiter) ?? -1;
+        if (list !== undefined && index >= 0) list.splice(index, 1);
+        if (list?.length === 0) this.waiters.delete(id);
+        waiter.reject(coerceError(signal?.reason));
+      };
+      const done = (): void => {
+        release();
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const waiter: Deferred<Job> = {
+        resolve: (value) => {
+          done();
+          resolve(value);
         },
         reject: (error) => {
-          release();
+          done();
           reject(error);
         },
-      });
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const list = this.waiters.get(id) ?? [];
+      list.push(waiter);
       this.waiters.set(id, list);
     });
   }
@@ -533,7 +547,8 @@ export class JobScheduler implements JobRunHost {
       if (job.status === 'scheduled' || job.status === 'retrying') this.dueDirty = true;
       events.push({ type: 'job.cancelled', ...base });
     }
-    settle.push(() => deferred.resolve(this.mustGet(id)));
+    const replayed = this.mustGet(id);
+    settle.push(() => deferred.resolve(replayed));
   }
 
   private promote(now: number, events: WardenEvent[]): void {

@@ -5,8 +5,8 @@ import { deferred, testWarden } from '../helpers.js';
 /** Handlers that wait for `release(name)`, writing `start name` and `end name` to `trace`. */
 function gatedJobs(warden: Warden, types: Record<string, { concurrency?: number }>) {
   const trace: string[] = [];
-  const gates = new Map<string, ReturnType<typeof deferred>>();
-  const gate = (name: string): ReturnType<typeof deferred> => {
+  const gates = new Map<string, ReturnType<typeof deferred<void>>>();
+  const gate = (name: string): ReturnType<typeof deferred<void>> => {
     let found = gates.get(name);
     if (found === undefined) {
       found = deferred();
@@ -98,9 +98,7 @@ describe('concurrency', () => {
     const { trace, release } = gatedJobs(warden, { work: { concurrency: 10 } });
     await warden.start();
 
-    await warden.enqueueMany(
-      ['a', 'b', 'c'].map((name) => ({ type: 'work', payload: { name } })),
-    );
+    await warden.enqueueMany(['a', 'b', 'c'].map((name) => ({ type: 'work', payload: { name } })));
 
     expect(trace).toEqual(['start a', 'start b']);
     release('a');

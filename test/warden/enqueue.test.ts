@@ -190,7 +190,7 @@ describe('enqueue', () => {
         { priority: 1.5 },
         'priority',
         1.5,
-        'Expected `priority` to be a whole number from -2147483648 to 2147483648, got `1.5` (number)',
+        'Expected `priority` to be a whole number from -2147483648 to 2147483647, got `1.5` (number)',
       ],
       [
         'a negative delayMs',
@@ -319,7 +319,8 @@ describe('enqueue', () => {
 
       await expect(enqueueing).rejects.toBeInstanceOf(InvalidPayloadError);
       await expect(enqueueing).rejects.toMatchObject({
-        message: 'cannot enqueue `task`: payload.amount is a BigInt (1n), which JSON cannot hold',
+        message:
+          'cannot enqueue `task`: items[1].payload.amount is a BigInt (1n), which JSON cannot hold',
       });
       expect(await warden.countJobs()).toEqual(noJobs);
       expect(events).toEqual([]);

@@ -245,7 +245,9 @@ describe('retries', () => {
       const job = await warden.enqueue('render', { user: 'ada' });
       await clock.advance(1000);
 
-      expect(fallbackCalls).toEqual([{ attempt: 2, error: 'render failed 2', payload: { user: 'ada' } }]);
+      expect(fallbackCalls).toEqual([
+        { attempt: 2, error: 'render failed 2', payload: { user: 'ada' } },
+      ]);
       expect(await warden.getJob(job.id)).toMatchObject({
         status: 'succeeded',
         attempt: 2,

@@ -151,7 +151,11 @@ describe('timeoutMs', () => {
     it('discards a late error too, keeping the TimeoutError', async () => {
       const { warden, clock } = testWarden();
       const late = deferred<string>();
-      warden.defineJob('stubborn', { timeoutMs: 1000, retry: { attempts: 1 }, run: () => late.promise });
+      warden.defineJob('stubborn', {
+        timeoutMs: 1000,
+        retry: { attempts: 1 },
+        run: () => late.promise,
+      });
       await warden.start();
 
       const job = await warden.enqueue('stubborn', {});

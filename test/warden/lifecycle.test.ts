@@ -1,0 +1,463 @@
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import {
+  createManualClock,
+  JobNotFoundError,
+  NotRunningError,
+  ShutdownError,
+  type WardenEvent,
+} from '../../src/index.js';
+import { deferred, tempDatabase, testWarden } from '../helpers.js';
+
+const t0 = 1_700_000_000_000;
+
+/** Ref'd timers keeping this process alive. */
+function processTimers(): number {
+  return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+}
+
+describe('events', () => {
+  it('emits every transition of a job’s life on events$, in order, with its time and attempt', async () => {
+    const { warden, clock } = testWarden();
+    warden.defineJob('report', {
+      retry: { attempts: 2, backoff: { type: 'fixed', delayMs: 1000 } },
+      run: (_payload, ctx) => {
+        ctx.progress(1, 2);
+        if (ctx.attempt === 1) throw new Error('flake');
+        return 'done';
+      },
+    });
+    await warden.start();
+    const events: WardenEvent[] = [];
+    warden.events$.subscribe((event) => events.push(event));
+
+    const job = await warden.enqueue('report', {}, { delayMs: 500 });
+    await clock.advance(1500);
+
+    const base = { jobId: job.id, jobType: 'report' };
+    expect(events).toEqual([
+      { type: 'job.scheduled', ...base, at: t0, attempt: 0, runAt: t0 + 500 },
+      { type: 'job.queued', ...base, at: t0 + 500, attempt: 0 },
+      { type: 'job.started', ...base, at: t0 + 500, attempt: 1 },
+      { type: 'job.progress', ...base, at: t0 + 500, attempt: 1, progress: { done: 1, total: 2 } },
+      {
+        type: 'job.retrying',
+        ...base,
+        at: t0 + 500,
+        attempt: 1,
+        runAt: t0 + 1500,
+        error: {
+          name: 'Error',
+          message: 'flake',
+          stack: expect.stringMatching(/^Error: flake\n/) as unknown,
+        },
+      },
+      { type: 'job.queued', ...base, at: t0 + 1500, attempt: 1 },
+      { type: 'job.started', ...base, at: t0 + 1500, attempt: 2 },
+      {
+        type: 'job.progress',
+        ...base,
+        at: t0 + 1500,
+        attempt: 2,
+        progress: { done: 1, total: 2 },
+      },
+      { type: 'job.succeeded', ...base, at: t0 + 1500, attempt: 2, viaFallback: false },
+    ]);
+  });
+
+  it('calls on() listeners for their event name only, until disposed', async () => {
+    const { warden, clock } = testWarden();
+    const gate = deferred();
+    warden.defineJob('report', { run: () => gate.promise });
+    await warden.start();
+    const seen: string[] = [];
+    const started = warden.on('job.started', (event) => seen.push(`started ${event.jobId}`));
+    const succeeded = warden.on('job.succeeded', (event) =>
+      seen.push(`succeeded ${event.jobId} viaFallback=${String(event.viaFallback)}`),
+    );
+
+    await warden.enqueue('report', {});
+    started.dispose();
+    await warden.enqueue('report', {});
+    gate.resolve();
+    await clock.settle();
+    succeeded.dispose();
+    await warden.enqueue('report', {});
+    await clock.settle();
+
+    expect(seen).toEqual([
+      'started 1',
+      'succeeded 1 viaFallback=false',
+      'succeeded 2 viaFallback=false',
+    ]);
+  });
+
+  it('keeps processing, and calling other listeners, when an on() listener throws', async () => {
+    const lines: string[] = [];
+    const logger = pino(
+      { base: null, timestamp: false },
+      { write: (line: string) => lines.push(line) },
+    );
+    const { warden } = testWarden({ logger });
+    warden.defineJob('report', { run: () => 'done' });
+    await warden.start();
+    const seen: string[] = [];
+    warden.on('job.started', () => {
+      throw new Error('listener bug');
+    });
+    warden.on('job.started', (event) => seen.push(`started ${event.jobId}`));
+    warden.events$.subscribe((event) => seen.push(event.type));
+
+    const first = await warden.enqueue('report', {});
+    const second = await warden.enqueue('report', {});
+    await warden.waitForJob(second.id);
+
+    expect(await warden.getJob(first.id)).toMatchObject({ status: 'succeeded', result: 'done' });
+    expect(await warden.getJob(second.id)).toMatchObject({ status: 'succeeded', result: 'done' });
+    expect(seen).toEqual([
+      'job.queued',
+      'job.started',
+      'started 1',
+      'job.succeeded',
+      'job.queued',
+      'job.started',
+      'started 2',
+      'job.succeeded',
+    ]);
+    const logged = lines
+      .map((line) => JSON.parse(line) as { msg: string; event?: string; err?: { message: string } })
+      .filter((record) => record.msg === 'an event listener threw')
+      .map((record) => [record.event, record.err?.message]);
+    expect(logged).toEqual([
+      ['job.started', 'listener bug'],
+      ['job.started', 'listener bug'],
+    ]);
+  });
+});
+
+describe('stop({ graceMs })', () => {
+  it('waits for running jobs that finish within the grace period, aborting nothing', async () => {
+    const { warden, clock } = testWarden();
+    const gate = deferred<string>();
+    const aborted: unknown[] = [];
+    warden.defineJob('report', {
+      run: (_payload, ctx) => {
+        ctx.signal.addEventListener('abort', () => aborted.push(ctx.signal.reason));
+        return gate.promise;
+      },
+    });
+    await warden.start();
+    await warden.enqueue('report', {});
+    const events: string[] = [];
+    warden.events$.subscribe({
+      next: (event) => events.push(event.type),
+      complete: () => events.push('complete'),
+    });
+
+    let stopped = false;
+    const stopping = warden.stop({ graceMs: 5000 }).then(() => {
+      stopped = true;
+    });
+    await clock.advance(2000);
+    expect(stopped).toBe(false);
+    expect(warden.health()).toEqual({ status: 'stopping', healthy: false, running: 1 });
+
+    gate.resolve('done in time');
+    await stopping;
+
+    expect(clock.now()).toBe(t0 + 2000);
+    expect(aborted).toEqual([]);
+    expect(events).toEqual(['job.succeeded', 'complete']);
+    expect(warden.health()).toEqual({ status: 'stopped', healthy: false, running: 0 });
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('aborts running jobs with ShutdownError when the grace period ends, and leaves their rows running for the next start', async () => {
+    const database = tempDatabase();
+    const clock = createManualClock(t0);
+    const first = testWarden({ database, clock }).warden;
+    const aborts: { at: number; reason: unknown }[] = [];
+    first.defineJob('report', {
+      run: (_payload, ctx) =>
+        new Promise((_resolve, reject) => {
+          ctx.signal.addEventListener('abort', () => {
+            aborts.push({ at: clock.now(), reason: ctx.signal.reason });
+            reject(ctx.signal.reason as Error);
+          });
+        }),
+    });
+    await first.start();
+    const firstEvents: string[] = [];
+    first.events$.subscribe((event) => firstEvents.push(event.type));
+    const job = await first.enqueue('report', {});
+
+    let stopped = false;
+    const stopping = first.stop({ graceMs: 1000 }).then(() => {
+      stopped = true;
+    });
+    await clock.advance(999);
+    expect(aborts).toEqual([]);
+    expect(stopped).toBe(false);
+    await clock.advance(1);
+    await stopping;
+
+    expect(aborts).toHaveLength(1);
+    expect(aborts[0]?.at).toBe(t0 + 1000);
+    expect(aborts[0]?.reason).toBeInstanceOf(ShutdownError);
+    expect(aborts[0]?.reason).toMatchObject({ code: 'SHUTDOWN' });
+    expect(firstEvents).toEqual(['job.queued', 'job.started']);
+    expect(clock.pending()).toBe(0);
+
+    const second = testWarden({ database, clock }).warden;
+    second.defineJob('report', { run: () => 'done' });
+    const secondEvents: string[] = [];
+    second.events$.subscribe((event) => secondEvents.push(`${event.type} ${event.attempt}`));
+    await second.start();
+    expect(secondEvents).toEqual(['job.stalled 1', 'job.retrying 1']);
+    expect(
+      (await second.getJobHistory(job.id)).map((entry) => `${entry.event} ${entry.to}`),
+    ).toEqual(['ENQUEUE queued', 'START running', 'STALL retrying']);
+  });
+
+  it('keeps the due times of delayed and retrying jobs for the next start', async () => {
+    const database = tempDatabase();
+    const clock = createManualClock(t0);
+    const first = testWarden({ database, clock }).warden;
+    first.defineJob('report', {
+      retry: { attempts: 2, backoff: { type: 'fixed', delayMs: 8000 } },
+      run: () => {
+        throw new Error('down');
+      },
+    });
+    await first.start();
+    const delayed = await first.enqueue('report', {}, { delayMs: 5000 });
+    const retrying = await first.enqueue('report', {});
+    await clock.advance(1000);
+    await first.stop();
+
+    const second = testWarden({ database, clock }).warden;
+    const starts: string[] = [];
+    second.defineJob('report', {
+      run: (_payload, ctx) => {
+        starts.push(`${ctx.jobId} attempt ${ctx.attempt} @${clock.now() - t0}`);
+      },
+    });
+    await second.start();
+    await clock.advance(20_000);
+
+    expect(starts).toEqual([`${delayed.id} attempt 1 @5000`, `${retrying.id} attempt 2 @8000`]);
+  });
+
+  it('aborts at once with graceMs 0', async () => {
+    const { warden } = testWarden();
+    const reasons: unknown[] = [];
+    warden.defineJob('report', {
+      run: (_payload, ctx) =>
+        new Promise(() => {
+          ctx.signal.addEventListener('abort', () => reasons.push(ctx.signal.reason));
+        }),
+    });
+    await warden.start();
+    await warden.enqueue('report', {});
+
+    await warden.stop({ graceMs: 0 });
+
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toBeInstanceOf(ShutdownError);
+  });
+
+  it('leaves no timer behind, not even a running job’s timeout', async () => {
+    const { warden, clock } = testWarden();
+    warden.defineJob('report', { timeoutMs: 60_000, run: () => new Promise(() => undefined) });
+    warden.defineJob('later', { run: () => undefined });
+    await warden.start();
+    await warden.enqueue('report', {});
+    await warden.enqueue('later', {}, { delayMs: 30_000 });
+    expect(clock.pending()).toBe(2);
+
+    await warden.stop({ graceMs: 0 });
+
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('refuses enqueue afterwards with NotRunningError', async () => {
+    const { warden } = testWarden();
+    warden.defineJob('report', { run: () => undefined });
+    await warden.start();
+    await warden.stop();
+
+    const enqueueing = warden.enqueue('report', {});
+
+    await expect(enqueueing).rejects.toBeInstanceOf(NotRunningError);
+    await expect(enqueueing).rejects.toMatchObject({
+      code: 'NOT_RUNNING',
+      message: 'cannot enqueue: Warden is stopped',
+    });
+    await expect(warden.enqueueMany([{ type: 'report', payload: {} }])).rejects.toBeInstanceOf(
+      NotRunningError,
+    );
+    await expect(warden.start()).rejects.toBeInstanceOf(NotRunningError);
+  });
+
+  it('makes cancelJob, retryJob and waitForJob return rejected promises afterwards, not throw', async () => {
+    const { warden } = testWarden();
+    warden.defineJob('report', { run: () => undefined });
+    await warden.start();
+    await warden.stop();
+
+    const calls = [
+      () => warden.cancelJob('1'),
+      () => warden.retryJob('1'),
+      () => warden.waitForJob('1'),
+    ];
+    const outcomes = calls.map((call) => {
+      try {
+        return call().then(
+          () => 'resolved',
+          (error: unknown) => `rejected: ${(error as Error).name}`,
+        );
+      } catch (error) {
+        return Promise.resolve(`threw: ${(error as Error).name}`);
+      }
+    });
+
+    expect(await Promise.all(outcomes)).toEqual([
+      'rejected: NotRunningError',
+      'rejected: NotRunningError',
+      'rejected: NotRunningError',
+    ]);
+  });
+});
+
+describe('waitForJob', () => {
+  it('resolves with the job once it reaches a terminal status', async () => {
+    const { warden } = testWarden();
+    const gate = deferred<string>();
+    warden.defineJob('report', { run: () => gate.promise });
+    await warden.start();
+    const job = await warden.enqueue('report', {});
+    let settled = false;
+    const waiting = warden.waitForJob(job.id).finally(() => {
+      settled = true;
+    });
+    await Promise.resolve();
+    expect(settled).toBe(false);
+
+    gate.resolve('done');
+
+    expect(await waiting).toMatchObject({ id: job.id, status: 'succeeded', result: 'done' });
+  });
+
+  it('resolves at once for a job that already finished', async () => {
+    const { warden } = testWarden();
+    warden.defineJob('report', { run: () => 'done' });
+    await warden.start();
+    const job = await warden.enqueue('report', {}, { delayMs: 1000 });
+    await warden.cancelJob(job.id);
+
+    expect(await warden.waitForJob(job.id)).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('rejects an unknown id with JobNotFoundError', async () => {
+    const { warden } = testWarden();
+    await warden.start();
+
+    await expect(warden.waitForJob('42')).rejects.toBeInstanceOf(JobNotFoundError);
+    await expect(warden.waitForJob('42')).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+  });
+
+  it('rejects with the signal’s reason when its AbortSignal aborts, leaving the job running', async () => {
+    const { warden } = testWarden();
+    const gate = deferred<string>();
+    warden.defineJob('report', { run: () => gate.promise });
+    await warden.start();
+    const job = await warden.enqueue('report', {});
+    const controller = new AbortController();
+    const waiting = warden.waitForJob(job.id, { signal: controller.signal });
+
+    const reason = new Error('gave up waiting');
+    controller.abort(reason);
+
+    await expect(waiting).rejects.toBe(reason);
+    expect((await warden.getJob(job.id))?.status).toBe('running');
+    gate.resolve('done');
+    expect(await warden.waitForJob(job.id)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('rejects at once when its AbortSignal is already aborted, leaving no wait behind', async () => {
+    const { warden, clock } = testWarden();
+    warden.defineJob('report', { run: () => new Promise(() => undefined) });
+    await warden.start();
+    const job = await warden.enqueue('report', {});
+    const before = processTimers();
+    const reason = new Error('too late');
+
+    await expect(warden.waitForJob(job.id, { signal: AbortSignal.abort(reason) })).rejects.toBe(
+      reason,
+    );
+
+    expect.soft(processTimers()).toBe(before);
+    // Stopping rejects every wait still registered: one nobody observes is an unhandled rejection.
+    await warden.stop({ graceMs: 0 });
+    await clock.settle();
+  });
+
+  it('stops holding the process open once its AbortSignal aborts', async () => {
+    const { warden } = testWarden();
+    warden.defineJob('report', { run: () => new Promise(() => undefined) });
+    await warden.start();
+    const job = await warden.enqueue('report', {});
+    const before = processTimers();
+    const controller = new AbortController();
+
+    const waiting = warden.waitForJob(job.id, { signal: controller.signal });
+    expect(processTimers()).toBe(before + 1);
+    controller.abort(new Error('gave up'));
+    await waiting.catch(() => undefined);
+
+    expect(processTimers()).toBe(before);
+  });
+
+  it('rejects pending waits with NotRunningError when Warden stops', async () => {
+    const { warden } = testWarden();
+    warden.defineJob('report', { run: () => new Promise(() => undefined) });
+    await warden.start();
+    const job = await warden.enqueue('report', {});
+    const waiting = warden.waitForJob(job.id);
+
+    await warden.stop({ graceMs: 0 });
+
+    await expect(waiting).rejects.toBeInstanceOf(NotRunningError);
+  });
+});
+
+describe('health()', () => {
+  it('reports idle, running with the count of running jobs, stopping, then stopped', async () => {
+    const { warden, clock } = testWarden();
+    const gate = deferred();
+    warden.defineJob('report', { run: () => gate.promise });
+    const seen = [warden.health()];
+
+    await warden.start();
+    seen.push(warden.health());
+    await warden.enqueueMany([
+      { type: 'report', payload: {} },
+      { type: 'report', payload: {} },
+    ]);
+    seen.push(warden.health());
+    const stopping = warden.stop({ graceMs: 1000 });
+    seen.push(warden.health());
+    gate.resolve();
+    await clock.settle();
+    await stopping;
+    seen.push(warden.health());
+
+    expect(seen).toEqual([
+      { status: 'idle', healthy: false, running: 0 },
+      { status: 'running', healthy: true, running: 0 },
+      { status: 'running', healthy: true, running: 2 },
+      { status: 'stopping', healthy: false, running: 2 },
+      { status: 'stopped', healthy: false, running: 0 },
+    ]);
+  });
+});
