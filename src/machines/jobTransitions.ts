@@ -38,14 +38,24 @@ export function deriveTransitionTable<S extends string, E extends string>(
       }
     }
   }
-  const unique = <T>(values: T[]): readonly T[] => [...new Set(values)];
-  const pairs = new Set(transitions.map((t) => `${t.from}|${t.to}`));
+  // Lookups are precomputed: the store consults them on every write.
+  const none: readonly S[] = Object.freeze([]);
+  const byFrom = new Map<string, S[]>();
+  const byFromEvent = new Map<string, S[]>();
+  const add = (map: Map<string, S[]>, key: string, to: S): void => {
+    const list = map.get(key) ?? [];
+    if (!list.includes(to)) list.push(to);
+    map.set(key, list);
+  };
+  for (const t of transitions) {
+    add(byFrom, t.from, t.to);
+    add(byFromEvent, `${t.from}|${t.event}`, t.to);
+  }
   return {
     transitions,
-    allows: (from, to) => pairs.has(`${from}|${to}`),
-    targets: (from) => unique(transitions.filter((t) => t.from === from).map((t) => t.to)),
-    targetsOn: (from, event) =>
-      unique(transitions.filter((t) => t.from === from && t.event === event).map((t) => t.to)),
+    allows: (from, to) => byFrom.get(from)?.includes(to) ?? false,
+    targets: (from) => byFrom.get(from) ?? none,
+    targetsOn: (from, event) => byFromEvent.get(`${from}|${event}`) ?? none,
   };
 }
 
