@@ -5,6 +5,7 @@
  *
  *   npm run bench                 # 3 rounds, 20,000 jobs
  *   npm run bench -- 5 50000      # 5 rounds, 50,000 jobs
+ *   npm run bench -- 3 20000 64   # concurrency 64
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { benchWarden } from './warden.js';
 
 const rounds = Number(process.argv[2] ?? 3);
 const jobs = Number(process.argv[3] ?? 20_000);
-const concurrency = 8;
+const concurrency = Number(process.argv[4] ?? 8);
 const file = (name: string): string => join(tmpdir(), `warden-bench-${name}.db`);
 
 const results: QueueBenchResult[] = [];
