@@ -1,3 +1,4 @@
+import { filter } from 'rxjs';
 /**
  * Warden demo: a few hundred jobs of four kinds run on an embedded SQLite file, with a live
  * progress line and a closing summary.
@@ -26,6 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import {
   createWarden,
+  isJobEvent,
   UnrecoverableError,
   WardenError,
   type EnqueueItem,
@@ -253,7 +255,7 @@ class ProgressLine {
     initial: Counts,
   ) {
     this.counts = initial;
-    warden.events$.subscribe((event) => {
+    warden.events$.pipe(filter(isJobEvent)).subscribe((event) => {
       this.dirty = true;
       if (event.type === 'job.retrying') this.retries++;
       if (event.jobType !== 'image.resize') return;

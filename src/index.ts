@@ -37,7 +37,11 @@ export { deriveTransitionTable, jobTransitions } from './machines/jobTransitions
 export type { Transition, TransitionTable } from './machines/jobTransitions.js';
 export type { Job, JobFilter, JobHistoryEntry, JobProgress } from './persistence/Store.js';
 export type { Disposable } from './events/eventBus.js';
+export { isActorEvent, isJobEvent } from './events/types.js';
 export type {
+  ActorEvent,
+  ActorEventMap,
+  JobEvent,
   JobEventMap,
   WardenEvent,
   WardenEventMap,

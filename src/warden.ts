@@ -1,8 +1,13 @@
 import type { Observable } from 'rxjs';
 import { realClock, type Clock } from './clock.js';
 import {
+  ActorNotFoundError,
   coerceError,
+  DuplicateActorError,
   DuplicateJobTypeError,
+  InvalidTransitionError,
+  serializeError,
+  type SerializedError,
   InvalidOptionError,
   InvalidPayloadError,
   NotRunningError,
@@ -16,7 +21,7 @@ import { silentLogger, type Logger } from './observability/logger.js';
 import { checkInteger, checkObject, checkString } from './options.js';
 import { toJsonText } from './persistence/json.js';
 import { SqliteStore } from './persistence/sqliteStore.js';
-import type { Job, JobFilter, JobHistoryEntry, NewJob, Store } from './persistence/Store.js';
+import type { Job, JobFilter, JobHistoryEntry, NewJob } from './persistence/Store.js';
 import {
   maxTimerMs,
   resolveJobDefinition,
@@ -24,6 +29,15 @@ import {
   type ResolvedJobDefinition,
 } from './supervisor/jobDefinition.js';
 import { JobScheduler } from './supervisor/jobScheduler.js';
+import { WorkerNode } from './actors/workerActor.js';
+import { defaultChildOptions, resolveChildSpec, type ChildSpec } from './supervisor/childSpec.js';
+import { JobsNode, jobsNodeId } from './supervisor/jobsNode.js';
+import type { SupervisionRuntime, TreeNode } from './supervisor/supervision.js';
+import { createNode, SupervisorNode } from './supervisor/supervisorActor.js';
+import type { DeadActorRecord } from './persistence/Store.js';
+
+/** The id of the root supervisor. */
+export const rootId = 'root';
 
 /** Options of `createWarden`. */
 export interface WardenOptions {
@@ -39,6 +53,10 @@ export interface WardenOptions {
   readonly random?: () => number;
   /** SQLite `synchronous`: `full` survives power loss, `normal` only a process crash. @default 'full' */
   readonly synchronous?: 'full' | 'normal';
+  /** The root supervisor's restart intensity. @default { maxRestarts: 3, withinMs: 5000 } */
+  readonly supervision?: { readonly maxRestarts?: number; readonly withinMs?: number };
+  /** Called when the root supervisor gives up. Warden never exits the process itself. @default logs at fatal level */
+  readonly onFatal?: (error: Error) => void;
 }
 
 /** `createWarden` options with every default applied. */
@@ -49,6 +67,8 @@ export interface ResolvedWardenOptions {
   readonly clock: Clock;
   readonly random: () => number;
   readonly synchronous: 'full' | 'normal';
+  readonly supervision: { readonly maxRestarts: number; readonly withinMs: number };
+  readonly onFatal: ((error: Error) => void) | undefined;
 }
 
 /** Defaults of `createWarden`. */
@@ -103,6 +123,10 @@ export interface Health {
   readonly healthy: boolean;
   /** Jobs running in this process. */
   readonly running: number;
+  /** The root supervisor's state: `failed` once it has given up. */
+  readonly supervisor: string;
+  /** Why the root supervisor gave up. */
+  readonly error?: SerializedError;
 }
 
 type WardenState = Health['status'];
@@ -121,7 +145,27 @@ function resolveOptions(input: unknown): ResolvedWardenOptions {
   if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') {
     throw new InvalidOptionError('clock', 'a Clock with now, setTimeout and clearTimeout', clock);
   }
+  const supervision = checkObject('supervision', options['supervision']);
+  const onFatal = options['onFatal'];
+  if (onFatal !== undefined && typeof onFatal !== 'function') {
+    throw new InvalidOptionError('onFatal', 'a function', onFatal);
+  }
   return {
+    supervision: {
+      maxRestarts: checkInteger(
+        'supervision.maxRestarts',
+        supervision['maxRestarts'] ?? defaultChildOptions.maxRestarts,
+        0,
+        1_000_000,
+      ),
+      withinMs: checkInteger(
+        'supervision.withinMs',
+        supervision['withinMs'] ?? defaultChildOptions.withinMs,
+        1,
+        maxTimerMs,
+      ),
+    },
+    onFatal: onFatal as ((error: Error) => void) | undefined,
     database: checkString('database', options['database'] ?? defaultWardenOptions.database, 4096),
     concurrency: checkInteger(
       'concurrency',
@@ -140,10 +184,15 @@ function resolveOptions(input: unknown): ResolvedWardenOptions {
 export class Warden {
   /** The options in force, defaults applied. */
   readonly options: ResolvedWardenOptions;
-  private readonly store: Store;
+  private readonly store: SqliteStore;
   private readonly bus: EventBus;
   private readonly definitions = new Map<string, ResolvedJobDefinition>();
   private readonly scheduler: JobScheduler;
+  private readonly runtime: SupervisionRuntime;
+  private readonly root: SupervisorNode;
+  private readonly jobs: JobsNode;
+  private readonly deadAtStart = new Set<string>();
+  private rootFailure: Error | undefined;
   private state: WardenState = 'idle';
   private stopping: Promise<void> | undefined;
 
@@ -166,6 +215,25 @@ export class Warden {
       concurrency: this.options.concurrency,
       definitions: this.definitions,
     });
+    this.runtime = {
+      clock: this.options.clock,
+      logger,
+      store: this.store,
+      random: this.options.random,
+      emit: (event) => this.bus.emit(event),
+      deadAtStart: this.deadAtStart,
+    };
+    const rootSpec = resolveChildSpec({
+      kind: 'supervisor',
+      id: rootId,
+      strategy: 'one-for-one',
+      ...this.options.supervision,
+      children: [],
+    });
+    if (rootSpec.kind !== 'supervisor') throw new Error('the root spec must be a supervisor');
+    this.root = new SupervisorNode(rootSpec, undefined, this.runtime, (error) => this.fatal(error));
+    this.jobs = new JobsNode(this.scheduler, this.root, this.runtime);
+    void this.root.addChild(this.jobs);
   }
 
   /** Every event, once committed, in commit order. */
@@ -194,20 +262,126 @@ export class Warden {
     };
   }
 
-  /** Opens the database (creating or migrating it), recovers stalled jobs, and starts running jobs. */
-  start(): Promise<void> {
-    if (this.state === 'running') return Promise.resolve();
-    if (this.state !== 'idle') return Promise.reject(new NotRunningError('start', this.state));
+  /**
+   * Opens the database (creating or migrating it), then starts the supervision tree: the job
+   * runner (which recovers stalled jobs) and every supervised actor, in order.
+   */
+  async start(): Promise<void> {
+    if (this.state === 'running') return;
+    if (this.state !== 'idle') throw new NotRunningError('start', this.state);
     try {
       this.store.open();
-      this.scheduler.start();
+      for (const dead of this.store.deadActors()) this.deadAtStart.add(dead.actorId);
+      this.state = 'running';
+      this.root.start();
     } catch (error) {
+      this.state = 'idle';
       this.store.close();
-      return Promise.reject(coerceError(error));
+      throw coerceError(error);
     }
-    this.state = 'running';
+    await this.root.settled();
     this.options.logger.info({ database: this.options.database }, 'warden started');
-    return Promise.resolve();
+  }
+
+  /**
+   * Adds a supervised actor (or a whole supervisor subtree) under the root supervisor; it starts
+   * now if Warden is running, or with `start()` otherwise. Resolves once it has started.
+   */
+  async supervise(spec: ChildSpec): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped')
+      throw new NotRunningError('supervise', this.state);
+    const ids = new Set<string>([rootId, jobsNodeId]);
+    const resolved = resolveChildSpec(spec, ids);
+    for (const id of ids) {
+      if (this.root.find(id) !== undefined && id !== rootId && id !== jobsNodeId)
+        throw new DuplicateActorError(id);
+    }
+    if (resolved.id === rootId || resolved.id === jobsNodeId)
+      throw new DuplicateActorError(resolved.id);
+    await this.root.addChild(createNode(resolved, this.root, this.runtime));
+  }
+
+  /** A serialisable snapshot of the whole supervision tree. */
+  tree(): TreeNode {
+    return this.root.snapshot();
+  }
+
+  /** Actors dead-lettered after their restart budget was spent, with their last errors. */
+  async deadActors(): Promise<DeadActorRecord[]> {
+    this.assertOpen('read dead actors');
+    return this.store.deadActors();
+  }
+
+  /** Restarts a dead-lettered actor by hand. */
+  async restartActor(id: string): Promise<void> {
+    this.assertRunning('restart an actor');
+    const name = checkString('id', id, 200);
+    const node = this.root.find(name);
+    if (node === undefined) throw new ActorNotFoundError(name);
+    if (!node.dead) {
+      throw new InvalidTransitionError(
+        `actor ${name}`,
+        node.state,
+        'restart it by hand (only dead-lettered actors can be)',
+      );
+    }
+    const parent = this.root.parentOf(name);
+    if (parent === undefined) throw new ActorNotFoundError(name);
+    const at = this.options.clock.now();
+    this.store.reviveActor(name, at);
+    this.deadAtStart.delete(name);
+    node.revive();
+    this.bus.emit({
+      type: 'actor.revived',
+      actorId: name,
+      supervisorId: parent.id,
+      at,
+      restarts: node.restarts,
+    });
+    await parent.restartChild(node);
+  }
+
+  /**
+   * Sends an event to a supervised actor running XState logic. An event for an actor that is not
+   * running is recorded as undeliverable (and emitted as `actor.undeliverable`); returns whether
+   * it was delivered.
+   */
+  send(id: string, event: { readonly type: string }): boolean {
+    this.assertRunning('send an event');
+    const name = checkString('id', id, 200);
+    if (typeof event !== 'object' || event === null || typeof event.type !== 'string') {
+      throw new InvalidOptionError('event', 'an object with a string `type`', event);
+    }
+    const node = this.root.find(name);
+    if (node === undefined) throw new ActorNotFoundError(name);
+    if (!(node instanceof WorkerNode) || !node.receivesEvents) {
+      throw new InvalidOptionError('id', 'the id of an actor running XState logic', name);
+    }
+    if (node.deliver(event)) return true;
+    const at = this.options.clock.now();
+    const record = this.store.recordUndeliverable(name, event, at);
+    this.bus.emit({
+      type: 'actor.undeliverable',
+      actorId: name,
+      at,
+      count: record.count,
+      eventType: event.type,
+    });
+    return false;
+  }
+
+  private fatal(error: Error): void {
+    this.rootFailure = error;
+    const onFatal = this.options.onFatal;
+    if (onFatal === undefined) {
+      this.options.logger.fatal({ err: error }, 'the root supervisor gave up');
+      return;
+    }
+    try {
+      onFatal(error);
+    } catch (thrown) {
+      this.options.logger.error({ err: thrown }, 'onFatal threw');
+    }
   }
 
   /** Adds a job; resolves once its row is committed. */
@@ -299,12 +473,14 @@ export class Warden {
     return this.scheduler.replay(checkString('id', id, 64));
   }
 
-  /** Whether Warden is up, for a readiness probe. */
+  /** Whether Warden is up, for a readiness probe: unhealthy once the root supervisor has given up. */
   health(): Health {
     return {
       status: this.state,
-      healthy: this.state === 'running',
+      healthy: this.state === 'running' && this.rootFailure === undefined,
       running: this.scheduler.running,
+      supervisor: this.root.state,
+      ...(this.rootFailure === undefined ? {} : { error: serializeError(this.rootFailure) }),
     };
   }
 
@@ -326,7 +502,8 @@ export class Warden {
       return Promise.resolve();
     }
     this.state = 'stopping';
-    this.stopping = this.scheduler.stop(graceMs).finally(() => {
+    this.jobs.graceMs = graceMs;
+    this.stopping = this.root.stop().finally(() => {
       this.store.close();
       this.state = 'stopped';
       this.bus.complete();

@@ -32,16 +32,71 @@ export interface JobEventMap {
   'job.stalled': JobEventBase;
 }
 
-/** The name of a Warden event. */
-export type WardenEventType = keyof WardenEventMap;
+interface ActorEventBase {
+  readonly actorId: string;
+  /** The supervising actor's id; null for the root supervisor. */
+  readonly supervisorId: string | null;
+  readonly at: number;
+  /** The actor's restart count at that moment. */
+  readonly restarts: number;
+}
+
+/** Every supervision event, by name: each is emitted once it is written to the database. */
+export interface ActorEventMap {
+  /** A supervised actor (or supervisor) was started. */
+  'actor.started': ActorEventBase;
+  /** It ended: `normal`, `abnormal` (with the error), or `shutdown` (stopped by its supervisor). */
+  'actor.exited': ActorEventBase & {
+    readonly reason: 'normal' | 'abnormal' | 'shutdown';
+    readonly error?: SerializedError;
+  };
+  /** Its supervisor will start it again after `delayMs`. */
+  'actor.restarting': ActorEventBase & { readonly delayMs: number };
+  /** Its restart budget is spent and it was dead-lettered, with its last errors. */
+  'actor.dead': ActorEventBase & { readonly errors: readonly SerializedError[] };
+  /** A dead-lettered actor was restarted by hand. */
+  'actor.revived': ActorEventBase;
+  /** A supervisor exceeded its restart intensity, stopped its children and failed to its parent. */
+  'supervisor.escalated': ActorEventBase & { readonly error: SerializedError };
+  /** An event was sent to an actor that is not running; `count` counts all such events for it. */
+  'actor.undeliverable': {
+    readonly actorId: string;
+    readonly at: number;
+    readonly count: number;
+    readonly eventType: string;
+  };
+}
 
 /** Every event Warden emits, by name. */
-export type WardenEventMap = JobEventMap;
+export type WardenEventMap = JobEventMap & ActorEventMap;
+
+/** The name of a Warden event. */
+export type WardenEventType = keyof WardenEventMap;
 
 /** One event, tagged with its name in `type`. */
 export type WardenEvent = {
   [K in WardenEventType]: { readonly type: K } & WardenEventMap[K];
 }[WardenEventType];
 
+/** One job event. */
+export type JobEvent = {
+  [K in keyof JobEventMap]: { readonly type: K } & JobEventMap[K];
+}[keyof JobEventMap];
+
+/** One supervision event. */
+export type ActorEvent = {
+  [K in keyof ActorEventMap]: { readonly type: K } & ActorEventMap[K];
+}[keyof ActorEventMap];
+
 /** The event named `K`. */
 export type WardenEventOf<K extends WardenEventType> = Extract<WardenEvent, { type: K }>;
+
+/** True for job events (`job.*`). */
+export function isJobEvent(event: WardenEvent): event is JobEvent {
+  return event.type.startsWith('job.');
+}
+
+/** True for supervision events (`actor.*`, `supervisor.*`). */
+export function isActorEvent(event: WardenEvent): event is ActorEvent {
+  return !event.type.startsWith('job.');
+}

@@ -144,3 +144,65 @@ export interface Store {
   /** Jobs left `running`, oldest first: after a crash, these are stalled. */
   runningJobs(): Job[];
 }
+
+/** What happened to a supervised actor. */
+export type ActorEventKind = 'started' | 'exited' | 'restarting' | 'escalated' | 'dead' | 'revived';
+
+/** One row of an actor's lifecycle history. */
+export interface ActorEventRecord {
+  readonly actorId: string;
+  /** The supervisor the actor runs under; null for the root. */
+  readonly supervisorId: string | null;
+  readonly kind: ActorEventKind;
+  /** For `exited`: how the run ended. */
+  readonly reason?: 'normal' | 'abnormal' | 'shutdown';
+  readonly at: number;
+  /** The actor's restart count at that moment. */
+  readonly restarts: number;
+  /** The error of an abnormal exit or of an escalation. */
+  readonly error?: SerializedError;
+}
+
+/** An actor whose restart budget was spent and that was dead-lettered instead of escalating. */
+export interface DeadActorRecord {
+  readonly actorId: string;
+  readonly supervisorId: string | null;
+  readonly kind: 'worker' | 'supervisor';
+  readonly at: number;
+  readonly restarts: number;
+  /** Its last errors, newest last; at most 10 are kept. */
+  readonly errors: readonly SerializedError[];
+}
+
+/** Events that reached an actor after it had stopped. */
+export interface UndeliverableRecord {
+  readonly actorId: string;
+  /** Every undeliverable event counted so far. */
+  readonly count: number;
+  /** The last 10, newest last; an event that is not JSON-able is kept as a placeholder string. */
+  readonly last: readonly { readonly at: number; readonly event: unknown }[];
+  readonly updatedAt: number;
+}
+
+/**
+ * Durable storage for the supervision tree. Like `Store`, every method is synchronous and runs
+ * inside the caller's transaction when one is open.
+ */
+export interface ActorStore {
+  /** Appends one actor lifecycle record. */
+  recordActorEvent(record: ActorEventRecord): void;
+  /** Times of 'restarting' records of the children of `supervisorId` at or after `since`, oldest first. */
+  restartTimes(supervisorId: string, since: number): number[];
+  /** The lifecycle records of one actor, oldest first (at most `limit`, newest kept; default 100). */
+  actorHistory(actorId: string, limit?: number): ActorEventRecord[];
+  /** Records an actor as dead-lettered (replacing any earlier record) and appends a 'dead' event, in one transaction. */
+  markActorDead(record: DeadActorRecord): void;
+  /** Removes a dead-letter record and appends a 'revived' event; false when there was none. */
+  reviveActor(actorId: string, at: number): boolean;
+  /** Every dead-lettered actor, in the order they died. */
+  deadActors(): DeadActorRecord[];
+  /** Counts an event that reached a stopped actor, keeping the last 10. `event` must be JSON-able (store a placeholder string for what is not). */
+  recordUndeliverable(actorId: string, event: unknown, at: number): UndeliverableRecord;
+  /** The undeliverable events of one actor, or of every actor by id. */
+  undeliverable(actorId?: string): UndeliverableRecord[];
+}

@@ -59,7 +59,8 @@ const nullJson = { text: 'null' } as const;
 /** Serialises plain data to JSON text, or returns the reason it cannot be stored. */
 export function toJsonText(value: unknown, path: string): { text: string } | { problem: string } {
   if (value === null) return nullJson;
-  if (typeof value === 'string' || typeof value === 'boolean') return { text: JSON.stringify(value) };
+  if (typeof value === 'string' || typeof value === 'boolean')
+    return { text: JSON.stringify(value) };
   const problem = jsonProblem(value, path);
   if (problem !== undefined) return { problem };
   return { text: JSON.stringify(value) };

@@ -48,4 +48,33 @@ export const migrations: readonly string[] = [
     PRIMARY KEY (job_id, version)
   ) WITHOUT ROWID;
   `,
+  // 2: the supervision tree's lifecycle history, dead-lettered actors and undeliverable events.
+  `
+  CREATE TABLE actor_events (
+    id INTEGER PRIMARY KEY,
+    actor_id TEXT NOT NULL,
+    supervisor_id TEXT,            -- null for the root
+    kind TEXT NOT NULL,            -- 'started' | 'exited' | 'restarting' | 'escalated' | 'dead' | 'revived'
+    reason TEXT,                   -- for 'exited': 'normal' | 'abnormal' | 'shutdown'
+    at INTEGER NOT NULL,
+    restarts INTEGER NOT NULL,     -- the actor's restart count at that moment
+    error TEXT                     -- JSON SerializedError or null
+  );
+  CREATE INDEX actor_events_supervisor ON actor_events (supervisor_id, kind, at);
+  CREATE INDEX actor_events_actor ON actor_events (actor_id, id);
+  CREATE TABLE dead_actors (
+    actor_id TEXT PRIMARY KEY,
+    supervisor_id TEXT,
+    kind TEXT NOT NULL,            -- 'worker' | 'supervisor'
+    at INTEGER NOT NULL,
+    restarts INTEGER NOT NULL,
+    errors TEXT NOT NULL           -- JSON array of SerializedError, newest last, at most 10
+  );
+  CREATE TABLE undeliverable (
+    actor_id TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    last TEXT NOT NULL,            -- JSON array of { at, event }, newest last, at most 10
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];

@@ -9,9 +9,14 @@ import {
 } from '../errors.js';
 import { jobStatuses, type JobStatus } from '../machines/jobMachine.js';
 import { jobTransitions } from '../machines/jobTransitions.js';
+import { jsonProblem } from './json.js';
 import { migrations, WARDEN_APPLICATION_ID } from './schema.js';
 import type {
+  ActorEventKind,
+  ActorEventRecord,
+  ActorStore,
   ClaimedJob,
+  DeadActorRecord,
   Job,
   JobFilter,
   JobHistoryEntry,
@@ -19,6 +24,7 @@ import type {
   PromotedJob,
   StatusChange,
   Store,
+  UndeliverableRecord,
 } from './Store.js';
 
 /** Options of the SQLite store. */
@@ -77,6 +83,84 @@ interface EventRow {
 }
 
 const terminal = new Set<JobStatus>(['succeeded', 'cancelled', 'dead']);
+
+/** How many errors a dead-letter record keeps, and how many undeliverable events per actor. */
+const deadErrorsKept = 10;
+const undeliverableKept = 10;
+const defaultActorHistoryLimit = 100;
+
+interface ActorEventRow {
+  actor_id: string;
+  supervisor_id: string | null;
+  kind: ActorEventKind;
+  reason: NonNullable<ActorEventRecord['reason']> | null;
+  at: number;
+  restarts: number;
+  error: string | null;
+}
+
+interface DeadActorRow {
+  actor_id: string;
+  supervisor_id: string | null;
+  kind: DeadActorRecord['kind'];
+  at: number;
+  restarts: number;
+  errors: string;
+}
+
+interface UndeliverableRow {
+  actor_id: string;
+  count: number;
+  last: string;
+  updated_at: number;
+}
+
+type UndeliverableEntry = UndeliverableRecord['last'][number];
+
+function toActorEvent(row: ActorEventRow): ActorEventRecord {
+  return {
+    actorId: row.actor_id,
+    supervisorId: row.supervisor_id,
+    kind: row.kind,
+    ...(row.reason === null ? {} : { reason: row.reason }),
+    at: row.at,
+    restarts: row.restarts,
+    ...(row.error === null ? {} : { error: JSON.parse(row.error) as SerializedError }),
+  };
+}
+
+function toDeadActor(row: DeadActorRow): DeadActorRecord {
+  return {
+    actorId: row.actor_id,
+    supervisorId: row.supervisor_id,
+    kind: row.kind,
+    at: row.at,
+    restarts: row.restarts,
+    errors: JSON.parse(row.errors) as SerializedError[],
+  };
+}
+
+function toUndeliverable(row: UndeliverableRow): UndeliverableRecord {
+  return {
+    actorId: row.actor_id,
+    count: row.count,
+    last: JSON.parse(row.last) as UndeliverableEntry[],
+    updatedAt: row.updated_at,
+  };
+}
+
+/** An event as JSON text; what JSON cannot hold becomes a placeholder string saying why. */
+function eventJson(event: unknown): string {
+  let problem = jsonProblem(event, '$');
+  if (problem === undefined) {
+    try {
+      return JSON.stringify(event);
+    } catch (error) {
+      problem = `$ cannot be serialised (${String(error)})`;
+    }
+  }
+  return JSON.stringify(`[not JSON-able: ${problem}]`);
+}
 
 function parseJson(text: string | null): unknown {
   return text === null ? null : (JSON.parse(text) as unknown);
@@ -160,7 +244,7 @@ function inspect(db: Database.Database, filename: string): { userVersion: number
 }
 
 /** The embedded SQLite store: WAL mode, prepared statements, one writer. */
-export class SqliteStore implements Store {
+export class SqliteStore implements Store, ActorStore {
   private db: Database.Database | undefined;
   private statements: ReturnType<SqliteStore['prepare']> | undefined;
   private runInTransaction: Database.Transaction<(fn: () => unknown) => unknown> | undefined;
@@ -279,6 +363,43 @@ export class SqliteStore implements Store {
         'SELECT from_status, to_status, event, at, attempt, error FROM job_events WHERE job_id = ? ORDER BY version',
       ),
       running: db.prepare<[], JobRow>(`SELECT * FROM jobs WHERE status = 'running' ORDER BY id`),
+      actorEvent: db.prepare<
+        [string, string | null, string, string | null, number, number, string | null]
+      >(
+        `INSERT INTO actor_events (actor_id, supervisor_id, kind, reason, at, restarts, error)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      restartTimes: db.prepare<[string, number], { at: number }>(
+        `SELECT at FROM actor_events
+         WHERE supervisor_id = ? AND kind = 'restarting' AND at >= ? ORDER BY at, id`,
+      ),
+      actorHistory: db.prepare<[string, number], ActorEventRow>(
+        `SELECT actor_id, supervisor_id, kind, reason, at, restarts, error FROM (
+           SELECT * FROM actor_events WHERE actor_id = ? ORDER BY id DESC LIMIT ?
+         ) ORDER BY id`,
+      ),
+      markDead: db.prepare<[string, string | null, string, number, number, string]>(
+        `INSERT INTO dead_actors (actor_id, supervisor_id, kind, at, restarts, errors)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (actor_id) DO UPDATE SET supervisor_id = excluded.supervisor_id,
+           kind = excluded.kind, at = excluded.at, restarts = excluded.restarts,
+           errors = excluded.errors`,
+      ),
+      revive: db.prepare<[string], { supervisor_id: string | null; restarts: number }>(
+        'DELETE FROM dead_actors WHERE actor_id = ? RETURNING supervisor_id, restarts',
+      ),
+      deadActors: db.prepare<[], DeadActorRow>('SELECT * FROM dead_actors ORDER BY at, actor_id'),
+      undeliverableOf: db.prepare<[string], UndeliverableRow>(
+        'SELECT * FROM undeliverable WHERE actor_id = ?',
+      ),
+      undeliverableAll: db.prepare<[], UndeliverableRow>(
+        'SELECT * FROM undeliverable ORDER BY actor_id',
+      ),
+      saveUndeliverable: db.prepare<[string, number, string, number]>(
+        `INSERT INTO undeliverable (actor_id, count, last, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (actor_id) DO UPDATE SET count = excluded.count, last = excluded.last,
+           updated_at = excluded.updated_at`,
+      ),
     };
   }
 
@@ -669,5 +790,102 @@ export class SqliteStore implements Store {
 
   runningJobs(): Job[] {
     return this.sql.running.all().map(toJob);
+  }
+
+  recordActorEvent(record: ActorEventRecord): void {
+    this.sql.actorEvent.run(
+      record.actorId,
+      record.supervisorId,
+      record.kind,
+      record.reason ?? null,
+      record.at,
+      record.restarts,
+      record.error === undefined ? null : JSON.stringify(record.error),
+    );
+  }
+
+  restartTimes(supervisorId: string, since: number): number[] {
+    return this.sql.restartTimes.all(supervisorId, since).map((row) => row.at);
+  }
+
+  actorHistory(actorId: string, limit = defaultActorHistoryLimit): ActorEventRecord[] {
+    if (!(limit >= 1)) return [];
+    // SQLite reads a negative LIMIT as no limit at all.
+    const bound = Number.isFinite(limit) ? Math.floor(limit) : -1;
+    return this.sql.actorHistory.all(actorId, bound).map(toActorEvent);
+  }
+
+  markActorDead(record: DeadActorRecord): void {
+    const errors = record.errors.slice(-deadErrorsKept);
+    const lastError = errors.at(-1);
+    this.transaction(() => {
+      const sql = this.sql;
+      sql.markDead.run(
+        record.actorId,
+        record.supervisorId,
+        record.kind,
+        record.at,
+        record.restarts,
+        JSON.stringify(errors),
+      );
+      sql.actorEvent.run(
+        record.actorId,
+        record.supervisorId,
+        'dead',
+        null,
+        record.at,
+        record.restarts,
+        lastError === undefined ? null : JSON.stringify(lastError),
+      );
+    });
+  }
+
+  /** The 'revived' event carries the supervisor and restart count of the removed record. */
+  reviveActor(actorId: string, at: number): boolean {
+    return this.transaction(() => {
+      const sql = this.sql;
+      const removed = sql.revive.get(actorId);
+      if (removed === undefined) return false;
+      sql.actorEvent.run(
+        actorId,
+        removed.supervisor_id,
+        'revived',
+        null,
+        at,
+        removed.restarts,
+        null,
+      );
+      return true;
+    });
+  }
+
+  deadActors(): DeadActorRecord[] {
+    return this.sql.deadActors.all().map(toDeadActor);
+  }
+
+  recordUndeliverable(actorId: string, event: unknown, at: number): UndeliverableRecord {
+    const entry: UndeliverableEntry = { at, event: JSON.parse(eventJson(event)) as unknown };
+    return this.transaction(() => {
+      const sql = this.sql;
+      const previous = sql.undeliverableOf.get(actorId);
+      const earlier = previous === undefined ? [] : toUndeliverable(previous).last;
+      const record: UndeliverableRecord = {
+        actorId,
+        count: (previous?.count ?? 0) + 1,
+        last: [...earlier, entry].slice(-undeliverableKept),
+        updatedAt: at,
+      };
+      sql.saveUndeliverable.run(actorId, record.count, JSON.stringify(record.last), at);
+      return record;
+    });
+  }
+
+  undeliverable(actorId?: string): UndeliverableRecord[] {
+    const sql = this.sql;
+    const rows =
+      actorId === undefined
+        ? sql.undeliverableAll.all()
+        : [sql.undeliverableOf.get(actorId)].filter((row) => row !== undefined);
+    return rows.map(toUndeliverable);
   }
 }

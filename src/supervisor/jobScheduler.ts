@@ -9,7 +9,7 @@ import {
   StalledJobError,
 } from '../errors.js';
 import type { EventBus } from '../events/eventBus.js';
-import type { WardenEvent } from '../events/types.js';
+import type { JobEvent as WardenEvent } from '../events/types.js';
 import { nextJobStatus, terminalJobStatuses, type JobStatus } from '../machines/jobMachine.js';
 import type { Logger } from '../observability/logger.js';
 import type { Job, NewJob, StatusChange, Store } from '../persistence/Store.js';

@@ -1,10 +1,12 @@
+import { filter } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   InvalidTransitionError,
   JobCancelledError,
   JobNotFoundError,
   type Warden,
-  type WardenEvent,
+  type JobEvent,
+  isJobEvent,
 } from '../../src/index.js';
 import { deferred, testWarden } from '../helpers.js';
 
@@ -13,9 +15,9 @@ const t0 = 1_700_000_000_000;
 /** Every event the warden emits, as `type id attempt`. */
 function eventLog(warden: Warden): string[] {
   const lines: string[] = [];
-  warden.events$.subscribe((event: WardenEvent) =>
-    lines.push(`${event.type} ${event.jobId} ${event.attempt}`),
-  );
+  warden.events$
+    .pipe(filter(isJobEvent))
+    .subscribe((event: JobEvent) => lines.push(`${event.type} ${event.jobId} ${event.attempt}`));
   return lines;
 }
 

@@ -1,6 +1,13 @@
+import { filter } from 'rxjs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createManualClock, type JobContext, type WardenEvent } from '../../src/index.js';
+import {
+  createManualClock,
+  isJobEvent,
+  type JobContext,
+  type JobEvent,
+  type WardenEvent,
+} from '../../src/index.js';
 import { deferred, tempDatabase, testWarden } from '../helpers.js';
 
 const t0 = 1_700_000_000_000;
@@ -195,9 +202,11 @@ describe('the handler context', () => {
       const second = testWarden({ database, clock }).warden;
       second.defineJob('import', importJob);
       const events: string[] = [];
-      second.events$.subscribe((event: WardenEvent) =>
-        events.push(`${event.type} ${event.attempt} @${event.at - t0}`),
-      );
+      second.events$
+        .pipe(filter(isJobEvent))
+        .subscribe((event: JobEvent) =>
+          events.push(`${event.type} ${event.attempt} @${event.at - t0}`),
+        );
       await second.start();
       await clock.advance(2000);
       const done = await second.waitForJob(job.id);
@@ -260,7 +269,9 @@ describe('the handler context', () => {
         },
       });
       const events: string[] = [];
-      second.events$.subscribe((event: WardenEvent) => events.push(event.type));
+      second.events$
+        .pipe(filter(isJobEvent))
+        .subscribe((event: JobEvent) => events.push(event.type));
       await second.start();
       await clock.advance(10_000);
 

@@ -1,3 +1,4 @@
+import { filter } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   InvalidOptionError,
@@ -5,7 +6,8 @@ import {
   UnknownJobTypeError,
   type EnqueueOptions,
   type Warden,
-  type WardenEvent,
+  type JobEvent,
+  isJobEvent,
 } from '../../src/index.js';
 import { deferred, testWarden } from '../helpers.js';
 
@@ -24,7 +26,9 @@ const noJobs = {
 /** Every event the warden emits, as `type id`. */
 function eventLog(warden: Warden): string[] {
   const lines: string[] = [];
-  warden.events$.subscribe((event: WardenEvent) => lines.push(`${event.type} ${event.jobId}`));
+  warden.events$
+    .pipe(filter(isJobEvent))
+    .subscribe((event: JobEvent) => lines.push(`${event.type} ${event.jobId}`));
   return lines;
 }
 

@@ -1,3 +1,4 @@
+import { filter } from 'rxjs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,6 +7,7 @@ import {
   NotRunningError,
   ShutdownError,
   type WardenEvent,
+  isJobEvent,
 } from '../../src/index.js';
 import { deferred, tempDatabase, testWarden } from '../helpers.js';
 
@@ -150,7 +152,9 @@ describe('stop({ graceMs })', () => {
     await warden.enqueue('report', {});
     const events: string[] = [];
     warden.events$.subscribe({
-      next: (event) => events.push(event.type),
+      next: (event) => {
+        if (isJobEvent(event)) events.push(event.type);
+      },
       complete: () => events.push('complete'),
     });
 
@@ -160,7 +164,12 @@ describe('stop({ graceMs })', () => {
     });
     await clock.advance(2000);
     expect(stopped).toBe(false);
-    expect(warden.health()).toEqual({ status: 'stopping', healthy: false, running: 1 });
+    expect(warden.health()).toEqual({
+      status: 'stopping',
+      healthy: false,
+      running: 1,
+      supervisor: 'stopping',
+    });
 
     gate.resolve('done in time');
     await stopping;
@@ -168,7 +177,12 @@ describe('stop({ graceMs })', () => {
     expect(clock.now()).toBe(t0 + 2000);
     expect(aborted).toEqual([]);
     expect(events).toEqual(['job.succeeded', 'complete']);
-    expect(warden.health()).toEqual({ status: 'stopped', healthy: false, running: 0 });
+    expect(warden.health()).toEqual({
+      status: 'stopped',
+      healthy: false,
+      running: 0,
+      supervisor: 'stopped',
+    });
     expect(clock.pending()).toBe(0);
   });
 
@@ -188,7 +202,7 @@ describe('stop({ graceMs })', () => {
     });
     await first.start();
     const firstEvents: string[] = [];
-    first.events$.subscribe((event) => firstEvents.push(event.type));
+    first.events$.pipe(filter(isJobEvent)).subscribe((event) => firstEvents.push(event.type));
     const job = await first.enqueue('report', {});
 
     let stopped = false;
@@ -211,7 +225,9 @@ describe('stop({ graceMs })', () => {
     const second = testWarden({ database, clock }).warden;
     second.defineJob('report', { run: () => 'done' });
     const secondEvents: string[] = [];
-    second.events$.subscribe((event) => secondEvents.push(`${event.type} ${event.attempt}`));
+    second.events$
+      .pipe(filter(isJobEvent))
+      .subscribe((event) => secondEvents.push(`${event.type} ${event.attempt}`));
     await second.start();
     expect(secondEvents).toEqual(['job.stalled 1', 'job.retrying 1']);
     expect(
@@ -453,11 +469,11 @@ describe('health()', () => {
     seen.push(warden.health());
 
     expect(seen).toEqual([
-      { status: 'idle', healthy: false, running: 0 },
-      { status: 'running', healthy: true, running: 0 },
-      { status: 'running', healthy: true, running: 2 },
-      { status: 'stopping', healthy: false, running: 2 },
-      { status: 'stopped', healthy: false, running: 0 },
+      { status: 'idle', healthy: false, running: 0, supervisor: 'idle' },
+      { status: 'running', healthy: true, running: 0, supervisor: 'running' },
+      { status: 'running', healthy: true, running: 2, supervisor: 'running' },
+      { status: 'stopping', healthy: false, running: 2, supervisor: 'stopping' },
+      { status: 'stopped', healthy: false, running: 0, supervisor: 'stopped' },
     ]);
   });
 });

@@ -1,10 +1,12 @@
+import { filter } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   InvalidTransitionError,
   UnrecoverableError,
   type JobHistoryEntry,
   type Warden,
-  type WardenEvent,
+  type JobEvent,
+  isJobEvent,
 } from '../../src/index.js';
 import { deferred, testWarden } from '../helpers.js';
 
@@ -24,7 +26,9 @@ function rows(history: JobHistoryEntry[]): unknown[][] {
 /** Every event the warden emits, as `type attempt`. */
 function eventLog(warden: Warden): string[] {
   const lines: string[] = [];
-  warden.events$.subscribe((event: WardenEvent) => lines.push(`${event.type} ${event.attempt}`));
+  warden.events$
+    .pipe(filter(isJobEvent))
+    .subscribe((event: JobEvent) => lines.push(`${event.type} ${event.attempt}`));
   return lines;
 }
 

@@ -1,5 +1,6 @@
+import { filter } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { TimeoutError, type Warden, type WardenEvent } from '../../src/index.js';
+import { isJobEvent, TimeoutError, type JobEvent, type Warden } from '../../src/index.js';
 import { deferred, testWarden } from '../helpers.js';
 
 const t0 = 1_700_000_000_000;
@@ -7,7 +8,9 @@ const t0 = 1_700_000_000_000;
 /** Every event the warden emits, as `type attempt`. */
 function eventLog(warden: Warden): string[] {
   const lines: string[] = [];
-  warden.events$.subscribe((event: WardenEvent) => lines.push(`${event.type} ${event.attempt}`));
+  warden.events$
+    .pipe(filter(isJobEvent))
+    .subscribe((event: JobEvent) => lines.push(`${event.type} ${event.attempt}`));
   return lines;
 }
 

@@ -1,0 +1,338 @@
+import { createActor, type AnyActorRef } from 'xstate';
+import type { TimerHandle } from '../clock.js';
+import {
+  coerceError,
+  MaxRunExceededError,
+  serializeError,
+  ShutdownError,
+  InvalidTransitionError,
+  StartTimeoutError,
+} from '../errors.js';
+import {
+  actorStatusCell,
+  type ActorMachineEvent,
+  type ActorStatus,
+} from '../machines/actorMachine.js';
+import type { ActorStartContext, ResolvedWorkerSpec } from '../supervisor/childSpec.js';
+import {
+  ErrorLog,
+  type NodeParent,
+  type SupervisedNode,
+  type SupervisionRuntime,
+  type TreeNode,
+} from '../supervisor/supervision.js';
+
+/** Why the current run is being stopped: by its supervisor, or by one of its own timeouts. */
+type StopCause = { readonly kind: 'parent' } | { readonly kind: 'timeout'; readonly error: Error };
+
+/**
+ * A supervised worker: runs its `start` function (or XState logic) with an AbortSignal, start and
+ * run timeouts, and a shutdown that aborts first and force-stops after `shutdownMs`. Its status is
+ * an `actorMachine` actor; every start and exit is written to the store before it is emitted.
+ */
+export class WorkerNode implements SupervisedNode {
+  readonly id: string;
+  restarts = 0;
+  private readonly cell = actorStatusCell();
+  private readonly errors = new ErrorLog();
+  /** Increments with every run; a settlement from an older run is ignored. */
+  private run = 0;
+  private controller: AbortController | undefined;
+  private actor: AnyActorRef | undefined;
+  private startTimer: TimerHandle | undefined;
+  private runTimer: TimerHandle | undefined;
+  private killTimer: TimerHandle | undefined;
+  private stopCause: StopCause | undefined;
+  private stopped: (() => void)[] = [];
+
+  constructor(
+    readonly spec: ResolvedWorkerSpec,
+    private readonly parent: NodeParent,
+    private readonly runtime: SupervisionRuntime,
+  ) {
+    this.id = spec.id;
+  }
+
+  get state(): ActorStatus {
+    return this.cell.status;
+  }
+
+  get alive(): boolean {
+    const state = this.cell.status;
+    return state === 'starting' || state === 'running' || state === 'stopping';
+  }
+
+  get dead(): boolean {
+    return this.cell.status === 'dead';
+  }
+
+  find(id: string): SupervisedNode | undefined {
+    return id === this.id ? this : undefined;
+  }
+
+  snapshot(): TreeNode {
+    const lastError = this.errors.last;
+    return {
+      id: this.id,
+      kind: 'worker',
+      state: this.cell.status,
+      restarts: this.restarts,
+      ...(lastError === undefined ? {} : { lastError }),
+    };
+  }
+
+  start(): void {
+    this.transition({ type: 'START' });
+    const run = ++this.run;
+    const controller = new AbortController();
+    this.controller = controller;
+    this.stopCause = undefined;
+    this.record('started');
+    const { spec, runtime } = this;
+    if (spec.maxRunMs !== undefined) {
+      const maxRunMs = spec.maxRunMs;
+      this.runTimer = runtime.clock.setTimeout(() => {
+        this.runTimer = undefined;
+        this.beginStop(run, { kind: 'timeout', error: new MaxRunExceededError(this.id, maxRunMs) });
+      }, maxRunMs);
+    }
+    if (spec.startTimeoutMs !== undefined) {
+      const startTimeoutMs = spec.startTimeoutMs;
+      this.startTimer = runtime.clock.setTimeout(() => {
+        this.startTimer = undefined;
+        if (this.run === run && this.cell.status === 'starting') {
+          this.beginStop(run, {
+            kind: 'timeout',
+            error: new StartTimeoutError(this.id, startTimeoutMs),
+          });
+        }
+      }, startTimeoutMs);
+    }
+    if (spec.logic !== undefined) {
+      this.startLogic(run);
+    } else {
+      this.startFunction(run, controller);
+    }
+    if (spec.startTimeoutMs === undefined) this.ready(run);
+  }
+
+  private startFunction(run: number, controller: AbortController): void {
+    const start = this.spec.start;
+    if (start === undefined) return;
+    const log = this.runtime.logger.child({ actorId: this.id });
+    const ctx: ActorStartContext = {
+      id: this.id,
+      signal: controller.signal,
+      log,
+      restarts: this.restarts,
+      ready: () => this.ready(run),
+    };
+    let pending: unknown;
+    try {
+      pending = start(ctx);
+    } catch (error) {
+      this.settled(run, 'abnormal', coerceError(error));
+      return;
+    }
+    Promise.resolve(pending).then(
+      () => this.settled(run, 'normal', undefined),
+      (error: unknown) => this.settled(run, 'abnormal', coerceError(error)),
+    );
+  }
+
+  private startLogic(run: number): void {
+    const logic = this.spec.logic;
+    if (logic === undefined) return;
+    // Every error path of the actor is observed, so XState never rethrows it into the process.
+    const actor = createActor(logic, { input: this.spec.input, clock: this.runtime.clock });
+    this.actor = actor;
+    actor.subscribe({
+      complete: () => this.settled(run, 'normal', undefined),
+      error: (error: unknown) => this.settled(run, 'abnormal', coerceError(error)),
+    });
+    try {
+      actor.start();
+    } catch (error) {
+      this.settled(run, 'abnormal', coerceError(error));
+    }
+  }
+
+  /** Sends an event to the running XState actor; false when there is none to receive it. */
+  deliver(event: { type: string }): boolean {
+    if (this.actor === undefined || this.cell.status !== 'running') return false;
+    this.actor.send(event);
+    return true;
+  }
+
+  /** True for workers that run XState logic, which can receive events. */
+  get receivesEvents(): boolean {
+    return this.spec.logic !== undefined;
+  }
+
+  private ready(run: number): void {
+    if (run !== this.run || this.cell.status !== 'starting') return;
+    this.clearTimer('startTimer');
+    this.transition({ type: 'READY' });
+    this.parent.childStarted(this);
+  }
+
+  stop(): Promise<void> {
+    const state = this.cell.status;
+    if (state === 'restarting') {
+      this.transition({ type: 'STOP' });
+      return Promise.resolve();
+    }
+    if (!this.alive) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.stopped.push(resolve));
+    if (state === 'stopping') {
+      // A timeout-driven stop is under way; the supervisor now owns the outcome.
+      this.stopCause = { kind: 'parent' };
+    } else {
+      this.beginStop(this.run, { kind: 'parent' });
+    }
+    return done;
+  }
+
+  /** Aborts the signal, then force-stops after `shutdownMs` if the run has not ended. */
+  private beginStop(run: number, cause: StopCause): void {
+    if (run !== this.run || !this.alive || this.cell.status === 'stopping') return;
+    this.stopCause = cause;
+    this.transition({ type: 'STOP' });
+    this.clearTimer('startTimer');
+    this.clearTimer('runTimer');
+    this.controller?.abort(cause.kind === 'parent' ? new ShutdownError() : cause.error);
+    const actor = this.actor;
+    if (actor !== undefined) {
+      // An XState actor stops at once: its invoked work sees its own signals aborted.
+      this.actor = undefined;
+      actor.stop();
+      this.finish(undefined);
+      return;
+    }
+    this.killTimer = this.runtime.clock.setTimeout(() => {
+      this.killTimer = undefined;
+      if (this.run !== run) return;
+      this.runtime.logger.warn(
+        { actorId: this.id, shutdownMs: this.spec.shutdownMs },
+        'actor ignored its abort signal and was force-stopped',
+      );
+      this.finish(undefined);
+    }, this.spec.shutdownMs);
+  }
+
+  private settled(run: number, reason: 'normal' | 'abnormal', error: Error | undefined): void {
+    if (run !== this.run || !this.alive) return; // a late result after a force-stop
+    if (this.cell.status === 'stopping') {
+      this.finish(error);
+      return;
+    }
+    this.endRun();
+    if (error !== undefined) this.errors.push(serializeError(error));
+    this.transition({ type: 'EXIT' });
+    this.record('exited', reason, error);
+    this.parent.childExited(this, reason, error);
+  }
+
+  /** The run ended after a stop began (on its own or forced). */
+  private finish(error: Error | undefined): void {
+    const cause = this.stopCause;
+    this.endRun();
+    this.transition({ type: 'EXIT' });
+    const waiters = this.stopped;
+    this.stopped = [];
+    if (cause?.kind === 'timeout') {
+      this.errors.push(serializeError(cause.error));
+      this.record('exited', 'abnormal', cause.error);
+      this.parent.childExited(this, 'abnormal', cause.error);
+    } else {
+      this.record('exited', 'shutdown', error);
+    }
+    for (const resolve of waiters) resolve();
+  }
+
+  private endRun(): void {
+    this.run++;
+    this.clearTimer('startTimer');
+    this.clearTimer('runTimer');
+    this.clearTimer('killTimer');
+    this.controller = undefined;
+    if (this.actor !== undefined) {
+      const actor = this.actor;
+      this.actor = undefined;
+      actor.stop();
+    }
+  }
+
+  scheduleRestart(): void {
+    this.restarts++;
+    this.transition({ type: 'RESTART' });
+  }
+
+  markDead(): void {
+    this.transition({ type: 'DEAD' });
+    const at = this.runtime.clock.now();
+    const errors = this.errors.all();
+    this.runtime.store.markActorDead({
+      actorId: this.id,
+      supervisorId: this.parent.id,
+      kind: 'worker',
+      at,
+      restarts: this.restarts,
+      errors,
+    });
+    this.runtime.emit({
+      type: 'actor.dead',
+      actorId: this.id,
+      supervisorId: this.parent.id,
+      at,
+      restarts: this.restarts,
+      errors,
+    });
+  }
+
+  revive(): void {
+    this.transition({ type: 'REVIVE' });
+  }
+
+  private clearTimer(name: 'startTimer' | 'runTimer' | 'killTimer'): void {
+    const timer = this[name];
+    if (timer !== undefined) this.runtime.clock.clearTimeout(timer);
+    this[name] = undefined;
+  }
+
+  private transition(event: ActorMachineEvent): void {
+    if (!this.cell.send(event)) {
+      // The machine is the law: a refused event changes nothing and is reported as a bug.
+      this.runtime.logger.error(
+        { err: new InvalidTransitionError(`actor ${this.id}`, this.cell.status, event.type) },
+        'supervision refused a status change',
+      );
+    }
+  }
+
+  private record(
+    kind: 'started' | 'exited',
+    reason?: 'normal' | 'abnormal' | 'shutdown',
+    error?: Error,
+  ): void {
+    const at = this.runtime.clock.now();
+    const serialized = error === undefined ? undefined : serializeError(error);
+    const base = { actorId: this.id, supervisorId: this.parent.id, at, restarts: this.restarts };
+    this.runtime.store.recordActorEvent({
+      ...base,
+      kind,
+      ...(reason === undefined ? {} : { reason }),
+      ...(serialized === undefined ? {} : { error: serialized }),
+    });
+    if (kind === 'started') {
+      this.runtime.emit({ type: 'actor.started', ...base });
+    } else {
+      this.runtime.emit({
+        type: 'actor.exited',
+        ...base,
+        reason: reason ?? 'normal',
+        ...(serialized === undefined ? {} : { error: serialized }),
+      });
+    }
+  }
+}

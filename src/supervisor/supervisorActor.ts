@@ -1,0 +1,376 @@
+import { WorkerNode } from '../actors/workerActor.js';
+import type { TimerHandle } from '../clock.js';
+import { InvalidTransitionError, serializeError, SupervisorEscalatedError } from '../errors.js';
+import {
+  supervisorStatusCell,
+  type SupervisorMachineEvent,
+  type SupervisorStatus,
+} from '../machines/actorMachine.js';
+import { backoffDelay } from './backoff.js';
+import type { ResolvedChildSpec, ResolvedSupervisorSpec } from './childSpec.js';
+import { tryRestart, windowFromHistory, type IntensityWindow } from './restartIntensity.js';
+import { planRestart } from './strategy.js';
+import {
+  ErrorLog,
+  type NodeParent,
+  type SupervisedNode,
+  type SupervisionRuntime,
+  type TreeNode,
+} from './supervision.js';
+
+/** Creates the node for a child spec. */
+export type NodeFactory = (
+  spec: ResolvedChildSpec,
+  parent: NodeParent,
+  runtime: SupervisionRuntime,
+) => SupervisedNode;
+
+/** The default node factory: workers and nested supervisors. */
+export const createNode: NodeFactory = (spec, parent, runtime) =>
+  spec.kind === 'worker'
+    ? new WorkerNode(spec, parent, runtime)
+    : new SupervisorNode(spec, parent, runtime);
+
+/**
+ * A supervisor with Erlang/OTP semantics: starts its children in order, applies its strategy when
+ * one exits, counts restarts against its intensity (from the persisted history, so a process
+ * restart gives no fresh budget), backs off before restarting, and past its intensity stops its
+ * children in reverse order and fails to its parent (or is dead-lettered). Exits are handled one
+ * at a time, in order.
+ */
+export class SupervisorNode implements SupervisedNode, NodeParent {
+  readonly id: string;
+  restarts = 0;
+  private readonly cell = supervisorStatusCell();
+  private readonly errors = new ErrorLog();
+  private children: SupervisedNode[];
+  private window: IntensityWindow = { restarts: [] };
+  private queue: Promise<void> = Promise.resolve();
+  private readonly pendingStarts = new Map<string, () => void>();
+  private backoff: { timer: TimerHandle; wake: () => void } | undefined;
+
+  constructor(
+    readonly spec: ResolvedSupervisorSpec,
+    private readonly parent: NodeParent | undefined,
+    private readonly runtime: SupervisionRuntime,
+    private readonly onFailure: (error: Error) => void = () => undefined,
+  ) {
+    this.id = spec.id;
+    this.children = spec.children.map((child) => createNode(child, this, runtime));
+  }
+
+  get state(): SupervisorStatus {
+    return this.cell.status;
+  }
+
+  get alive(): boolean {
+    const state = this.cell.status;
+    return (
+      state === 'starting' || state === 'running' || state === 'stopping' || state === 'failing'
+    );
+  }
+
+  get dead(): boolean {
+    return this.cell.status === 'dead';
+  }
+
+  /** Adds a child at the end of the start order, starting it at once if this supervisor runs. */
+  addChild(node: SupervisedNode): Promise<void> {
+    this.children.push(node);
+    if (this.cell.status !== 'running' && this.cell.status !== 'starting') return Promise.resolve();
+    return this.enqueue(() => this.startChildren([node]));
+  }
+
+  find(id: string): SupervisedNode | undefined {
+    if (id === this.id) return this;
+    for (const child of this.children) {
+      const found = child.find(id);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  /** The supervisor directly above `id` in this subtree. */
+  parentOf(id: string): SupervisorNode | undefined {
+    for (const child of this.children) {
+      if (child.id === id) return this;
+      if (child instanceof SupervisorNode) {
+        const found = child.parentOf(id);
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  }
+
+  snapshot(): TreeNode {
+    const lastError = this.errors.last;
+    return {
+      id: this.id,
+      kind: 'supervisor',
+      state: this.cell.status,
+      restarts: this.restarts,
+      strategy: this.spec.strategy,
+      ...(lastError === undefined ? {} : { lastError }),
+      children: this.children.map((child) => child.snapshot()),
+    };
+  }
+
+  start(): void {
+    this.transition({ type: 'START' });
+    const now = this.runtime.clock.now();
+    const intensity = { maxRestarts: this.spec.maxRestarts, withinMs: this.spec.withinMs };
+    this.window = windowFromHistory(
+      this.runtime.store.restartTimes(this.id, now - this.spec.withinMs),
+      intensity,
+      now,
+    );
+    this.record('started');
+    void this.enqueue(async () => {
+      await this.startChildren(this.children);
+      if (this.cell.status !== 'starting') return;
+      this.transition({ type: 'STARTED' });
+      this.parent?.childStarted(this);
+    });
+  }
+
+  /** Starts the given children one after another, each once the previous one is ready. */
+  private async startChildren(nodes: readonly SupervisedNode[]): Promise<void> {
+    for (const node of nodes) {
+      const state = this.cell.status;
+      if (state !== 'starting' && state !== 'running') return;
+      if (node.dead || node.alive || !this.children.includes(node)) continue;
+      if (this.runtime.deadAtStart.has(node.id) && node.restarts === 0 && node.state === 'idle') {
+        // Dead-lettered in an earlier process: it stays dead until restarted by hand.
+        node.markDead();
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        this.pendingStarts.set(node.id, resolve);
+        node.start();
+      });
+    }
+  }
+
+  childStarted(child: SupervisedNode): void {
+    this.settleStart(child.id);
+  }
+
+  childExited(
+    child: SupervisedNode,
+    reason: 'normal' | 'abnormal',
+    error: Error | undefined,
+  ): void {
+    this.settleStart(child.id);
+    if (error !== undefined) this.errors.push(serializeError(error));
+    void this.enqueue(() => this.handleExit(child, reason, error));
+  }
+
+  private settleStart(id: string): void {
+    const resolve = this.pendingStarts.get(id);
+    this.pendingStarts.delete(id);
+    resolve?.();
+  }
+
+  private async handleExit(
+    child: SupervisedNode,
+    reason: 'normal' | 'abnormal',
+    error: Error | undefined,
+  ): Promise<void> {
+    const state = this.cell.status;
+    if (state !== 'running' && state !== 'starting') return;
+    if (child.alive || child.dead || !this.children.includes(child)) return; // already handled
+    const planned = this.children
+      .filter((node) => !node.dead)
+      .map((node) => ({ id: node.id, restart: node.spec.restart, alive: node.alive }));
+    const plan = planRestart(this.spec.strategy, planned, child.id, reason);
+    if (plan.start.length === 0) {
+      this.remove(plan.remove);
+      return;
+    }
+    const now = this.runtime.clock.now();
+    const verdict = tryRestart(
+      this.window,
+      { maxRestarts: this.spec.maxRestarts, withinMs: this.spec.withinMs },
+      now,
+    );
+    if (!verdict.allowed) {
+      if (child.spec.onExhausted === 'dead-letter') {
+        child.markDead();
+        return;
+      }
+      await this.fail(
+        new SupervisorEscalatedError(this.id, this.spec.maxRestarts, this.spec.withinMs, {
+          cause: error,
+        }),
+      );
+      return;
+    }
+    this.window = verdict.window;
+    const delayMs = backoffDelay(
+      child.spec.backoff,
+      this.window.restarts.length,
+      this.runtime.random(),
+    );
+    for (const id of plan.stop) await this.children.find((node) => node.id === id)?.stop();
+    this.remove(plan.remove);
+    const restarting = plan.start
+      .map((id) => this.children.find((node) => node.id === id))
+      .filter((node): node is SupervisedNode => node !== undefined);
+    for (const node of restarting) {
+      node.scheduleRestart();
+      const at = this.runtime.clock.now();
+      const base = { actorId: node.id, supervisorId: this.id, at, restarts: node.restarts };
+      this.runtime.store.recordActorEvent({ ...base, kind: 'restarting' });
+      this.runtime.emit({ type: 'actor.restarting', ...base, delayMs });
+    }
+    await this.sleep(delayMs);
+    await this.startChildren(restarting);
+  }
+
+  private remove(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    this.children = this.children.filter((node) => !ids.includes(node.id));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        if (this.backoff !== undefined) this.runtime.clock.clearTimeout(this.backoff.timer);
+        this.backoff = undefined;
+        resolve();
+      };
+      this.backoff = { timer: this.runtime.clock.setTimeout(wake, ms), wake };
+    });
+  }
+
+  /** Past its intensity: stop every child in reverse order, then fail to the parent. */
+  private async fail(error: SupervisorEscalatedError): Promise<void> {
+    this.transition({ type: 'FAIL' });
+    const serialized = serializeError(error);
+    this.errors.push(serialized);
+    const at = this.runtime.clock.now();
+    const base = {
+      actorId: this.id,
+      supervisorId: this.parent?.id ?? null,
+      at,
+      restarts: this.restarts,
+    };
+    this.runtime.store.recordActorEvent({ ...base, kind: 'escalated', error: serialized });
+    this.runtime.emit({ type: 'supervisor.escalated', ...base, error: serialized });
+    await this.stopChildren();
+    this.transition({ type: 'STOPPED' });
+    this.record('exited', 'abnormal', serialized);
+    if (this.parent === undefined) {
+      this.onFailure(error);
+    } else if (this.spec.onExhausted === 'dead-letter') {
+      this.markDead();
+    } else {
+      this.parent.childExited(this, 'abnormal', error);
+    }
+  }
+
+  private async stopChildren(): Promise<void> {
+    for (const node of [...this.children].reverse()) await node.stop();
+  }
+
+  stop(): Promise<void> {
+    const state = this.cell.status;
+    if (state !== 'starting' && state !== 'running') return this.queue;
+    this.transition({ type: 'STOP' });
+    this.backoff?.wake();
+    // Pending starts resolve so a startup loop waiting on them can see the stop.
+    for (const id of [...this.pendingStarts.keys()]) this.settleStart(id);
+    return this.enqueue(async () => {
+      await this.stopChildren();
+      this.transition({ type: 'STOPPED' });
+      this.record('exited', 'shutdown');
+    });
+  }
+
+  scheduleRestart(): void {
+    this.restarts++;
+  }
+
+  markDead(): void {
+    this.transition({ type: 'DEAD' });
+    const at = this.runtime.clock.now();
+    const errors = this.errors.all();
+    const supervisorId = this.parent?.id ?? null;
+    this.runtime.store.markActorDead({
+      actorId: this.id,
+      supervisorId,
+      kind: 'supervisor',
+      at,
+      restarts: this.restarts,
+      errors,
+    });
+    this.runtime.emit({
+      type: 'actor.dead',
+      actorId: this.id,
+      supervisorId,
+      at,
+      restarts: this.restarts,
+      errors,
+    });
+  }
+
+  revive(): void {
+    this.transition({ type: 'REVIVE' });
+  }
+
+  /** Resolves once every queued supervision step (startup, restarts, stops) has run. */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  /** Starts a revived child again (after `restartActor`). */
+  restartChild(node: SupervisedNode): Promise<void> {
+    return this.enqueue(() => this.startChildren([node]));
+  }
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(work).catch((error: unknown) => {
+      this.runtime.logger.error({ err: error, supervisorId: this.id }, 'supervision step failed');
+    });
+    this.queue = next;
+    return next;
+  }
+
+  private transition(event: SupervisorMachineEvent): void {
+    if (!this.cell.send(event)) {
+      this.runtime.logger.error(
+        { err: new InvalidTransitionError(`supervisor ${this.id}`, this.cell.status, event.type) },
+        'supervision refused a status change',
+      );
+    }
+  }
+
+  private record(
+    kind: 'started' | 'exited',
+    reason?: 'abnormal' | 'shutdown',
+    error?: ReturnType<typeof serializeError>,
+  ): void {
+    const at = this.runtime.clock.now();
+    const base = {
+      actorId: this.id,
+      supervisorId: this.parent?.id ?? null,
+      at,
+      restarts: this.restarts,
+    };
+    this.runtime.store.recordActorEvent({
+      ...base,
+      kind,
+      ...(reason === undefined ? {} : { reason }),
+      ...(error === undefined ? {} : { error }),
+    });
+    if (kind === 'started') this.runtime.emit({ type: 'actor.started', ...base });
+    else
+      this.runtime.emit({
+        type: 'actor.exited',
+        ...base,
+        reason: reason ?? 'shutdown',
+        ...(error === undefined ? {} : { error }),
+      });
+  }
+}
