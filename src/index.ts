@@ -1,4 +1,20 @@
-export { createWarden, defaultWardenOptions, Warden } from './warden.js';
+export { createWarden, defaultWardenOptions, rootId, Warden } from './warden.js';
+export { defaultChildOptions, supervisor, worker } from './supervisor/childSpec.js';
+export type {
+  ActorStartContext,
+  ChildSpec,
+  OnExhausted,
+  SupervisorSpec,
+  WorkerSpec,
+} from './supervisor/childSpec.js';
+export type { TreeNode } from './supervisor/supervision.js';
+export { jobsNodeId } from './supervisor/jobsNode.js';
+export { defaultIntensity, tryRestart, windowFromHistory } from './supervisor/restartIntensity.js';
+export type { IntensityOptions, IntensityWindow } from './supervisor/restartIntensity.js';
+export { planRestart, shouldRestart } from './supervisor/strategy.js';
+export type { ExitReason, RestartPlan, RestartType, Strategy } from './supervisor/strategy.js';
+export { actorMachine, supervisorMachine } from './machines/actorMachine.js';
+export type { ActorStatus, SupervisorStatus } from './machines/actorMachine.js';
 export type {
   EnqueueItem,
   EnqueueOptions,
@@ -35,7 +51,15 @@ export type {
 } from './machines/jobMachine.js';
 export { deriveTransitionTable, jobTransitions } from './machines/jobTransitions.js';
 export type { Transition, TransitionTable } from './machines/jobTransitions.js';
-export type { Job, JobFilter, JobHistoryEntry, JobProgress } from './persistence/Store.js';
+export type {
+  ActorEventRecord,
+  DeadActorRecord,
+  Job,
+  JobFilter,
+  JobHistoryEntry,
+  JobProgress,
+  UndeliverableRecord,
+} from './persistence/Store.js';
 export type { Disposable } from './events/eventBus.js';
 export { isActorEvent, isJobEvent } from './events/types.js';
 export type {
@@ -50,6 +74,11 @@ export type {
 } from './events/types.js';
 export type { Logger } from './observability/logger.js';
 export {
+  ActorNotFoundError,
+  DuplicateActorError,
+  MaxRunExceededError,
+  StartTimeoutError,
+  SupervisorEscalatedError,
   DatabaseError,
   DuplicateJobTypeError,
   InvalidOptionError,
