@@ -34,7 +34,11 @@ import { defaultChildOptions, resolveChildSpec, type ChildSpec } from './supervi
 import { JobsNode, jobsNodeId } from './supervisor/jobsNode.js';
 import type { SupervisionRuntime, TreeNode } from './supervisor/supervision.js';
 import { createNode, SupervisorNode } from './supervisor/supervisorActor.js';
-import type { DeadActorRecord } from './persistence/Store.js';
+import type {
+  ActorEventRecord,
+  DeadActorRecord,
+  UndeliverableRecord,
+} from './persistence/Store.js';
 
 /** The id of the root supervisor. */
 export const rootId = 'root';
@@ -310,6 +314,21 @@ export class Warden {
   async deadActors(): Promise<DeadActorRecord[]> {
     this.assertOpen('read dead actors');
     return this.store.deadActors();
+  }
+
+  /** The recorded lifecycle of a supervised actor (starts, exits, restarts, escalations), oldest first. */
+  async getActorHistory(id: string, limit = 100): Promise<ActorEventRecord[]> {
+    this.assertOpen('read actor history');
+    return this.store.actorHistory(
+      checkString('id', id, 200),
+      checkInteger('limit', limit, 1, 10_000),
+    );
+  }
+
+  /** Events that reached actors that were not running: a count and the last few, per actor. */
+  async undeliverable(id?: string): Promise<UndeliverableRecord[]> {
+    this.assertOpen('read undeliverable events');
+    return this.store.undeliverable(id === undefined ? undefined : checkString('id', id, 200));
   }
 
   /** Restarts a dead-lettered actor by hand. */

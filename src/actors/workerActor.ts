@@ -268,8 +268,9 @@ export class WorkerNode implements SupervisedNode {
     this.transition({ type: 'RESTART' });
   }
 
-  markDead(): void {
+  markDead(persist = true): void {
     this.transition({ type: 'DEAD' });
+    if (!persist) return;
     const at = this.runtime.clock.now();
     const errors = this.errors.all();
     this.runtime.store.markActorDead({

@@ -58,8 +58,8 @@ export interface SupervisedNode {
   stop(): Promise<void>;
   /** Marks it as about to be restarted after a backoff. */
   scheduleRestart(): void;
-  /** Dead-letters it: stopped for good, recorded with its last errors. */
-  markDead(): void;
+  /** Dead-letters it: stopped for good, recorded with its last errors (unless `persist` is false: already recorded). */
+  markDead(persist?: boolean): void;
   /** Brings a dead-lettered node back to `idle`, ready to start. */
   revive(): void;
   /** Finds a node by id in this subtree. */

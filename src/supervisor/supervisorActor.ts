@@ -141,7 +141,7 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
       if (node.dead || node.alive || !this.children.includes(node)) continue;
       if (this.runtime.deadAtStart.has(node.id) && node.restarts === 0 && node.state === 'idle') {
         // Dead-lettered in an earlier process: it stays dead until restarted by hand.
-        node.markDead();
+        node.markDead(false);
         continue;
       }
       await new Promise<void>((resolve) => {
@@ -292,8 +292,9 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
     this.restarts++;
   }
 
-  markDead(): void {
+  markDead(persist = true): void {
     this.transition({ type: 'DEAD' });
+    if (!persist) return;
     const at = this.runtime.clock.now();
     const errors = this.errors.all();
     const supervisorId = this.parent?.id ?? null;
