@@ -294,14 +294,13 @@ export class Warden {
   async supervise(spec: ChildSpec): Promise<void> {
     if (this.state === 'stopping' || this.state === 'stopped')
       throw new NotRunningError('supervise', this.state);
-    const ids = new Set<string>([rootId, jobsNodeId]);
+    const ids = new Set<string>();
     const resolved = resolveChildSpec(spec, ids);
     for (const id of ids) {
-      if (this.root.find(id) !== undefined && id !== rootId && id !== jobsNodeId)
+      if (id === rootId || id === jobsNodeId || this.root.find(id) !== undefined) {
         throw new DuplicateActorError(id);
+      }
     }
-    if (resolved.id === rootId || resolved.id === jobsNodeId)
-      throw new DuplicateActorError(resolved.id);
     await this.root.addChild(createNode(resolved, this.root, this.runtime));
   }
 
