@@ -146,9 +146,17 @@ export class WorkerNode implements SupervisedNode {
     // Every error path of the actor is observed, so XState never rethrows it into the process.
     const actor = createActor(logic, { input: this.spec.input, clock: this.runtime.clock });
     this.actor = actor;
+    // A throw inside an observer would be rethrown by XState in a new macrotask: guard them.
+    const guard = (fn: () => void) => (): void => {
+      try {
+        fn();
+      } catch (error) {
+        this.runtime.logger.error({ err: error, actorId: this.id }, 'actor exit handling failed');
+      }
+    };
     actor.subscribe({
-      complete: () => this.settled(run, 'normal', undefined),
-      error: (error: unknown) => this.settled(run, 'abnormal', coerceError(error)),
+      complete: guard(() => this.settled(run, 'normal', undefined)),
+      error: (error: unknown) => guard(() => this.settled(run, 'abnormal', coerceError(error)))(),
     });
     try {
       actor.start();
