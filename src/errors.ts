@@ -126,10 +126,10 @@ export class JobCancelledError extends WardenError {
   }
 }
 
-/** The reason a running job's signal is aborted when Warden stops before the job ends. */
+/** The reason a signal is aborted when its job or actor is being stopped. */
 export class ShutdownError extends WardenError {
-  constructor() {
-    super('SHUTDOWN', 'Warden is stopping and the grace period is over');
+  constructor(message = 'Warden is stopping and the grace period is over') {
+    super('SHUTDOWN', message);
   }
 }
 

@@ -208,7 +208,11 @@ export class WorkerNode implements SupervisedNode {
     this.transition({ type: 'STOP' });
     this.clearTimer('startTimer');
     this.clearTimer('runTimer');
-    this.controller?.abort(cause.kind === 'parent' ? new ShutdownError() : cause.error);
+    this.controller?.abort(
+      cause.kind === 'parent'
+        ? new ShutdownError(`actor ${this.id} is being stopped by its supervisor`)
+        : cause.error,
+    );
     const actor = this.actor;
     if (actor !== undefined) {
       // An XState actor stops at once: its invoked work sees its own signals aborted.
@@ -243,6 +247,8 @@ export class WorkerNode implements SupervisedNode {
 
   /** The run ended after a stop began (on its own or forced). */
   private finish(error: Error | undefined): void {
+    // Stopping an XState actor notifies its observers at once, which may finish the run first.
+    if (this.cell.status !== 'stopping') return;
     const cause = this.stopCause;
     this.endRun();
     this.transition({ type: 'EXIT' });

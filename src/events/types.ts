@@ -56,7 +56,7 @@ export interface ActorEventMap {
   'actor.dead': ActorEventBase & { readonly errors: readonly SerializedError[] };
   /** A dead-lettered actor was restarted by hand. */
   'actor.revived': ActorEventBase;
-  /** A supervisor exceeded its restart intensity, stopped its children and failed to its parent. */
+  /** A supervisor exceeded its restart intensity and stops its children; it then fails to its parent, or is dead-lettered (`actor.dead` follows) if so configured. */
   'supervisor.escalated': ActorEventBase & { readonly error: SerializedError };
   /** An event was sent to an actor that is not running; `count` counts all such events for it. */
   'actor.undeliverable': {
