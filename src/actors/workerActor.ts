@@ -5,7 +5,6 @@ import {
   MaxRunExceededError,
   serializeError,
   ShutdownError,
-  InvalidTransitionError,
   StartTimeoutError,
 } from '../errors.js';
 import {
@@ -16,7 +15,11 @@ import {
 import type { ActorStartContext, ResolvedWorkerSpec } from '../supervisor/childSpec.js';
 import {
   ErrorLog,
+  publishDead,
+  publishLifecycle,
+  reportRefused,
   type NodeParent,
+  type NodeRef,
   type SupervisedNode,
   type SupervisionRuntime,
   type TreeNode,
@@ -87,7 +90,7 @@ export class WorkerNode implements SupervisedNode {
     const controller = new AbortController();
     this.controller = controller;
     this.stopCause = undefined;
-    this.record('started');
+    publishLifecycle(this.runtime, this.ref, { kind: 'started' });
     const { spec, runtime } = this;
     if (spec.maxRunMs !== undefined) {
       const maxRunMs = spec.maxRunMs;
@@ -241,7 +244,7 @@ export class WorkerNode implements SupervisedNode {
     this.endRun();
     if (error !== undefined) this.errors.push(serializeError(error));
     this.transition({ type: 'EXIT' });
-    this.record('exited', reason, error);
+    this.publishExit(reason, error);
     this.parent.childExited(this, reason, error);
   }
 
@@ -256,10 +259,10 @@ export class WorkerNode implements SupervisedNode {
     this.stopped = [];
     if (cause?.kind === 'timeout') {
       this.errors.push(serializeError(cause.error));
-      this.record('exited', 'abnormal', cause.error);
+      this.publishExit('abnormal', cause.error);
       this.parent.childExited(this, 'abnormal', cause.error);
     } else {
-      this.record('exited', 'shutdown', error);
+      this.publishExit('shutdown', error);
     }
     for (const resolve of waiters) resolve();
   }
@@ -284,25 +287,7 @@ export class WorkerNode implements SupervisedNode {
 
   markDead(persist = true): void {
     this.transition({ type: 'DEAD' });
-    if (!persist) return;
-    const at = this.runtime.clock.now();
-    const errors = this.errors.all();
-    this.runtime.store.markActorDead({
-      actorId: this.id,
-      supervisorId: this.parent.id,
-      kind: 'worker',
-      at,
-      restarts: this.restarts,
-      errors,
-    });
-    this.runtime.emit({
-      type: 'actor.dead',
-      actorId: this.id,
-      supervisorId: this.parent.id,
-      at,
-      restarts: this.restarts,
-      errors,
-    });
+    if (persist) publishDead(this.runtime, this.ref, 'worker', this.errors.all());
   }
 
   revive(): void {
@@ -316,38 +301,19 @@ export class WorkerNode implements SupervisedNode {
   }
 
   private transition(event: ActorMachineEvent): void {
-    if (!this.cell.send(event)) {
-      // The machine is the law: a refused event changes nothing and is reported as a bug.
-      this.runtime.logger.error(
-        { err: new InvalidTransitionError(`actor ${this.id}`, this.cell.status, event.type) },
-        'supervision refused a status change',
-      );
-    }
+    if (!this.cell.send(event))
+      reportRefused(this.runtime, `actor ${this.id}`, this.cell.status, event.type);
   }
 
-  private record(
-    kind: 'started' | 'exited',
-    reason?: 'normal' | 'abnormal' | 'shutdown',
-    error?: Error,
-  ): void {
-    const at = this.runtime.clock.now();
-    const serialized = error === undefined ? undefined : serializeError(error);
-    const base = { actorId: this.id, supervisorId: this.parent.id, at, restarts: this.restarts };
-    this.runtime.store.recordActorEvent({
-      ...base,
-      kind,
-      ...(reason === undefined ? {} : { reason }),
-      ...(serialized === undefined ? {} : { error: serialized }),
+  private get ref(): NodeRef {
+    return { actorId: this.id, supervisorId: this.parent.id, restarts: this.restarts };
+  }
+
+  private publishExit(reason: 'normal' | 'abnormal' | 'shutdown', error: Error | undefined): void {
+    publishLifecycle(this.runtime, this.ref, {
+      kind: 'exited',
+      reason,
+      error: error === undefined ? undefined : serializeError(error),
     });
-    if (kind === 'started') {
-      this.runtime.emit({ type: 'actor.started', ...base });
-    } else {
-      this.runtime.emit({
-        type: 'actor.exited',
-        ...base,
-        reason: reason ?? 'normal',
-        ...(serialized === undefined ? {} : { error: serialized }),
-      });
-    }
   }
 }

@@ -3,7 +3,15 @@ import type { ResolvedWorkerSpec } from './childSpec.js';
 import { defaultChildOptions } from './childSpec.js';
 import { resolveBackoff } from './backoff.js';
 import type { JobScheduler } from './jobScheduler.js';
-import type { NodeParent, SupervisedNode, SupervisionRuntime, TreeNode } from './supervision.js';
+import {
+  publishLifecycle,
+  reportRefused,
+  type NodeParent,
+  type NodeRef,
+  type SupervisedNode,
+  type SupervisionRuntime,
+  type TreeNode,
+} from './supervision.js';
 
 /** The id of the job runner in the supervision tree. */
 export const jobsNodeId = 'jobs';
@@ -53,7 +61,7 @@ export class JobsNode implements SupervisedNode {
 
   start(): void {
     this.send({ type: 'START' });
-    this.record('started');
+    publishLifecycle(this.runtime, this.ref, { kind: 'started' });
     this.scheduler.start();
     this.send({ type: 'READY' });
     this.parent.childStarted(this);
@@ -64,7 +72,7 @@ export class JobsNode implements SupervisedNode {
     this.send({ type: 'STOP' });
     await this.scheduler.stop(this.graceMs);
     this.send({ type: 'EXIT' });
-    this.record('exited');
+    publishLifecycle(this.runtime, this.ref, { kind: 'exited', reason: 'shutdown' });
   }
 
   scheduleRestart(): void {
@@ -89,18 +97,11 @@ export class JobsNode implements SupervisedNode {
   }
 
   private send(event: ActorMachineEvent): void {
-    this.cell.send(event);
+    if (!this.cell.send(event))
+      reportRefused(this.runtime, `actor ${this.id}`, this.cell.status, event.type);
   }
 
-  private record(kind: 'started' | 'exited'): void {
-    const at = this.runtime.clock.now();
-    const base = { actorId: this.id, supervisorId: this.parent.id, at, restarts: this.restarts };
-    if (kind === 'started') {
-      this.runtime.store.recordActorEvent({ ...base, kind });
-      this.runtime.emit({ type: 'actor.started', ...base });
-    } else {
-      this.runtime.store.recordActorEvent({ ...base, kind, reason: 'shutdown' });
-      this.runtime.emit({ type: 'actor.exited', ...base, reason: 'shutdown' });
-    }
+  private get ref(): NodeRef {
+    return { actorId: this.id, supervisorId: this.parent.id, restarts: this.restarts };
   }
 }

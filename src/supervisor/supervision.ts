@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { SerializedError } from '../errors.js';
+import { InvalidTransitionError, type SerializedError } from '../errors.js';
 import type { ActorEvent } from '../events/types.js';
 import type { Logger } from '../observability/logger.js';
 import type { ActorStore } from '../persistence/Store.js';
@@ -80,4 +80,76 @@ export class ErrorLog {
   all(): readonly SerializedError[] {
     return [...this.errors];
   }
+}
+
+/** Which node a lifecycle record is about, and its restart count then. */
+export interface NodeRef {
+  readonly actorId: string;
+  readonly supervisorId: string | null;
+  readonly restarts: number;
+}
+
+/** A lifecycle change to record: written to the store first, then emitted. */
+export type Lifecycle =
+  | { readonly kind: 'started' }
+  | {
+      readonly kind: 'exited';
+      readonly reason: 'normal' | 'abnormal' | 'shutdown';
+      readonly error?: SerializedError | undefined;
+    }
+  | { readonly kind: 'restarting'; readonly delayMs: number }
+  | { readonly kind: 'escalated'; readonly error: SerializedError };
+
+/** Durable before emitted: writes one lifecycle record, then emits its event. */
+export function publishLifecycle(
+  runtime: SupervisionRuntime,
+  node: NodeRef,
+  change: Lifecycle,
+): void {
+  const base = { ...node, at: runtime.clock.now() };
+  switch (change.kind) {
+    case 'started':
+      runtime.store.recordActorEvent({ ...base, kind: 'started' });
+      runtime.emit({ type: 'actor.started', ...base });
+      return;
+    case 'exited': {
+      const error = change.error === undefined ? {} : { error: change.error };
+      runtime.store.recordActorEvent({ ...base, kind: 'exited', reason: change.reason, ...error });
+      runtime.emit({ type: 'actor.exited', ...base, reason: change.reason, ...error });
+      return;
+    }
+    case 'restarting':
+      runtime.store.recordActorEvent({ ...base, kind: 'restarting' });
+      runtime.emit({ type: 'actor.restarting', ...base, delayMs: change.delayMs });
+      return;
+    case 'escalated':
+      runtime.store.recordActorEvent({ ...base, kind: 'escalated', error: change.error });
+      runtime.emit({ type: 'supervisor.escalated', ...base, error: change.error });
+      return;
+  }
+}
+
+/** Records a node as dead-lettered with its last errors, then emits `actor.dead`. */
+export function publishDead(
+  runtime: SupervisionRuntime,
+  node: NodeRef,
+  kind: 'worker' | 'supervisor',
+  errors: readonly SerializedError[],
+): void {
+  const at = runtime.clock.now();
+  runtime.store.markActorDead({ ...node, kind, at, errors });
+  runtime.emit({ type: 'actor.dead', ...node, at, errors });
+}
+
+/** The machine is the law: a refused status change changes nothing and is logged as a bug. */
+export function reportRefused(
+  runtime: SupervisionRuntime,
+  subject: string,
+  status: string,
+  event: string,
+): void {
+  runtime.logger.error(
+    { err: new InvalidTransitionError(subject, status, event) },
+    'supervision refused a status change',
+  );
 }

@@ -1,6 +1,6 @@
 import { WorkerNode } from '../actors/workerActor.js';
 import type { TimerHandle } from '../clock.js';
-import { InvalidTransitionError, serializeError, SupervisorEscalatedError } from '../errors.js';
+import { serializeError, SupervisorEscalatedError } from '../errors.js';
 import {
   supervisorStatusCell,
   type SupervisorMachineEvent,
@@ -12,7 +12,11 @@ import { tryRestart, windowFromHistory, type IntensityWindow } from './restartIn
 import { planRestart } from './strategy.js';
 import {
   ErrorLog,
+  publishDead,
+  publishLifecycle,
+  reportRefused,
   type NodeParent,
+  type NodeRef,
   type SupervisedNode,
   type SupervisionRuntime,
   type TreeNode,
@@ -124,7 +128,7 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
       intensity,
       now,
     );
-    this.record('started');
+    publishLifecycle(this.runtime, this.ref, { kind: 'started' });
     void this.enqueue(async () => {
       await this.startChildren(this.children);
       if (this.cell.status !== 'starting') return;
@@ -218,10 +222,11 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
       .filter((node): node is SupervisedNode => node !== undefined);
     for (const node of restarting) {
       node.scheduleRestart();
-      const at = this.runtime.clock.now();
-      const base = { actorId: node.id, supervisorId: this.id, at, restarts: node.restarts };
-      this.runtime.store.recordActorEvent({ ...base, kind: 'restarting' });
-      this.runtime.emit({ type: 'actor.restarting', ...base, delayMs });
+      publishLifecycle(
+        this.runtime,
+        { actorId: node.id, supervisorId: this.id, restarts: node.restarts },
+        { kind: 'restarting', delayMs },
+      );
     }
     await this.sleep(delayMs);
     await this.startChildren(restarting);
@@ -249,18 +254,14 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
     this.transition({ type: 'FAIL' });
     const serialized = serializeError(error);
     this.errors.push(serialized);
-    const at = this.runtime.clock.now();
-    const base = {
-      actorId: this.id,
-      supervisorId: this.parent?.id ?? null,
-      at,
-      restarts: this.restarts,
-    };
-    this.runtime.store.recordActorEvent({ ...base, kind: 'escalated', error: serialized });
-    this.runtime.emit({ type: 'supervisor.escalated', ...base, error: serialized });
+    publishLifecycle(this.runtime, this.ref, { kind: 'escalated', error: serialized });
     await this.stopChildren();
     this.transition({ type: 'STOPPED' });
-    this.record('exited', 'abnormal', serialized);
+    publishLifecycle(this.runtime, this.ref, {
+      kind: 'exited',
+      reason: 'abnormal',
+      error: serialized,
+    });
     if (this.parent === undefined) {
       this.onFailure(error);
     } else if (this.spec.onExhausted === 'dead-letter') {
@@ -284,7 +285,7 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
     return this.enqueue(async () => {
       await this.stopChildren();
       this.transition({ type: 'STOPPED' });
-      this.record('exited', 'shutdown');
+      publishLifecycle(this.runtime, this.ref, { kind: 'exited', reason: 'shutdown' });
     });
   }
 
@@ -294,26 +295,7 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
 
   markDead(persist = true): void {
     this.transition({ type: 'DEAD' });
-    if (!persist) return;
-    const at = this.runtime.clock.now();
-    const errors = this.errors.all();
-    const supervisorId = this.parent?.id ?? null;
-    this.runtime.store.markActorDead({
-      actorId: this.id,
-      supervisorId,
-      kind: 'supervisor',
-      at,
-      restarts: this.restarts,
-      errors,
-    });
-    this.runtime.emit({
-      type: 'actor.dead',
-      actorId: this.id,
-      supervisorId,
-      at,
-      restarts: this.restarts,
-      errors,
-    });
+    if (persist) publishDead(this.runtime, this.ref, 'supervisor', this.errors.all());
   }
 
   revive(): void {
@@ -340,38 +322,11 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
 
   private transition(event: SupervisorMachineEvent): void {
     if (!this.cell.send(event)) {
-      this.runtime.logger.error(
-        { err: new InvalidTransitionError(`supervisor ${this.id}`, this.cell.status, event.type) },
-        'supervision refused a status change',
-      );
+      reportRefused(this.runtime, `supervisor ${this.id}`, this.cell.status, event.type);
     }
   }
 
-  private record(
-    kind: 'started' | 'exited',
-    reason?: 'abnormal' | 'shutdown',
-    error?: ReturnType<typeof serializeError>,
-  ): void {
-    const at = this.runtime.clock.now();
-    const base = {
-      actorId: this.id,
-      supervisorId: this.parent?.id ?? null,
-      at,
-      restarts: this.restarts,
-    };
-    this.runtime.store.recordActorEvent({
-      ...base,
-      kind,
-      ...(reason === undefined ? {} : { reason }),
-      ...(error === undefined ? {} : { error }),
-    });
-    if (kind === 'started') this.runtime.emit({ type: 'actor.started', ...base });
-    else
-      this.runtime.emit({
-        type: 'actor.exited',
-        ...base,
-        reason: reason ?? 'shutdown',
-        ...(error === undefined ? {} : { error }),
-      });
+  private get ref(): NodeRef {
+    return { actorId: this.id, supervisorId: this.parent?.id ?? null, restarts: this.restarts };
   }
 }
