@@ -532,6 +532,9 @@ export class Warden {
 
   private assertRunning(operation: string): void {
     if (this.state !== 'running') throw new NotRunningError(operation, this.state);
+    if (this.rootFailure !== undefined) {
+      throw new NotRunningError(operation, 'down: its root supervisor gave up');
+    }
   }
 
   private assertOpen(operation: string): void {

@@ -291,6 +291,11 @@ export class JobScheduler implements JobRunHost {
   }
 
   private push(op: WriteOp): void {
+    if (this.state === 'stopped') {
+      // Nothing will commit any more: refuse at once rather than leave a promise pending forever.
+      if (op.kind !== 'progress') op.deferred?.reject(new NotRunningError('write', 'stopped'));
+      return;
+    }
     this.ops.push(op);
     this.schedule();
   }

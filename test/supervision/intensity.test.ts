@@ -14,6 +14,26 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+describe('after the root gives up', () => {
+  it('refuses new work at once instead of leaving enqueue pending forever', async () => {
+    const { warden, clock } = testWarden({
+      supervision: { maxRestarts: 0, withinMs: 1000 },
+      onFatal: () => undefined,
+    });
+    warden.defineJob('noop', { run: () => undefined });
+    const a = controlled('a');
+    await warden.start();
+    await warden.supervise(a.spec);
+    a.current.crash();
+    await clock.settle();
+    expect(warden.health()).toMatchObject({ healthy: false, supervisor: 'failed' });
+    await expect(warden.enqueue('noop', {})).rejects.toMatchObject({
+      code: 'NOT_RUNNING',
+      message: 'cannot enqueue: Warden is down: its root supervisor gave up',
+    });
+  });
+});
+
 describe('restart intensity', () => {
   it('gives up on the restart past maxRestarts within withinMs: stops the other children in reverse order and fails to its parent', async () => {
     const { warden, clock } = testWarden();
