@@ -13,8 +13,10 @@ export { defaultIntensity, tryRestart, windowFromHistory } from './supervisor/re
 export type { IntensityOptions, IntensityWindow } from './supervisor/restartIntensity.js';
 export { planRestart, shouldRestart } from './supervisor/strategy.js';
 export type { ExitReason, RestartPlan, RestartType, Strategy } from './supervisor/strategy.js';
-export { actorMachine, supervisorMachine } from './machines/actorMachine.js';
-export type { ActorStatus, SupervisorStatus } from './machines/actorMachine.js';
+export { actorMachine } from './machines/actorMachine.js';
+export type { ActorMachineEvent, ActorStatus } from './machines/actorMachine.js';
+export { supervisorMachine } from './machines/supervisorMachine.js';
+export type { SupervisorMachineEvent, SupervisorStatus } from './machines/supervisorMachine.js';
 export type {
   EnqueueItem,
   EnqueueOptions,

@@ -5,7 +5,7 @@ import {
   supervisorStatusCell,
   type SupervisorMachineEvent,
   type SupervisorStatus,
-} from '../machines/actorMachine.js';
+} from '../machines/supervisorMachine.js';
 import { backoffDelay } from './backoff.js';
 import type { ResolvedChildSpec, ResolvedSupervisorSpec } from './childSpec.js';
 import { tryRestart, windowFromHistory, type IntensityWindow } from './restartIntensity.js';
