@@ -30,14 +30,17 @@ const supervisorEvents: SupervisorMachineEvent[] = [
   'REVIVE',
 ].map((type) => ({ type }) as SupervisorMachineEvent);
 
-function describePaths(paths: ReturnType<typeof getShortestPaths>): string[] {
+interface DescribedPath {
+  readonly state: { readonly value: unknown };
+  readonly steps: readonly { readonly event: { readonly type: string } }[];
+}
+
+function describePaths(paths: readonly DescribedPath[]): string[] {
   return paths
-    .map((path) =>
-      `${String(path.state.value)}: ${path.steps
-        .slice(1)
-        .map((step) => step.event.type)
-        .join(' ')}`.trim(),
-    )
+    .map((path) => {
+      const events = path.steps.slice(1).map((step) => step.event.type);
+      return `${String(path.state.value)}: ${events.join(' ')}`.trim();
+    })
     .sort();
 }
 
