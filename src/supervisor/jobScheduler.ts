@@ -642,6 +642,8 @@ export class JobScheduler implements JobRunHost {
   /** A whole batch rolled back: user writes fail; a run's own writes are retried with backoff. */
   private batchFailed(ops: WriteOp[], error: unknown): void {
     this.failedBatches++;
+    // The claim step consumed read-ahead candidates that the rollback left queued: reload them.
+    this.readyStale = true;
     this.logger.error({ err: error, ops: ops.length }, 'a group commit failed and was rolled back');
     const retry: WriteOp[] = [];
     for (const op of ops) {
