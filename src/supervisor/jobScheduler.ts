@@ -10,7 +10,7 @@ import {
 } from '../errors.js';
 import type { EventBus } from '../events/eventBus.js';
 import type { JobEvent as WardenEvent } from '../events/types.js';
-import { nextJobStatus, terminalJobStatuses, type JobStatus } from '../machines/jobMachine.js';
+import { nextJobStatus, terminalJobStatuses } from '../machines/jobMachine.js';
 import type { Logger } from '../observability/logger.js';
 import type { Job, NewJob, StatusChange, Store } from '../persistence/Store.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
@@ -92,6 +92,13 @@ export interface JobSchedulerOptions {
 
 type SchedulerState = 'idle' | 'running' | 'stopping' | 'stopped';
 
+/** The events after which a job never changes on its own: `waitForJob` settles on them. */
+const terminalEvents: ReadonlySet<WardenEvent['type']> = new Set([
+  'job.succeeded',
+  'job.cancelled',
+  'job.dead',
+]);
+
 const promoteBatch = 5000;
 const readyBatch = 512;
 const fallbackBackoff = resolveBackoff('backoff', defaultJobOptions.backoff);
@@ -123,7 +130,8 @@ export class JobScheduler implements JobRunHost {
   private dueTimer: { handle: TimerHandle; at: number } | undefined;
   private retryTimer: TimerHandle | undefined;
   private failedBatches = 0;
-  private drained: Deferred<void> | undefined;
+  /** Called when the last running job is released during a graceful stop. */
+  private drained: (() => void) | undefined;
 
   constructor(private readonly options: JobSchedulerOptions) {
     this.clock = options.clock;
@@ -222,14 +230,9 @@ export class JobScheduler implements JobRunHost {
           this.drained = undefined;
           resolve();
         }, graceMs);
-        this.drained = {
-          resolve: () => {
-            this.clock.clearTimeout(timer);
-            resolve();
-          },
-          reject: () => {
-            resolve();
-          },
+        this.drained = () => {
+          this.clock.clearTimeout(timer);
+          resolve();
         };
       });
     }
@@ -312,7 +315,7 @@ export class JobScheduler implements JobRunHost {
     if (this.inFlight.get(run.id) !== run) return;
     this.inFlight.delete(run.id);
     this.runningByType.set(run.type, (this.runningByType.get(run.type) ?? 1) - 1);
-    if (this.inFlight.size === 0) this.drained?.resolve();
+    if (this.inFlight.size === 0) this.drained?.();
   }
 
   /** One group commit: apply every queued write, promote due jobs, claim work; then publish. */
@@ -370,7 +373,7 @@ export class JobScheduler implements JobRunHost {
 
   private publish(event: WardenEvent): void {
     this.bus.emit(event);
-    if (this.waiters.size > 0 && terminalJobStatuses.has(statusOfEvent(event.type))) {
+    if (this.waiters.size > 0 && terminalEvents.has(event.type)) {
       const list = this.waiters.get(event.jobId);
       if (list !== undefined) {
         this.waiters.delete(event.jobId);
@@ -383,7 +386,13 @@ export class JobScheduler implements JobRunHost {
     }
   }
 
-  private apply(op: WriteOp, now: number, events: WardenEvent[], settle: (() => void)[]): void {
+  /** Applies one write other than a run outcome (those are batched by `applyFinishes`). */
+  private apply(
+    op: Exclude<WriteOp, FinishOp>,
+    now: number,
+    events: WardenEvent[],
+    settle: (() => void)[],
+  ): void {
     switch (op.kind) {
       case 'insert': {
         const jobs: Job[] = [];
@@ -403,9 +412,6 @@ export class JobScheduler implements JobRunHost {
         settle.push(() => op.deferred.resolve(jobs));
         return;
       }
-      case 'finish':
-        this.applyFinishes([op], now, events, settle);
-        return;
       case 'progress': {
         const { run } = op;
         run.progressQueued = false;
@@ -714,26 +720,5 @@ export class JobScheduler implements JobRunHost {
       }
     });
     for (const event of events) this.publish(event);
-  }
-}
-
-function statusOfEvent(type: WardenEvent['type']): JobStatus {
-  switch (type) {
-    case 'job.succeeded':
-      return 'succeeded';
-    case 'job.cancelled':
-      return 'cancelled';
-    case 'job.dead':
-      return 'dead';
-    case 'job.scheduled':
-      return 'scheduled';
-    case 'job.retrying':
-    case 'job.stalled':
-      return 'retrying';
-    case 'job.started':
-    case 'job.progress':
-      return 'running';
-    case 'job.queued':
-      return 'queued';
   }
 }
