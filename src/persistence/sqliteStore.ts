@@ -279,8 +279,6 @@ export class SqliteStore implements Store, ActorStore {
       if (filename !== ':memory:' && filename !== '') db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('busy_timeout = 5000');
-      for (const p of (process.env['PRAGMAS'] ?? '').split(';').filter(Boolean)) db.pragma(p);
-      if (process.env['WAL_CKPT']) db.pragma('wal_autocheckpoint = ' + process.env['WAL_CKPT']);
       db.pragma('foreign_keys = ON');
       db.transaction(() => {
         for (let version = userVersion; version < migrations.length; version++) {
