@@ -77,4 +77,24 @@ export const migrations: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 3: the history is written by triggers, so no status change can reach the jobs table unlogged.
+  // Each write that changes a job's status names its event in `last_event` and says whether it
+  // recorded an error (then in `last_error`); the triggers copy that into `job_events`.
+  `
+  ALTER TABLE jobs ADD COLUMN last_event TEXT;
+  ALTER TABLE jobs ADD COLUMN last_event_has_error INTEGER NOT NULL DEFAULT 0;
+  UPDATE jobs SET last_event = (
+    SELECT event FROM job_events WHERE job_id = jobs.id ORDER BY version DESC LIMIT 1
+  );
+  CREATE TRIGGER jobs_history_insert AFTER INSERT ON jobs BEGIN
+    INSERT INTO job_events (job_id, version, from_status, to_status, event, at, attempt, error)
+    VALUES (NEW.id, NEW.version, NULL, NEW.status, NEW.last_event, NEW.updated_at, NEW.attempt,
+      CASE WHEN NEW.last_event_has_error THEN NEW.last_error END);
+  END;
+  CREATE TRIGGER jobs_history_update AFTER UPDATE OF version ON jobs BEGIN
+    INSERT INTO job_events (job_id, version, from_status, to_status, event, at, attempt, error)
+    VALUES (NEW.id, NEW.version, OLD.status, NEW.status, NEW.last_event, NEW.updated_at,
+      NEW.attempt, CASE WHEN NEW.last_event_has_error THEN NEW.last_error END);
+  END;
+  `,
 ];

@@ -67,10 +67,8 @@ interface ClaimRow {
   checkpoint: string | null;
 }
 
-const eventColumns = 8;
-const eventsPerInsert = 100;
 const claimsPerUpdate = 100;
-const changeColumns = 11;
+const changeColumns = 12;
 const changesPerUpdate = 50;
 
 interface EventRow {
@@ -248,13 +246,10 @@ export class SqliteStore implements Store, ActorStore {
   private db: Database.Database | undefined;
   private statements: ReturnType<SqliteStore['prepare']> | undefined;
   private runInTransaction: Database.Transaction<(fn: () => unknown) => unknown> | undefined;
-  /** History rows waiting to be written, flat, `eventColumns` values each; flushed before commit. */
-  private pendingEvents: (string | number | null)[] = [];
-  private readonly eventInserts = new Map<number, Database.Statement>();
   private readonly claimStatements = new Map<number, Database.Statement<number[], ClaimRow>>();
   private readonly changeStatements = new Map<
     number,
-    Database.Statement<(string | number | null)[], { id: number; attempt: number }>
+    Database.Statement<[(string | number | null)[]], { id: number }>
   >();
 
   constructor(private readonly options: SqliteStoreOptions) {}
@@ -293,11 +288,7 @@ export class SqliteStore implements Store, ActorStore {
     }
     this.db = db;
     this.statements = this.prepare(db);
-    this.runInTransaction = db.transaction((fn: () => unknown) => {
-      const result = fn();
-      this.flushEvents();
-      return result;
-    });
+    this.runInTransaction = db.transaction((fn: () => unknown) => fn());
   }
 
   close(): void {
@@ -305,8 +296,6 @@ export class SqliteStore implements Store, ActorStore {
     this.db = undefined;
     this.statements = undefined;
     this.runInTransaction = undefined;
-    this.pendingEvents = [];
-    this.eventInserts.clear();
     this.claimStatements.clear();
     this.changeStatements.clear();
   }
@@ -316,19 +305,14 @@ export class SqliteStore implements Store, ActorStore {
       insert: db.prepare<
         [string, string, string, number, number, number, string | null, number, number]
       >(
-        `INSERT INTO jobs (type, status, payload, priority, run_at, max_attempts, idempotency_key, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO jobs (type, status, payload, priority, run_at, max_attempts, idempotency_key, created_at, updated_at, last_event)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'ENQUEUE')
          ON CONFLICT DO NOTHING`,
       ),
       byKey: db.prepare<[string, string], JobRow>(
         'SELECT * FROM jobs WHERE type = ? AND idempotency_key = ?',
       ),
       byId: db.prepare<[number], JobRow>('SELECT * FROM jobs WHERE id = ?'),
-      event: db.prepare<
-        [number, number, string | null, string, string, number, number, string | null]
-      >(
-        'INSERT INTO job_events (job_id, version, from_status, to_status, event, at, attempt, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
       versionOf: db.prepare<
         [number],
         { status: JobStatus; version: number; attempt: number; max_attempts: number }
@@ -417,47 +401,7 @@ export class SqliteStore implements Store, ActorStore {
   transaction<T>(fn: () => T): T {
     const db = this.database;
     if (db.inTransaction || this.runInTransaction === undefined) return fn();
-    try {
-      return this.runInTransaction.immediate(fn) as T;
-    } finally {
-      this.pendingEvents = [];
-    }
-  }
-
-  /** Queues one history row; rows are written together, in order, just before the commit. */
-  private recordEvent(
-    jobId: number,
-    version: number,
-    from: JobStatus | null,
-    to: JobStatus,
-    event: string,
-    at: number,
-    attempt: number,
-    error: string | null,
-  ): void {
-    this.pendingEvents.push(jobId, version, from, to, event, at, attempt, error);
-  }
-
-  private flushEvents(): void {
-    const values = this.pendingEvents;
-    this.pendingEvents = [];
-    for (let offset = 0; offset < values.length; offset += eventsPerInsert * eventColumns) {
-      const chunk = values.slice(offset, offset + eventsPerInsert * eventColumns);
-      this.eventInsert(chunk.length / eventColumns).run(chunk);
-    }
-  }
-
-  private eventInsert(rows: number): Database.Statement {
-    let statement = this.eventInserts.get(rows);
-    if (statement === undefined) {
-      const tuple = `(${new Array<string>(eventColumns).fill('?').join(', ')})`;
-      statement = this.database.prepare(
-        `INSERT INTO job_events (job_id, version, from_status, to_status, event, at, attempt, error)
-         VALUES ${new Array<string>(rows).fill(tuple).join(', ')}`,
-      );
-      this.eventInserts.set(rows, statement);
-    }
-    return statement;
+    return this.runInTransaction.immediate(fn) as T;
   }
 
   private claimStatement(rows: number): Database.Statement<number[], ClaimRow> {
@@ -465,7 +409,7 @@ export class SqliteStore implements Store, ActorStore {
     if (statement === undefined) {
       statement = this.database.prepare<number[], ClaimRow>(
         `UPDATE jobs SET status = 'running', attempt = attempt + 1, version = version + 1,
-           started_at = ?, updated_at = ?
+           started_at = ?, updated_at = ?, last_event = 'START', last_event_has_error = 0
          WHERE status = 'queued' AND id IN (${new Array<string>(rows).fill('?').join(', ')})
          RETURNING id, type, payload, attempt, max_attempts, version, checkpoint`,
       );
@@ -498,7 +442,6 @@ export class SqliteStore implements Store, ActorStore {
       return { job: toJob(existing), created: false };
     }
     const id = Number(info.lastInsertRowid);
-    this.recordEvent(id, 0, null, job.status, 'ENQUEUE', job.at, 0, null);
     return {
       created: true,
       job: {
@@ -536,11 +479,13 @@ export class SqliteStore implements Store, ActorStore {
   }
 
   private changeStatusManyNow(changes: readonly StatusChange[]): (number | WardenError)[] {
-    const results: (number | WardenError)[] = [];
-    const rows: { index: number; id: number; change: StatusChange; errorJson: string | null }[] =
-      [];
+    const results: (number | WardenError)[] = new Array<number | WardenError>(changes.length);
+    // Indexes of the changes that go to the database, and their bound values, row by row.
+    const pending: number[] = [];
+    const values: (string | number | null)[] = [];
     const ids = new Set<number>();
-    for (const [index, change] of changes.entries()) {
+    for (let index = 0; index < changes.length; index++) {
+      const change = changes[index] as StatusChange;
       const id = rowId(change.id);
       if (!jobTransitions.targetsOn(change.from, change.event).includes(change.to)) {
         results[index] = new InvalidTransitionError(
@@ -555,51 +500,35 @@ export class SqliteStore implements Store, ActorStore {
         results[index] = this.diagnose(change);
       } else {
         ids.add(id);
-        const errorJson = change.error === undefined ? null : JSON.stringify(change.error);
-        rows.push({ index, id, change, errorJson });
-      }
-    }
-    const updated = new Map<number, number>();
-    for (let offset = 0; offset < rows.length; offset += changesPerUpdate) {
-      const chunk = rows.slice(offset, offset + changesPerUpdate);
-      const values: (string | number | null)[] = [];
-      for (const { id, change, errorJson } of chunk) {
+        pending.push(index);
         values.push(
           id,
           change.version,
           change.from,
           change.to,
+          change.event,
           change.at,
           change.runAt ?? null,
           change.attempt ?? null,
-          errorJson,
+          change.error === undefined ? null : JSON.stringify(change.error),
           change.resultJson ?? null,
           change.viaFallback === undefined ? null : change.viaFallback ? 1 : 0,
           terminal.has(change.to) ? change.at : null,
         );
       }
-      for (const row of this.changeStatement(chunk.length).all(...values)) {
-        updated.set(row.id, row.attempt);
-      }
     }
-    for (const { index, id, change, errorJson } of rows) {
-      const attempt = updated.get(id);
-      if (attempt === undefined) {
-        results[index] = this.diagnose(change);
-        continue;
-      }
-      const version = change.version + 1;
-      this.recordEvent(
-        id,
-        version,
-        change.from,
-        change.to,
-        change.event,
-        change.at,
-        attempt,
-        errorJson,
-      );
-      results[index] = version;
+    const updated = new Set<number>();
+    for (let offset = 0; offset < pending.length; offset += changesPerUpdate) {
+      const rows = Math.min(changesPerUpdate, pending.length - offset);
+      const bound =
+        rows === pending.length
+          ? values
+          : values.slice(offset * changeColumns, (offset + rows) * changeColumns);
+      for (const row of this.changeStatement(rows).all(bound)) updated.add(row.id);
+    }
+    for (const index of pending) {
+      const change = changes[index] as StatusChange;
+      results[index] = updated.has(Number(change.id)) ? change.version + 1 : this.diagnose(change);
     }
     return results;
   }
@@ -630,15 +559,12 @@ export class SqliteStore implements Store, ActorStore {
 
   private changeStatement(
     rows: number,
-  ): Database.Statement<(string | number | null)[], { id: number; attempt: number }> {
+  ): Database.Statement<[(string | number | null)[]], { id: number }> {
     let statement = this.changeStatements.get(rows);
     if (statement === undefined) {
       const tuple = `(${new Array<string>(changeColumns).fill('?').join(', ')})`;
-      statement = this.database.prepare<
-        (string | number | null)[],
-        { id: number; attempt: number }
-      >(
-        `WITH v (id, version, from_status, to_status, at, run_at, attempt, error, result, via_fallback, finished_at)
+      statement = this.database.prepare<[(string | number | null)[]], { id: number }>(
+        `WITH v (id, version, from_status, to_status, event, at, run_at, attempt, error, result, via_fallback, finished_at)
            AS (VALUES ${new Array<string>(rows).fill(tuple).join(', ')})
          UPDATE jobs SET status = v.to_status, version = jobs.version + 1, updated_at = v.at,
            run_at = coalesce(v.run_at, jobs.run_at),
@@ -646,11 +572,12 @@ export class SqliteStore implements Store, ActorStore {
            last_error = coalesce(v.error, jobs.last_error),
            result = coalesce(v.result, jobs.result),
            via_fallback = coalesce(v.via_fallback, jobs.via_fallback),
-           finished_at = v.finished_at
+           finished_at = v.finished_at,
+           last_event = v.event, last_event_has_error = v.error IS NOT NULL
          FROM v
          WHERE jobs.id = v.id AND jobs.version = v.version AND jobs.status = v.from_status
            AND (v.to_status <> 'retrying' OR jobs.attempt < jobs.max_attempts)
-         RETURNING jobs.id AS id, jobs.attempt AS attempt`,
+         RETURNING jobs.id AS id`,
       );
       this.changeStatements.set(rows, statement);
     }
@@ -703,18 +630,15 @@ export class SqliteStore implements Store, ActorStore {
     // RETURNING comes in no particular order: keep the caller's (priority) order.
     const order = new Map(numeric.map((id, index) => [id, index]));
     rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-    return rows.map((row) => {
-      this.recordEvent(row.id, row.version, 'queued', 'running', 'START', now, row.attempt, null);
-      return {
-        id: String(row.id),
-        type: row.type,
-        payloadJson: row.payload,
-        attempt: row.attempt,
-        maxAttempts: row.max_attempts,
-        version: row.version,
-        checkpointJson: row.checkpoint,
-      };
-    });
+    return rows.map((row) => ({
+      id: String(row.id),
+      type: row.type,
+      payloadJson: row.payload,
+      attempt: row.attempt,
+      maxAttempts: row.max_attempts,
+      version: row.version,
+      checkpointJson: row.checkpoint,
+    }));
   }
 
   saveProgress(id: string, version: number, progressJson: string, at: number): boolean {

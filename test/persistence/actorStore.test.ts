@@ -572,8 +572,8 @@ describe('SqliteStore as an ActorStore', () => {
       }
     }
 
-    it('has two migrations', () => {
-      expect(migrations).toHaveLength(2);
+    it('has three migrations', () => {
+      expect(migrations).toHaveLength(3);
     });
 
     it('upgrades a version 1 file in place and keeps its jobs', () => {
@@ -584,7 +584,7 @@ describe('SqliteStore as an ActorStore', () => {
 
       const store = openStore(filename);
       expect(schemaState(filename)).toEqual({
-        userVersion: 2,
+        userVersion: 3,
         tables: [
           'actor_events',
           'actor_events_actor',
@@ -625,6 +625,11 @@ describe('SqliteStore as an ActorStore', () => {
         }).created,
       ).toBe(false);
       expect(store.claim(['1'], 1100).map((job) => job.id)).toEqual(['1']);
+      // The history written by migration 3's triggers continues the one written before it.
+      expect(store.history('1')).toEqual([
+        { from: null, to: 'queued', event: 'ENQUEUE', at: 1000, attempt: 0, error: null },
+        { from: 'queued', to: 'running', event: 'START', at: 1100, attempt: 1, error: null },
+      ]);
 
       store.recordActorEvent(event());
       store.markActorDead(dead());
@@ -634,17 +639,17 @@ describe('SqliteStore as an ActorStore', () => {
 
       // Opening again runs no migration twice.
       const again = openStore(filename);
-      expect(schemaState(filename).userVersion).toBe(2);
+      expect(schemaState(filename).userVersion).toBe(3);
       expect(again.getJob('1')?.status).toBe('running');
       expect(again.deadActors()).toHaveLength(1);
       expect(rawCount(filename, 'jobs')).toBe(1);
       expect(rawCount(filename, 'job_events')).toBe(2);
     });
 
-    it('creates a new database at version 2 directly', () => {
+    it('creates a new database at version 3 directly', () => {
       const filename = tempDatabase();
       openStore(filename).close();
-      expect(schemaState(filename).userVersion).toBe(2);
+      expect(schemaState(filename).userVersion).toBe(3);
       expect(rawCount(filename, 'actor_events')).toBe(0);
     });
   });

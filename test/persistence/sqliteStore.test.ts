@@ -401,6 +401,29 @@ describe('SqliteStore', () => {
       });
     });
 
+    it('logs a status change written behind the store, since triggers write the history', () => {
+      const filename = tempDatabase();
+      const store = openStore(filename);
+      const { job } = store.insertJob(newJob({ at: 1000 }));
+      const raw = new Database(filename);
+      try {
+        raw
+          .prepare(
+            `UPDATE jobs SET status = 'cancelled', version = version + 1, updated_at = 1400,
+               last_event = 'CANCEL', last_event_has_error = 0 WHERE id = ?`,
+          )
+          .run(Number(job.id));
+        // A write that leaves the version alone (progress, checkpoint) is not a status change.
+        raw.prepare(`UPDATE jobs SET progress = '{"done":1}' WHERE id = ?`).run(Number(job.id));
+      } finally {
+        raw.close();
+      }
+      expect(store.history(job.id)).toEqual([
+        { from: null, to: 'queued', event: 'ENQUEUE', at: 1000, attempt: 0, error: null },
+        { from: 'queued', to: 'cancelled', event: 'CANCEL', at: 1400, attempt: 0, error: null },
+      ]);
+    });
+
     it('gives nothing for an unknown or malformed id', () => {
       const store = openStore();
       expect(store.history('42')).toEqual([]);
