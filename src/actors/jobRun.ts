@@ -93,6 +93,9 @@ export class JobRun {
   progressValue: JobProgress | undefined;
   /** True while a progress write is queued. */
   progressQueued = false;
+  /** `ctx.progress` and `ctx.checkpoint`, created when a handler first reads them. */
+  progressFunction: ((done: number, total?: number) => void) | undefined;
+  checkpointFunction: ((data: unknown) => Promise<void>) | undefined;
 
   private readonly actor: Actor<typeof jobMachine>;
   private readonly payloadValue: unknown;
@@ -377,10 +380,16 @@ class RunContext implements JobContext {
   get lastCheckpoint(): unknown {
     return this.run.lastCheckpoint();
   }
-  readonly progress = (done: number, total?: number): void => {
-    this.run.reportProgress(done, total);
-  };
-  readonly checkpoint = (data: unknown): Promise<void> => this.run.saveCheckpoint(data);
+  // Bound on first use, so a handler may destructure them; most handlers never touch them.
+  get progress(): (done: number, total?: number) => void {
+    return (this.run.progressFunction ??= (done: number, total?: number): void => {
+      this.run.reportProgress(done, total);
+    });
+  }
+  get checkpoint(): (data: unknown) => Promise<void> {
+    return (this.run.checkpointFunction ??= (data: unknown): Promise<void> =>
+      this.run.saveCheckpoint(data));
+  }
 }
 
 class FallbackRunContext extends RunContext implements FallbackContext {

@@ -19,7 +19,8 @@ export class EventBus {
   readonly events$: Observable<WardenEvent> = this.subject.asObservable();
 
   emit(event: WardenEvent): void {
-    this.subject.next(event);
+    // Subject.next allocates even with nobody listening; most events have no subscriber.
+    if (this.subject.observed) this.subject.next(event);
     if (this.emitter.listenerCount(event.type) > 0) this.emitter.emit(event.type, event);
   }
 

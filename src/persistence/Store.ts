@@ -72,7 +72,7 @@ export interface StatusChange {
   readonly at: number;
   readonly runAt?: number;
   readonly attempt?: number;
-  readonly error?: SerializedError;
+  readonly error?: SerializedError | undefined;
   readonly resultJson?: string;
   readonly viaFallback?: boolean;
 }

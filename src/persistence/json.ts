@@ -1,7 +1,19 @@
-/** Why a value cannot be stored as JSON, or undefined when it can. */
+/** A problem found below the root: what is wrong, and the path segments that lead to it. */
+interface Found {
+  readonly what: string;
+  readonly segments: string[];
+}
+
+const identifier = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * Why a value cannot be stored as JSON, or undefined when it can. The path to the problem is
+ * built only once one is found, so checking good data allocates almost nothing.
+ */
 export function jsonProblem(value: unknown, path = '$'): string | undefined {
   const ancestors: object[] = [];
-  const visit = (current: unknown, at: string): string | undefined => {
+  const found = (what: string): Found => ({ what, segments: [] });
+  const visit = (current: unknown): Found | undefined => {
     switch (typeof current) {
       case 'string':
       case 'boolean':
@@ -9,26 +21,29 @@ export function jsonProblem(value: unknown, path = '$'): string | undefined {
       case 'number':
         return Number.isFinite(current)
           ? undefined
-          : `${at} is ${String(current)}, which JSON cannot hold`;
+          : found(`is ${String(current)}, which JSON cannot hold`);
       case 'bigint':
-        return `${at} is a BigInt (${String(current)}n), which JSON cannot hold`;
+        return found(`is a BigInt (${String(current)}n), which JSON cannot hold`);
       case 'function':
-        return `${at} is a function`;
+        return found('is a function');
       case 'symbol':
-        return `${at} is a symbol`;
+        return found('is a symbol');
       case 'undefined':
-        return `${at} is undefined`;
+        return found('is undefined');
       case 'object':
         break;
     }
     if (current === null) return undefined;
     const object = current;
-    if (ancestors.includes(object)) return `${at} refers back to itself (a cycle)`;
+    if (ancestors.includes(object)) return found('refers back to itself (a cycle)');
     if (Array.isArray(object)) {
       ancestors.push(object);
       for (let i = 0; i < object.length; i++) {
-        const problem = visit(object[i] as unknown, `${at}[${i}]`);
-        if (problem !== undefined) return problem;
+        const problem = visit(object[i] as unknown);
+        if (problem !== undefined) {
+          problem.segments.push(`[${i}]`);
+          return problem;
+        }
       }
       ancestors.pop();
       return undefined;
@@ -37,21 +52,27 @@ export function jsonProblem(value: unknown, path = '$'): string | undefined {
     if (proto !== Object.prototype && proto !== null) {
       if (object instanceof Date) return undefined;
       const name = (object.constructor as { name?: unknown } | undefined)?.name;
-      return `${at} is a ${typeof name === 'string' && name !== '' ? name : 'non-plain object'}, not plain data`;
+      return found(
+        `is a ${typeof name === 'string' && name !== '' ? name : 'non-plain object'}, not plain data`,
+      );
     }
     ancestors.push(object);
-    for (const [key, child] of Object.entries(object)) {
+    for (const key in object) {
+      if (!Object.hasOwn(object, key)) continue;
+      const child = (object as Record<string, unknown>)[key];
       if (child === undefined) continue;
-      const problem = visit(
-        child,
-        /^[A-Za-z_$][\w$]*$/.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key)}]`,
-      );
-      if (problem !== undefined) return problem;
+      const problem = visit(child);
+      if (problem !== undefined) {
+        problem.segments.push(identifier.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`);
+        return problem;
+      }
     }
     ancestors.pop();
     return undefined;
   };
-  return visit(value, path);
+  const problem = visit(value);
+  if (problem === undefined) return undefined;
+  return `${path}${problem.segments.reverse().join('')} ${problem.what}`;
 }
 
 const nullJson = { text: 'null' } as const;

@@ -53,29 +53,46 @@ type FinishOp = Extract<WriteOp, { kind: 'finish' }>;
 
 /** The status change that records a run's outcome. */
 function outcomeChange(run: JobRun, outcome: RunOutcome, now: number): StatusChange {
-  const change = {
-    id: run.id,
-    from: 'running',
-    to: outcome.to,
-    event: outcome.event,
-    version: run.version,
-    at: now,
-    attempt: run.attempt,
-  } as const;
+  const { id, version, attempt } = run;
   switch (outcome.to) {
     case 'retrying':
-      return { ...change, runAt: outcome.runAt, error: outcome.error };
+      return {
+        id,
+        from: 'running',
+        to: 'retrying',
+        event: 'FAIL',
+        version,
+        at: now,
+        attempt,
+        runAt: outcome.runAt,
+        error: outcome.error,
+      };
     case 'dead':
-      return { ...change, error: outcome.error };
+      return {
+        id,
+        from: 'running',
+        to: 'dead',
+        event: 'FAIL',
+        version,
+        at: now,
+        attempt,
+        error: outcome.error,
+      };
     case 'succeeded':
       return {
-        ...change,
+        id,
+        from: 'running',
+        to: 'succeeded',
+        event: 'SUCCEED',
+        version,
+        at: now,
+        attempt,
         resultJson: outcome.resultJson,
         viaFallback: outcome.viaFallback,
-        ...(outcome.error === undefined ? {} : { error: outcome.error }),
+        error: outcome.error,
       };
     case 'cancelled':
-      return change;
+      return { id, from: 'running', to: 'cancelled', event: 'CANCEL', version, at: now, attempt };
   }
 }
 
@@ -400,13 +417,25 @@ export class JobScheduler implements JobRunHost {
           const { job, created } = this.store.insertJob({ ...input, at: now });
           jobs.push(job);
           if (!created) continue;
-          const base = { jobId: job.id, jobType: job.type, at: now, attempt: 0 };
           if (job.status === 'scheduled') {
             this.dueDirty = true;
-            events.push({ type: 'job.scheduled', ...base, runAt: job.runAt });
+            events.push({
+              type: 'job.scheduled',
+              jobId: job.id,
+              jobType: job.type,
+              at: now,
+              attempt: 0,
+              runAt: job.runAt,
+            });
           } else {
             this.readyStale = true;
-            events.push({ type: 'job.queued', ...base });
+            events.push({
+              type: 'job.queued',
+              jobId: job.id,
+              jobType: job.type,
+              at: now,
+              attempt: 0,
+            });
           }
         }
         settle.push(() => op.deferred.resolve(jobs));
@@ -456,10 +485,14 @@ export class JobScheduler implements JobRunHost {
     settle: (() => void)[],
   ): void {
     if (ops.length === 0) return;
-    const results = this.store.changeStatusMany(
-      ops.map(({ run, outcome }) => outcomeChange(run, outcome, now)),
-    );
-    for (const [index, { run, outcome, deferred }] of ops.entries()) {
+    const changes = new Array<StatusChange>(ops.length);
+    for (let index = 0; index < ops.length; index++) {
+      const { run, outcome } = ops[index] as FinishOp;
+      changes[index] = outcomeChange(run, outcome, now);
+    }
+    const results = this.store.changeStatusMany(changes);
+    for (let index = 0; index < ops.length; index++) {
+      const { run, outcome, deferred } = ops[index] as FinishOp;
       const result = results[index];
       if (typeof result !== 'number') {
         // A lost race (the row moved on without this run): refused, reported, never overwritten.
@@ -479,20 +512,35 @@ export class JobScheduler implements JobRunHost {
     now: number,
     events: WardenEvent[],
   ): void {
-    const base = { jobId: run.id, jobType: run.type, at: now, attempt: run.attempt };
+    const { id: jobId, type: jobType, attempt } = run;
     switch (outcome.to) {
       case 'succeeded':
-        events.push({ type: 'job.succeeded', ...base, viaFallback: outcome.viaFallback });
+        events.push({
+          type: 'job.succeeded',
+          jobId,
+          jobType,
+          at: now,
+          attempt,
+          viaFallback: outcome.viaFallback,
+        });
         break;
       case 'retrying':
         this.dueDirty = true;
-        events.push({ type: 'job.retrying', ...base, error: outcome.error, runAt: outcome.runAt });
+        events.push({
+          type: 'job.retrying',
+          jobId,
+          jobType,
+          at: now,
+          attempt,
+          error: outcome.error,
+          runAt: outcome.runAt,
+        });
         break;
       case 'dead':
-        events.push({ type: 'job.dead', ...base, error: outcome.error });
+        events.push({ type: 'job.dead', jobId, jobType, at: now, attempt, error: outcome.error });
         break;
       case 'cancelled':
-        events.push({ type: 'job.cancelled', ...base });
+        events.push({ type: 'job.cancelled', jobId, jobType, at: now, attempt });
         break;
     }
   }
