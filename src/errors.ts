@@ -157,10 +157,17 @@ export class NotRunningError extends WardenError {
   }
 }
 
-/** The database file is not a Warden database, is damaged, or was written by a newer version. */
+/**
+ * The database file is not a Warden database, is damaged, was written by a newer version, cannot
+ * be opened, or is owned by another live Warden.
+ */
 export class DatabaseError extends WardenError {
   declare readonly code:
-    'NOT_A_WARDEN_DATABASE' | 'DATABASE_CORRUPT' | 'SCHEMA_TOO_NEW' | 'DATABASE_UNAVAILABLE';
+    | 'NOT_A_WARDEN_DATABASE'
+    | 'DATABASE_CORRUPT'
+    | 'SCHEMA_TOO_NEW'
+    | 'DATABASE_UNAVAILABLE'
+    | 'DATABASE_IN_USE';
 }
 
 /** The JSON shape in which errors are stored and reported. */

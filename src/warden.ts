@@ -3,6 +3,7 @@ import { realClock, type Clock } from './clock.js';
 import {
   ActorNotFoundError,
   coerceError,
+  type DatabaseError,
   DuplicateActorError,
   DuplicateJobTypeError,
   InvalidTransitionError,
@@ -32,6 +33,7 @@ import { JobScheduler } from './supervisor/jobScheduler.js';
 import { WorkerNode } from './actors/workerActor.js';
 import { defaultChildOptions, resolveChildSpec, type ChildSpec } from './supervisor/childSpec.js';
 import { JobsNode, jobsNodeId } from './supervisor/jobsNode.js';
+import { FileOwnership } from './supervisor/ownership.js';
 import type { SupervisionRuntime, TreeNode } from './supervisor/supervision.js';
 import { createNode, SupervisorNode } from './supervisor/supervisorActor.js';
 import type {
@@ -195,6 +197,8 @@ export class Warden {
   private readonly runtime: SupervisionRuntime;
   private readonly root: SupervisorNode;
   private readonly jobs: JobsNode;
+  /** Who owns the database file; none for an in-memory database. */
+  private readonly ownership: FileOwnership | undefined;
   private readonly deadAtStart = new Set<string>();
   private rootFailure: Error | undefined;
   private state: WardenState = 'idle';
@@ -207,6 +211,13 @@ export class Warden {
       filename: this.options.database,
       synchronous: this.options.synchronous,
     });
+    const { database } = this.options;
+    this.ownership =
+      database === ':memory:' || database === ''
+        ? undefined
+        : new FileOwnership(this.store, this.options.clock, database, (error) => {
+            this.lostOwnership(error);
+          });
     this.bus = new EventBus((error, type) => {
       logger.error({ err: error, event: type }, 'an event listener threw');
     });
@@ -275,12 +286,13 @@ export class Warden {
     if (this.state !== 'idle') throw new NotRunningError('start', this.state);
     try {
       this.store.open();
+      this.ownership?.acquire();
       for (const dead of this.store.deadActors()) this.deadAtStart.add(dead.actorId);
       this.state = 'running';
       this.root.start();
     } catch (error) {
       this.state = 'idle';
-      this.store.close();
+      this.releaseFile();
       throw coerceError(error);
     }
     await this.root.settled();
@@ -386,6 +398,25 @@ export class Warden {
       eventType: event.type,
     });
     return false;
+  }
+
+  /** Gives up the ownership of the database file, then closes it. */
+  private releaseFile(): void {
+    try {
+      this.ownership?.release();
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'could not give up the database file');
+    }
+    this.store.close();
+  }
+
+  /** Another process took the file over: stop everything, then report it as fatal. */
+  private lostOwnership(error: DatabaseError): void {
+    if (this.state !== 'running') return;
+    this.options.logger.error({ err: error }, 'lost the database file to another process');
+    void this.root.stop().then(() => {
+      this.fatal(error);
+    });
   }
 
   private fatal(error: Error): void {
@@ -522,7 +553,7 @@ export class Warden {
     this.state = 'stopping';
     this.jobs.graceMs = graceMs;
     this.stopping = this.root.stop().finally(() => {
-      this.store.close();
+      this.releaseFile();
       this.state = 'stopped';
       this.bus.complete();
       this.options.logger.info('warden stopped');

@@ -206,3 +206,30 @@ export interface ActorStore {
   /** The undeliverable events of one actor, or of every actor by id. */
   undeliverable(actorId?: string): UndeliverableRecord[];
 }
+
+/** The Warden that owns a database file. */
+export interface OwnerRecord {
+  /** Random, one per started Warden. */
+  readonly token: string;
+  readonly pid: number;
+  readonly host: string;
+  readonly startedAt: number;
+  /** When the owner last said it is alive. */
+  readonly heartbeatAt: number;
+}
+
+/** Who owns the database file; only file stores have an owner. */
+export interface OwnershipStore {
+  /**
+   * Makes `owner` the owner, unless the file has another owner and `mayReplace` says it stays.
+   * Returns the owner that stays, or undefined once `owner` owns the file.
+   */
+  claimOwnership(
+    owner: OwnerRecord,
+    mayReplace: (current: OwnerRecord) => boolean,
+  ): OwnerRecord | undefined;
+  /** Records a heartbeat; false when `token` no longer owns the file. */
+  renewOwnership(token: string, at: number): boolean;
+  /** Gives the file up, if `token` still owns it. */
+  releaseOwnership(token: string): void;
+}

@@ -97,4 +97,16 @@ export const migrations: readonly string[] = [
       NEW.attempt, CASE WHEN NEW.last_event_has_error THEN NEW.last_error END);
   END;
   `,
+  // 4: the Warden that owns the file. A second one refuses to start rather than recover the
+  // first one's running jobs as stalled.
+  `
+  CREATE TABLE owner (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    token TEXT NOT NULL,           -- random, one per started Warden
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL
+  );
+  `,
 ];

@@ -21,6 +21,8 @@ import type {
   JobFilter,
   JobHistoryEntry,
   NewJob,
+  OwnerRecord,
+  OwnershipStore,
   PromotedJob,
   StatusChange,
   Store,
@@ -104,6 +106,14 @@ interface DeadActorRow {
   at: number;
   restarts: number;
   errors: string;
+}
+
+interface OwnerRow {
+  token: string;
+  pid: number;
+  host: string;
+  started_at: number;
+  heartbeat_at: number;
 }
 
 interface UndeliverableRow {
@@ -242,7 +252,7 @@ function inspect(db: Database.Database, filename: string): { userVersion: number
 }
 
 /** The embedded SQLite store: WAL mode, prepared statements, one writer. */
-export class SqliteStore implements Store, ActorStore {
+export class SqliteStore implements Store, ActorStore, OwnershipStore {
   private db: Database.Database | undefined;
   private statements: ReturnType<SqliteStore['prepare']> | undefined;
   private runInTransaction: Database.Transaction<(fn: () => unknown) => unknown> | undefined;
@@ -275,13 +285,17 @@ export class SqliteStore implements Store, ActorStore {
       db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
-      db.transaction(() => {
-        for (let version = userVersion; version < migrations.length; version++) {
-          db.exec(migrations[version] ?? '');
-        }
-        db.pragma(`application_id = ${WARDEN_APPLICATION_ID}`);
-        db.pragma(`user_version = ${migrations.length}`);
-      }).immediate();
+      // An up-to-date file is not written to here: a caller that then refuses it (one owned by
+      // another Warden) leaves it as it found it.
+      if (userVersion < migrations.length) {
+        db.transaction(() => {
+          for (let version = userVersion; version < migrations.length; version++) {
+            db.exec(migrations[version] ?? '');
+          }
+          db.pragma(`application_id = ${WARDEN_APPLICATION_ID}`);
+          db.pragma(`user_version = ${migrations.length}`);
+        }).immediate();
+      }
     } catch (error) {
       db.close();
       throw error;
@@ -370,6 +384,19 @@ export class SqliteStore implements Store, ActorStore {
       revive: db.prepare<[string], { supervisor_id: string | null; restarts: number }>(
         'DELETE FROM dead_actors WHERE actor_id = ? RETURNING supervisor_id, restarts',
       ),
+      owner: db.prepare<[], OwnerRow>(
+        'SELECT token, pid, host, started_at, heartbeat_at FROM owner WHERE id = 1',
+      ),
+      setOwner: db.prepare<[string, number, string, number, number]>(
+        `INSERT INTO owner (id, token, pid, host, started_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET token = excluded.token, pid = excluded.pid,
+           host = excluded.host, started_at = excluded.started_at,
+           heartbeat_at = excluded.heartbeat_at`,
+      ),
+      renewOwner: db.prepare<[number, string]>(
+        'UPDATE owner SET heartbeat_at = ? WHERE id = 1 AND token = ?',
+      ),
+      releaseOwner: db.prepare<[string]>('DELETE FROM owner WHERE id = 1 AND token = ?'),
       deadActors: db.prepare<[], DeadActorRow>('SELECT * FROM dead_actors ORDER BY at, actor_id'),
       undeliverableOf: db.prepare<[string], UndeliverableRow>(
         'SELECT * FROM undeliverable WHERE actor_id = ?',
@@ -809,5 +836,35 @@ export class SqliteStore implements Store, ActorStore {
         ? sql.undeliverableAll.all()
         : [sql.undeliverableOf.get(actorId)].filter((row) => row !== undefined);
     return rows.map(toUndeliverable);
+  }
+
+  claimOwnership(
+    owner: OwnerRecord,
+    mayReplace: (current: OwnerRecord) => boolean,
+  ): OwnerRecord | undefined {
+    return this.transaction(() => {
+      const sql = this.sql;
+      const row = sql.owner.get();
+      if (row !== undefined && row.token !== owner.token) {
+        const current: OwnerRecord = {
+          token: row.token,
+          pid: row.pid,
+          host: row.host,
+          startedAt: row.started_at,
+          heartbeatAt: row.heartbeat_at,
+        };
+        if (!mayReplace(current)) return current;
+      }
+      sql.setOwner.run(owner.token, owner.pid, owner.host, owner.startedAt, owner.heartbeatAt);
+      return undefined;
+    });
+  }
+
+  renewOwnership(token: string, at: number): boolean {
+    return this.sql.renewOwner.run(at, token).changes > 0;
+  }
+
+  releaseOwnership(token: string): void {
+    this.sql.releaseOwner.run(token);
   }
 }

@@ -572,8 +572,8 @@ describe('SqliteStore as an ActorStore', () => {
       }
     }
 
-    it('has three migrations', () => {
-      expect(migrations).toHaveLength(3);
+    it('has four migrations', () => {
+      expect(migrations).toHaveLength(4);
     });
 
     it('upgrades a version 1 file in place and keeps its jobs', () => {
@@ -584,7 +584,7 @@ describe('SqliteStore as an ActorStore', () => {
 
       const store = openStore(filename);
       expect(schemaState(filename)).toEqual({
-        userVersion: 3,
+        userVersion: 4,
         tables: [
           'actor_events',
           'actor_events_actor',
@@ -596,6 +596,7 @@ describe('SqliteStore as an ActorStore', () => {
           'jobs_idempotency',
           'jobs_queued',
           'jobs_waiting',
+          'owner',
           'sqlite_autoindex_dead_actors_1',
           'sqlite_autoindex_undeliverable_1',
           'undeliverable',
@@ -639,17 +640,17 @@ describe('SqliteStore as an ActorStore', () => {
 
       // Opening again runs no migration twice.
       const again = openStore(filename);
-      expect(schemaState(filename).userVersion).toBe(3);
+      expect(schemaState(filename).userVersion).toBe(4);
       expect(again.getJob('1')?.status).toBe('running');
       expect(again.deadActors()).toHaveLength(1);
       expect(rawCount(filename, 'jobs')).toBe(1);
       expect(rawCount(filename, 'job_events')).toBe(2);
     });
 
-    it('creates a new database at version 3 directly', () => {
+    it('creates a new database at the latest version directly', () => {
       const filename = tempDatabase();
       openStore(filename).close();
-      expect(schemaState(filename).userVersion).toBe(3);
+      expect(schemaState(filename).userVersion).toBe(4);
       expect(rawCount(filename, 'actor_events')).toBe(0);
     });
   });
