@@ -159,7 +159,7 @@ export class NotRunningError extends WardenError {
 
 /**
  * The database file is not a Warden database, is damaged, was written by a newer version, cannot
- * be opened, or is owned by another live Warden.
+ * be opened, is owned by another live Warden, or refused a write.
  */
 export class DatabaseError extends WardenError {
   declare readonly code:
@@ -167,7 +167,8 @@ export class DatabaseError extends WardenError {
     | 'DATABASE_CORRUPT'
     | 'SCHEMA_TOO_NEW'
     | 'DATABASE_UNAVAILABLE'
-    | 'DATABASE_IN_USE';
+    | 'DATABASE_IN_USE'
+    | 'DATABASE_WRITE_FAILED';
 }
 
 /** The JSON shape in which errors are stored and reported. */

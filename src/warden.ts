@@ -131,7 +131,9 @@ export interface Health {
   readonly running: number;
   /** The root supervisor's state: `failed` once it has given up. */
   readonly supervisor: string;
-  /** Why the root supervisor gave up. */
+  /** `failing` while the database refuses the writes that record job outcomes (they are retried). */
+  readonly database: 'ok' | 'failing';
+  /** Why the root supervisor gave up, or else why the database is failing. */
   readonly error?: SerializedError;
 }
 
@@ -524,12 +526,15 @@ export class Warden {
 
   /** Whether Warden is up, for a readiness probe: unhealthy once the root supervisor has given up. */
   health(): Health {
+    const writeFailure = this.state === 'running' ? this.scheduler.failure : undefined;
+    const error = this.rootFailure ?? writeFailure;
     return {
       status: this.state,
-      healthy: this.state === 'running' && this.rootFailure === undefined,
+      healthy: this.state === 'running' && error === undefined,
       running: this.scheduler.running,
       supervisor: this.root.state,
-      ...(this.rootFailure === undefined ? {} : { error: serializeError(this.rootFailure) }),
+      database: writeFailure === undefined ? 'ok' : 'failing',
+      ...(error === undefined ? {} : { error: serializeError(error) }),
     };
   }
 

@@ -2,11 +2,13 @@ import { JobRun, type JobRunHost, type RunOutcome } from '../actors/jobRun.js';
 import { holdProcessOpen, type Clock, type TimerHandle } from '../clock.js';
 import {
   coerceError,
+  DatabaseError,
   InvalidTransitionError,
   JobNotFoundError,
   NotRunningError,
   serializeError,
   StalledJobError,
+  WardenError,
 } from '../errors.js';
 import type { EventBus } from '../events/eventBus.js';
 import type { JobEvent as WardenEvent } from '../events/types.js';
@@ -147,6 +149,8 @@ export class JobScheduler implements JobRunHost {
   private dueTimer: { handle: TimerHandle; at: number } | undefined;
   private retryTimer: TimerHandle | undefined;
   private failedBatches = 0;
+  /** Why the last group commit failed, while run outcomes wait to be retried. */
+  private writeFailure: DatabaseError | undefined;
   /** Called when the last running job is released during a graceful stop. */
   private drained: (() => void) | undefined;
 
@@ -159,6 +163,14 @@ export class JobScheduler implements JobRunHost {
 
   random(): number {
     return this.options.random();
+  }
+
+  /**
+   * Set while the database refuses group commits that carry job outcomes Warden must still store
+   * (they are retried with backoff); undefined once a commit succeeds again.
+   */
+  get failure(): DatabaseError | undefined {
+    return this.writeFailure;
   }
 
   /** Jobs running in this process right now. */
@@ -369,6 +381,7 @@ export class JobScheduler implements JobRunHost {
       return;
     }
     this.failedBatches = 0;
+    this.writeFailure = undefined;
     const runs: JobRun[] = [];
     for (const job of claimed) {
       const definition = this.options.definitions.get(job.type);
@@ -694,17 +707,33 @@ export class JobScheduler implements JobRunHost {
   }
 
   /** A whole batch rolled back: user writes fail; a run's own writes are retried with backoff. */
-  private batchFailed(ops: WriteOp[], error: unknown): void {
+  private batchFailed(ops: WriteOp[], thrown: unknown): void {
     this.failedBatches++;
     // The claim step consumed read-ahead candidates that the rollback left queued: reload them.
     this.readyStale = true;
+    const cause = coerceError(thrown);
+    const error = WardenError.is(cause)
+      ? cause
+      : new DatabaseError(
+          'DATABASE_WRITE_FAILED',
+          `the database refused a group commit of ${ops.length} write${ops.length === 1 ? '' : 's'} (${cause.message}); it was rolled back and nothing in it was stored`,
+          { cause },
+        );
     this.logger.error({ err: error, ops: ops.length }, 'a group commit failed and was rolled back');
     const retry: WriteOp[] = [];
     for (const op of ops) {
       if (op.kind === 'finish' || op.kind === 'progress') retry.push(op);
-      else op.deferred.reject(coerceError(error));
+      else op.deferred.reject(error);
     }
     if (retry.length === 0) return;
+    this.writeFailure =
+      error instanceof DatabaseError
+        ? error
+        : new DatabaseError(
+            'DATABASE_WRITE_FAILED',
+            `the database refused a group commit: ${error.message}`,
+            { cause: error },
+          );
     this.ops = [...retry, ...this.ops];
     const delay = Math.min(5000, 50 * 2 ** Math.min(this.failedBatches, 10));
     this.retryTimer = this.clock.setTimeout(() => {

@@ -218,6 +218,7 @@ describe('escalation', () => {
       healthy: true,
       running: 0,
       supervisor: 'running',
+      database: 'ok',
     });
     crash();
     await clock.advance(100);
@@ -317,6 +318,7 @@ describe('escalation', () => {
       healthy: false,
       running: 0,
       supervisor: 'failed',
+      database: 'ok',
       error: {
         name: 'SupervisorEscalatedError',
         code: 'ESCALATED',

@@ -169,6 +169,7 @@ describe('stop({ graceMs })', () => {
       healthy: false,
       running: 1,
       supervisor: 'stopping',
+      database: 'ok',
     });
 
     gate.resolve('done in time');
@@ -182,6 +183,7 @@ describe('stop({ graceMs })', () => {
       healthy: false,
       running: 0,
       supervisor: 'stopped',
+      database: 'ok',
     });
     expect(clock.pending()).toBe(0);
   });
@@ -469,11 +471,11 @@ describe('health()', () => {
     seen.push(warden.health());
 
     expect(seen).toEqual([
-      { status: 'idle', healthy: false, running: 0, supervisor: 'idle' },
-      { status: 'running', healthy: true, running: 0, supervisor: 'running' },
-      { status: 'running', healthy: true, running: 2, supervisor: 'running' },
-      { status: 'stopping', healthy: false, running: 2, supervisor: 'stopping' },
-      { status: 'stopped', healthy: false, running: 0, supervisor: 'stopped' },
+      { status: 'idle', healthy: false, running: 0, supervisor: 'idle', database: 'ok' },
+      { status: 'running', healthy: true, running: 0, supervisor: 'running', database: 'ok' },
+      { status: 'running', healthy: true, running: 2, supervisor: 'running', database: 'ok' },
+      { status: 'stopping', healthy: false, running: 2, supervisor: 'stopping', database: 'ok' },
+      { status: 'stopped', healthy: false, running: 0, supervisor: 'stopped', database: 'ok' },
     ]);
   });
 });

@@ -1,0 +1,93 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { DatabaseError, type WardenEvent } from '../../src/index.js';
+import { deferred, tempDatabase, testWarden } from '../helpers.js';
+
+/**
+ * Makes the real database refuse writes to `jobs`, as a full disk or an I/O error would: a
+ * trigger added by a second connection aborts every insert and update with `disk on fire`.
+ * The returned function takes it away again.
+ */
+function refuseWrites(filename: string): () => void {
+  const run = (sql: string): void => {
+    const db = new Database(filename);
+    try {
+      db.exec(sql);
+    } finally {
+      db.close();
+    }
+  };
+  run(`
+    CREATE TRIGGER refuse_inserts BEFORE INSERT ON jobs BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;
+    CREATE TRIGGER refuse_updates BEFORE UPDATE ON jobs BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;
+  `);
+  return () => {
+    run('DROP TRIGGER refuse_inserts; DROP TRIGGER refuse_updates;');
+  };
+}
+
+describe('when the database refuses writes', () => {
+  it('rejects an enqueue with DATABASE_WRITE_FAILED and stores nothing', async () => {
+    const filename = tempDatabase();
+    const { warden } = testWarden({ database: filename });
+    warden.defineJob('work', { run: () => 'ok' });
+    await warden.start();
+    const heal = refuseWrites(filename);
+
+    const refused = await warden.enqueue('work', { n: 1 }).catch((error: unknown) => error);
+
+    expect(refused).toBeInstanceOf(DatabaseError);
+    expect((refused as DatabaseError).code).toBe('DATABASE_WRITE_FAILED');
+    expect((refused as DatabaseError).message).toContain('disk on fire');
+    expect((refused as DatabaseError).message).toContain('nothing in it was stored');
+    expect((await warden.countJobs()).queued).toBe(0);
+    // Nothing Warden owes is waiting: the caller has its error, and the runtime stays healthy.
+    expect(warden.health()).toMatchObject({ healthy: true, database: 'ok' });
+
+    heal();
+    const job = await warden.enqueue('work', { n: 2 });
+    expect((await warden.waitForJob(job.id)).status).toBe('succeeded');
+  });
+
+  it('retries a job outcome with backoff, unhealthy meanwhile, and records it once', async () => {
+    const filename = tempDatabase();
+    const { warden, clock } = testWarden({ database: filename });
+    const gate = deferred<string>();
+    warden.defineJob('work', { run: () => gate.promise });
+    await warden.start();
+    const events: WardenEvent[] = [];
+    warden.events$.subscribe((event) => events.push(event));
+    const job = await warden.enqueue('work', {});
+    await clock.settle();
+    expect((await warden.getJob(job.id))?.status).toBe('running');
+
+    const heal = refuseWrites(filename);
+    gate.resolve('done');
+    await clock.settle();
+
+    expect(warden.health()).toMatchObject({
+      healthy: false,
+      database: 'failing',
+      error: { name: 'DatabaseError', code: 'DATABASE_WRITE_FAILED' },
+    });
+    expect((await warden.getJob(job.id))?.status).toBe('running');
+    // Retries back off: 100 ms, then 200 ms; each fails while the fault lasts.
+    await clock.advance(100);
+    await clock.advance(200);
+    expect(warden.health().database).toBe('failing');
+    expect(events.filter((event) => event.type === 'job.succeeded')).toEqual([]);
+
+    heal();
+    await clock.advance(400);
+
+    expect(warden.health()).toMatchObject({ healthy: true, database: 'ok' });
+    expect(warden.health().error).toBeUndefined();
+    expect(await warden.getJob(job.id)).toMatchObject({ status: 'succeeded', result: 'done' });
+    expect((await warden.getJobHistory(job.id)).map((entry) => entry.event)).toEqual([
+      'ENQUEUE',
+      'START',
+      'SUCCEED',
+    ]);
+    expect(events.filter((event) => event.type === 'job.succeeded')).toHaveLength(1);
+  });
+});
