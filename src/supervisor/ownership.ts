@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Clock, TimerHandle } from '../clock.js';
 import { DatabaseError } from '../errors.js';
@@ -12,13 +13,28 @@ export const ownerStaleAfterMs = 60_000;
 /** Tokens of the Wardens that own a database file in this process. */
 const ownedHere = new Set<string>();
 
-/** Whether a process with this id exists on this host (EPERM: it exists, but is not ours). */
+/** Whether a Linux `/proc/<pid>/stat` line describes a zombie: "pid (command) state ...". */
+export function isZombieStat(stat: string): boolean {
+  const end = stat.lastIndexOf(')');
+  return end >= 0 && stat.slice(end + 2, end + 3) === 'Z';
+}
+
+/**
+ * Whether a live process with this id exists on this host (EPERM: it exists, but is not ours). A
+ * killed process whose parent has not yet reaped it (a zombie, on Linux) does not count.
+ */
 function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  if (process.platform !== 'linux') return true;
+  try {
+    return !isZombieStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch (error) {
+    // ENOENT: gone since kill() looked; anything else (a hidden /proc): trust kill().
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
   }
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OwnerRecord } from '../../src/persistence/Store.js';
 import {
+  isZombieStat,
   mayReplaceOwner,
   ownerStaleAfterMs,
   type Claimant,
@@ -68,5 +69,17 @@ describe('mayReplaceOwner', () => {
     expect(asked).toEqual([]);
     mayReplaceOwner(owner({ pid: 321 }), claimant, exists);
     expect(asked).toEqual([321]);
+  });
+});
+
+describe('isZombieStat', () => {
+  it.each([
+    ['4242 (node) S 1 4242 4242 0 -1 4194560', false],
+    ['4242 (node) Z 1 4242 4242 0 -1 4194560', true],
+    ['4242 (my (odd) app) Z 1 4242', true],
+    ['4242 (a) Z) R 1 4242', false],
+    ['garbage', false],
+  ])('%s: %s', (stat, zombie) => {
+    expect(isZombieStat(stat)).toBe(zombie);
   });
 });
