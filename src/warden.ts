@@ -287,8 +287,8 @@ export class Warden {
     if (this.state === 'running') return;
     if (this.state !== 'idle') throw new NotRunningError('start', this.state);
     try {
-      this.store.open();
-      this.ownership?.acquire();
+      if (this.ownership === undefined) this.store.open();
+      else this.ownership.open();
       for (const dead of this.store.deadActors()) this.deadAtStart.add(dead.actorId);
       this.state = 'running';
       this.root.start();
@@ -412,17 +412,25 @@ export class Warden {
     this.store.close();
   }
 
-  /** Another process took the file over: stop everything, then report it as fatal. */
+  /**
+   * Another process took the file over. Its new owner has recovered our running jobs already, so
+   * this Warden is down at once (writes refused, unhealthy), then stops its tree without grace.
+   */
   private lostOwnership(error: DatabaseError): void {
-    if (this.state !== 'running') return;
-    this.options.logger.error({ err: error }, 'lost the database file to another process');
-    void this.root.stop().then(() => {
-      this.fatal(error);
-    });
+    if (this.state !== 'running' || this.rootFailure !== undefined) return;
+    this.fatal(error);
+    this.jobs.graceMs = 0;
+    void this.root.stop();
   }
 
   private fatal(error: Error): void {
     this.rootFailure = error;
+    // A Warden that is down holds the file for nobody: a standby may take it over at once.
+    try {
+      this.ownership?.release();
+    } catch (thrown) {
+      this.options.logger.error({ err: thrown }, 'could not give up the database file');
+    }
     const onFatal = this.options.onFatal;
     if (onFatal === undefined) {
       this.options.logger.fatal({ err: error }, 'the root supervisor gave up');

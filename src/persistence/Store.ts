@@ -213,23 +213,34 @@ export interface OwnerRecord {
   readonly token: string;
   readonly pid: number;
   readonly host: string;
+  /** When the owner's process started (wall clock): tells it apart from a former one with its pid. */
+  readonly processStartedAt: number;
   readonly startedAt: number;
   /** When the owner last said it is alive. */
   readonly heartbeatAt: number;
 }
 
+/** A request to own a database file, made as it is opened. */
+export interface OwnershipClaim {
+  readonly owner: OwnerRecord;
+  /** Whether `current`, the file's other owner, may be replaced. */
+  mayReplace(current: OwnerRecord): boolean;
+  /** The error `open()` throws when `current` stays the owner. */
+  refused(current: OwnerRecord): Error;
+  /** The error a write throws once another owner (or none) holds the file; called once. */
+  lost(current: OwnerRecord | undefined): Error;
+}
+
 /** Who owns the database file; only file stores have an owner. */
 export interface OwnershipStore {
   /**
-   * Makes `owner` the owner, unless the file has another owner and `mayReplace` says it stays.
-   * Returns the owner that stays, or undefined once `owner` owns the file.
+   * Opens the file and, in the transaction that migrates it, makes `claim.owner` its owner; or
+   * throws `claim.refused(current)` having written nothing. From then on every transaction
+   * checks, before it commits, that the file is still this owner's.
    */
-  claimOwnership(
-    owner: OwnerRecord,
-    mayReplace: (current: OwnerRecord) => boolean,
-  ): OwnerRecord | undefined;
+  open(claim?: OwnershipClaim): void;
   /** Records a heartbeat; false when `token` no longer owns the file. */
   renewOwnership(token: string, at: number): boolean;
-  /** Gives the file up, if `token` still owns it. */
+  /** Gives the file up, if `token` still owns it, and stops checking. */
   releaseOwnership(token: string): void;
 }

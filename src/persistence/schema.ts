@@ -78,14 +78,12 @@ export const migrations: readonly string[] = [
   );
   `,
   // 3: the history is written by triggers, so no status change can reach the jobs table unlogged.
-  // Each write that changes a job's status names its event in `last_event` and says whether it
-  // recorded an error (then in `last_error`); the triggers copy that into `job_events`.
+  // Each write that changes a job's status bumps its version, names its event in `last_event` and
+  // says whether it recorded an error (then in `last_error`); the triggers copy that into
+  // `job_events`. A status change that does not bump the version is refused.
   `
   ALTER TABLE jobs ADD COLUMN last_event TEXT;
   ALTER TABLE jobs ADD COLUMN last_event_has_error INTEGER NOT NULL DEFAULT 0;
-  UPDATE jobs SET last_event = (
-    SELECT event FROM job_events WHERE job_id = jobs.id ORDER BY version DESC LIMIT 1
-  );
   CREATE TRIGGER jobs_history_insert AFTER INSERT ON jobs BEGIN
     INSERT INTO job_events (job_id, version, from_status, to_status, event, at, attempt, error)
     VALUES (NEW.id, NEW.version, NULL, NEW.status, NEW.last_event, NEW.updated_at, NEW.attempt,
@@ -96,6 +94,11 @@ export const migrations: readonly string[] = [
     VALUES (NEW.id, NEW.version, OLD.status, NEW.status, NEW.last_event, NEW.updated_at,
       NEW.attempt, CASE WHEN NEW.last_event_has_error THEN NEW.last_error END);
   END;
+  CREATE TRIGGER jobs_status_needs_version BEFORE UPDATE OF status ON jobs
+    WHEN NEW.status IS NOT OLD.status AND NEW.version IS OLD.version
+  BEGIN
+    SELECT RAISE(ABORT, 'a job status change must bump the version (and name its last_event)');
+  END;
   `,
   // 4: the Warden that owns the file. A second one refuses to start rather than recover the
   // first one's running jobs as stalled.
@@ -105,8 +108,12 @@ export const migrations: readonly string[] = [
     token TEXT NOT NULL,           -- random, one per started Warden
     pid INTEGER NOT NULL,
     host TEXT NOT NULL,
+    process_started_at INTEGER NOT NULL, -- wall-clock ms: tells a process from a former one with its pid
     started_at INTEGER NOT NULL,
     heartbeat_at INTEGER NOT NULL
   );
   `,
 ];
+
+/** The first schema version with the `owner` table. */
+export const ownerTableSince = 4;

@@ -10,7 +10,7 @@ import {
 import { jobStatuses, type JobStatus } from '../machines/jobMachine.js';
 import { jobTransitions } from '../machines/jobTransitions.js';
 import { jsonProblem } from './json.js';
-import { migrations, WARDEN_APPLICATION_ID } from './schema.js';
+import { migrations, ownerTableSince, WARDEN_APPLICATION_ID } from './schema.js';
 import type {
   ActorEventKind,
   ActorEventRecord,
@@ -22,6 +22,7 @@ import type {
   JobHistoryEntry,
   NewJob,
   OwnerRecord,
+  OwnershipClaim,
   OwnershipStore,
   PromotedJob,
   StatusChange,
@@ -82,6 +83,9 @@ interface EventRow {
   error: string | null;
 }
 
+/** How long a statement waits for another connection's lock before failing. */
+const busyTimeoutMs = 5000;
+
 const terminal = new Set<JobStatus>(['succeeded', 'cancelled', 'dead']);
 
 /** How many errors a dead-letter record keeps, and how many undeliverable events per actor. */
@@ -112,8 +116,20 @@ interface OwnerRow {
   token: string;
   pid: number;
   host: string;
+  process_started_at: number;
   started_at: number;
   heartbeat_at: number;
+}
+
+function toOwner(row: OwnerRow): OwnerRecord {
+  return {
+    token: row.token,
+    pid: row.pid,
+    host: row.host,
+    processStartedAt: row.process_started_at,
+    startedAt: row.started_at,
+    heartbeatAt: row.heartbeat_at,
+  };
 }
 
 interface UndeliverableRow {
@@ -251,11 +267,39 @@ function inspect(db: Database.Database, filename: string): { userVersion: number
   return { userVersion };
 }
 
+/** Blocks the thread for `ms` (SQLite's own busy handler sleeps the same way). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Switches the file to WAL mode. SQLite answers `SQLITE_BUSY` at once, without its busy handler,
+ * when another connection is switching the same new file at that moment; so this retries for up
+ * to the busy timeout, and is done as soon as the file is in WAL mode, whoever switched it.
+ */
+function enterWalMode(db: Database.Database): void {
+  const pauseMs = 10;
+  for (let waited = 0; ; waited += pauseMs) {
+    try {
+      if (db.pragma('journal_mode', { simple: true }) === 'wal') return;
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (sqliteCode(error) !== 'SQLITE_BUSY' || waited >= busyTimeoutMs) throw error;
+      sleepSync(pauseMs);
+    }
+  }
+}
+
 /** The embedded SQLite store: WAL mode, prepared statements, one writer. */
 export class SqliteStore implements Store, ActorStore, OwnershipStore {
   private db: Database.Database | undefined;
   private statements: ReturnType<SqliteStore['prepare']> | undefined;
   private runInTransaction: Database.Transaction<(fn: () => unknown) => unknown> | undefined;
+  /** The ownership this store checks before each commit, while it holds the file. */
+  private ownership: OwnershipClaim | undefined;
+  /** Set once the file was found to have another owner: every later transaction fails with it. */
+  private fenced: Error | undefined;
   private readonly claimStatements = new Map<number, Database.Statement<number[], ClaimRow>>();
   private readonly changeStatements = new Map<
     number,
@@ -264,7 +308,7 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
 
   constructor(private readonly options: SqliteStoreOptions) {}
 
-  open(): void {
+  open(claim?: OwnershipClaim): void {
     if (this.db !== undefined) return;
     const { filename } = this.options;
     let db: Database.Database;
@@ -279,30 +323,76 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
         },
       );
     }
+    let owner: OwnerRecord | undefined;
     try {
-      const { userVersion } = inspect(db, filename);
-      if (filename !== ':memory:' && filename !== '') db.pragma('journal_mode = WAL');
+      // First, so that a second process starting at the same moment waits for the first.
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      // One read snapshot, so a process migrating the file meanwhile is seen before or after.
+      db.transaction(() => inspect(db, filename))();
+      if (filename !== ':memory:' && filename !== '') enterWalMode(db);
       db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-      db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
-      // An up-to-date file is not written to here: a caller that then refuses it (one owned by
-      // another Warden) leaves it as it found it.
-      if (userVersion < migrations.length) {
-        db.transaction(() => {
-          for (let version = userVersion; version < migrations.length; version++) {
-            db.exec(migrations[version] ?? '');
+      // Under the write lock: the schema version another process may just have changed, the
+      // owner check, the migrations and the owner row form one transaction, so a refused open
+      // writes nothing, and an up-to-date file opened without a claim is not written to.
+      owner = db
+        .transaction((): OwnerRecord | undefined => {
+          const { userVersion } = inspect(db, filename);
+          if (claim !== undefined && userVersion >= ownerTableSince) {
+            const row = db.prepare<[], OwnerRow>('SELECT * FROM owner WHERE id = 1').get();
+            if (row !== undefined && row.token !== claim.owner.token) {
+              const current = toOwner(row);
+              if (!claim.mayReplace(current)) return current;
+            }
           }
-          db.pragma(`application_id = ${WARDEN_APPLICATION_ID}`);
-          db.pragma(`user_version = ${migrations.length}`);
-        }).immediate();
-      }
+          if (userVersion < migrations.length) {
+            for (let version = userVersion; version < migrations.length; version++) {
+              db.exec(migrations[version] ?? '');
+            }
+            db.pragma(`application_id = ${WARDEN_APPLICATION_ID}`);
+            db.pragma(`user_version = ${migrations.length}`);
+          }
+          if (claim !== undefined) {
+            const o = claim.owner;
+            db.prepare(
+              `INSERT INTO owner (id, token, pid, host, process_started_at, started_at, heartbeat_at)
+             VALUES (1, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET token = excluded.token, pid = excluded.pid,
+               host = excluded.host, process_started_at = excluded.process_started_at,
+               started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`,
+            ).run(o.token, o.pid, o.host, o.processStartedAt, o.startedAt, o.heartbeatAt);
+          }
+          return undefined;
+        })
+        .immediate();
     } catch (error) {
       db.close();
       throw error;
     }
+    if (owner !== undefined && claim !== undefined) {
+      db.close();
+      throw claim.refused(owner);
+    }
     this.db = db;
     this.statements = this.prepare(db);
-    this.runInTransaction = db.transaction((fn: () => unknown) => fn());
+    this.ownership = claim;
+    this.runInTransaction = db.transaction((fn: () => unknown) => {
+      if (this.fenced !== undefined) throw this.fenced;
+      const result = fn();
+      this.checkOwner();
+      return result;
+    });
+  }
+
+  /** Throws, before the commit, once the file is no longer this store's; and ever after. */
+  private checkOwner(): void {
+    if (this.fenced !== undefined) throw this.fenced;
+    const claim = this.ownership;
+    if (claim === undefined) return;
+    const row = this.sql.owner.get();
+    if (row?.token === claim.owner.token) return;
+    this.fenced = claim.lost(row === undefined ? undefined : toOwner(row));
+    throw this.fenced;
   }
 
   close(): void {
@@ -310,6 +400,8 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
     this.db = undefined;
     this.statements = undefined;
     this.runInTransaction = undefined;
+    this.ownership = undefined;
+    this.fenced = undefined;
     this.claimStatements.clear();
     this.changeStatements.clear();
   }
@@ -384,15 +476,7 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
       revive: db.prepare<[string], { supervisor_id: string | null; restarts: number }>(
         'DELETE FROM dead_actors WHERE actor_id = ? RETURNING supervisor_id, restarts',
       ),
-      owner: db.prepare<[], OwnerRow>(
-        'SELECT token, pid, host, started_at, heartbeat_at FROM owner WHERE id = 1',
-      ),
-      setOwner: db.prepare<[string, number, string, number, number]>(
-        `INSERT INTO owner (id, token, pid, host, started_at, heartbeat_at) VALUES (1, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET token = excluded.token, pid = excluded.pid,
-           host = excluded.host, started_at = excluded.started_at,
-           heartbeat_at = excluded.heartbeat_at`,
-      ),
+      owner: db.prepare<[], OwnerRow>('SELECT * FROM owner WHERE id = 1'),
       renewOwner: db.prepare<[number, string]>(
         'UPDATE owner SET heartbeat_at = ? WHERE id = 1 AND token = ?',
       ),
@@ -838,33 +922,13 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
     return rows.map(toUndeliverable);
   }
 
-  claimOwnership(
-    owner: OwnerRecord,
-    mayReplace: (current: OwnerRecord) => boolean,
-  ): OwnerRecord | undefined {
-    return this.transaction(() => {
-      const sql = this.sql;
-      const row = sql.owner.get();
-      if (row !== undefined && row.token !== owner.token) {
-        const current: OwnerRecord = {
-          token: row.token,
-          pid: row.pid,
-          host: row.host,
-          startedAt: row.started_at,
-          heartbeatAt: row.heartbeat_at,
-        };
-        if (!mayReplace(current)) return current;
-      }
-      sql.setOwner.run(owner.token, owner.pid, owner.host, owner.startedAt, owner.heartbeatAt);
-      return undefined;
-    });
-  }
-
   renewOwnership(token: string, at: number): boolean {
+    if (this.fenced !== undefined) return false;
     return this.sql.renewOwner.run(at, token).changes > 0;
   }
 
   releaseOwnership(token: string): void {
+    if (this.ownership?.owner.token === token) this.ownership = undefined;
     this.sql.releaseOwner.run(token);
   }
 }

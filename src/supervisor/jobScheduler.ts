@@ -272,6 +272,13 @@ export class JobScheduler implements JobRunHost {
     if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
     this.flushNow();
     this.state = 'stopped';
+    // A last commit that failed leaves nothing to retry: those writes are not stored.
+    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const unwritten = this.ops;
+    this.ops = [];
+    const notStored = new NotRunningError('store the write', 'stopped');
+    for (const op of unwritten) if (op.kind !== 'progress') op.deferred?.reject(notStored);
     const stopped = new NotRunningError('wait for the job', 'stopped');
     for (const list of this.waiters.values()) for (const waiter of list) waiter.reject(stopped);
     this.waiters.clear();

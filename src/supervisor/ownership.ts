@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { Clock, TimerHandle } from '../clock.js';
+import { realClock, type Clock, type TimerHandle } from '../clock.js';
 import { DatabaseError } from '../errors.js';
 import type { OwnerRecord, OwnershipStore } from '../persistence/Store.js';
 
@@ -9,9 +9,6 @@ import type { OwnerRecord, OwnershipStore } from '../persistence/Store.js';
 export const ownerHeartbeatMs = 10_000;
 /** An owner silent for longer than this is taken to be gone (or hung) and may be replaced. */
 export const ownerStaleAfterMs = 60_000;
-
-/** Tokens of the Wardens that own a database file in this process. */
-const ownedHere = new Set<string>();
 
 /** Whether a Linux `/proc/<pid>/stat` line describes a zombie: "pid (command) state ...". */
 export function isZombieStat(stat: string): boolean {
@@ -38,28 +35,38 @@ function processExists(pid: number): boolean {
   }
 }
 
+/** When this process started, by the wall clock; the same in every thread of the process. */
+const processStartedAt = Math.round(realClock.now() - process.uptime() * 1000);
+/** Two readings of one process's start time differ by rounding only. */
+const sameProcessWithinMs = 100;
+
 /** What `start()` knows about the process asking to own a file. */
 export interface Claimant {
   readonly pid: number;
   readonly host: string;
+  readonly processStartedAt: number;
   readonly now: number;
 }
 
 /**
- * Whether `current` may be replaced as the file's owner by `claimant`. A Warden in this process
- * never is; one that has been silent past `ownerStaleAfterMs` always is; otherwise only a
- * provably dead one is: on this host, a process that no longer exists, or a former process whose
- * id this one now has (a restarted container).
+ * Whether `current` may be replaced as the file's owner by `claimant`. A live Warden of this very
+ * process (another instance, another worker thread) never is; one silent past `ownerStaleAfterMs`
+ * always is; otherwise only a provably gone one is: a former process that had this pid (a
+ * restarted container), or a process on this host that no longer exists.
  */
 export function mayReplaceOwner(
   current: OwnerRecord,
   claimant: Claimant,
   exists: (pid: number) => boolean = processExists,
 ): boolean {
-  if (ownedHere.has(current.token)) return false;
-  if (claimant.now - current.heartbeatAt > ownerStaleAfterMs) return true;
+  const stale = claimant.now - current.heartbeatAt > ownerStaleAfterMs;
+  if (current.host === claimant.host && current.pid === claimant.pid) {
+    const sameProcess =
+      Math.abs(current.processStartedAt - claimant.processStartedAt) <= sameProcessWithinMs;
+    return !sameProcess || stale;
+  }
+  if (stale) return true;
   if (current.host !== claimant.host) return false;
-  if (current.pid === claimant.pid) return true;
   return !exists(current.pid);
 }
 
@@ -68,6 +75,7 @@ export class FileOwnership {
   private readonly token = randomUUID();
   private timer: TimerHandle | undefined;
   private held = false;
+  private lostReported = false;
 
   constructor(
     private readonly store: OwnershipStore,
@@ -77,44 +85,62 @@ export class FileOwnership {
     private readonly onLost: (error: DatabaseError) => void,
   ) {}
 
-  /** Takes the file, or throws `DatabaseError` (`DATABASE_IN_USE`) naming its live owner. */
-  acquire(): void {
+  /** Opens the store as the file's owner, or throws `DatabaseError` (`DATABASE_IN_USE`). */
+  open(): void {
     const now = this.clock.now();
-    const claimant: Claimant = { pid: process.pid, host: hostname(), now };
-    const owner = this.store.claimOwnership(
-      {
+    const claimant: Claimant = { pid: process.pid, host: hostname(), processStartedAt, now };
+    this.lostReported = false;
+    this.store.open({
+      owner: {
         token: this.token,
         pid: claimant.pid,
         host: claimant.host,
+        processStartedAt,
         startedAt: now,
         heartbeatAt: now,
       },
-      (current) => mayReplaceOwner(current, claimant),
-    );
-    if (owner !== undefined) {
-      const where =
-        owner.host === claimant.host
-          ? owner.pid === claimant.pid
-            ? 'another Warden in this process'
-            : `process ${owner.pid}`
-          : `process ${owner.pid} on host ${owner.host}`;
-      throw new DatabaseError(
-        'DATABASE_IN_USE',
-        `\`${this.filename}\` is in use by ${where} (its last heartbeat was ${now - owner.heartbeatAt} ms ago); one Warden owns a database file at a time, and the file was left untouched`,
-      );
-    }
+      mayReplace: (current) => mayReplaceOwner(current, claimant),
+      refused: (current) => this.refused(current, claimant),
+      lost: () => this.lost(),
+    });
     this.held = true;
-    ownedHere.add(this.token);
     this.arm();
   }
 
-  /** Stops the heartbeat and gives the file up. */
+  /** Stops the heartbeat and gives the file up (if it is still this Warden's). */
   release(): void {
     this.disarm();
     if (!this.held) return;
     this.held = false;
-    ownedHere.delete(this.token);
     this.store.releaseOwnership(this.token);
+  }
+
+  private refused(owner: OwnerRecord, claimant: Claimant): DatabaseError {
+    const where =
+      owner.host !== claimant.host
+        ? `process ${owner.pid} on host ${owner.host}`
+        : owner.pid === claimant.pid
+          ? 'another Warden in this process'
+          : `process ${owner.pid}`;
+    return new DatabaseError(
+      'DATABASE_IN_USE',
+      `\`${this.filename}\` is in use by ${where} (its last heartbeat was ${claimant.now - owner.heartbeatAt} ms ago); one Warden owns a database file at a time, and the file was left untouched`,
+    );
+  }
+
+  /** The file is no longer ours: stop beating, and report it once. */
+  private lost(): DatabaseError {
+    this.disarm();
+    this.held = false;
+    const error = new DatabaseError(
+      'DATABASE_IN_USE',
+      `another process has taken \`${this.filename}\` over (this Warden was silent for over ${ownerStaleAfterMs} ms); this Warden stops writing to it`,
+    );
+    if (!this.lostReported) {
+      this.lostReported = true;
+      this.onLost(error);
+    }
+    return error;
   }
 
   private arm(): void {
@@ -138,17 +164,7 @@ export class FileOwnership {
       this.arm();
       return;
     }
-    if (renewed) {
-      this.arm();
-      return;
-    }
-    this.held = false;
-    ownedHere.delete(this.token);
-    this.onLost(
-      new DatabaseError(
-        'DATABASE_IN_USE',
-        `another process has taken \`${this.filename}\` over (this Warden was silent for over ${ownerStaleAfterMs} ms); this Warden stops`,
-      ),
-    );
+    if (renewed) this.arm();
+    else this.lost();
   }
 }

@@ -424,6 +424,21 @@ describe('SqliteStore', () => {
       ]);
     });
 
+    it('refuses a status change that does not bump the version, so none goes unlogged', () => {
+      const filename = tempDatabase();
+      const store = openStore(filename);
+      const { job } = store.insertJob(newJob({ at: 1000 }));
+      const raw = new Database(filename);
+      try {
+        const sneak = raw.prepare(`UPDATE jobs SET status = 'dead' WHERE id = ?`);
+        expect(() => sneak.run(Number(job.id))).toThrow(/must bump the version/);
+      } finally {
+        raw.close();
+      }
+      expect(store.getJob(job.id)?.status).toBe('queued');
+      expect(store.history(job.id)).toHaveLength(1);
+    });
+
     it('gives nothing for an unknown or malformed id', () => {
       const store = openStore();
       expect(store.history('42')).toEqual([]);

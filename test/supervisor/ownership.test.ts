@@ -8,13 +8,14 @@ import {
 } from '../../src/supervisor/ownership.js';
 
 const now = 1_700_000_000_000;
-const claimant: Claimant = { pid: 100, host: 'alpha', now };
+const claimant: Claimant = { pid: 100, host: 'alpha', processStartedAt: now - 60_000, now };
 
 function owner(overrides: Partial<OwnerRecord> = {}): OwnerRecord {
   return {
     token: 't-1',
     pid: 200,
     host: 'alpha',
+    processStartedAt: now - 90_000,
     startedAt: now - 5000,
     heartbeatAt: now,
     ...overrides,
@@ -35,6 +36,18 @@ describe('mayReplaceOwner', () => {
       true,
     ],
     ['a fresh owner on another host, whatever its pid', owner({ host: 'beta' }), gone, false],
+    [
+      'a live Warden of this very process (another instance or worker thread)',
+      owner({ pid: 100, processStartedAt: now - 60_000 + 40 }),
+      gone,
+      false,
+    ],
+    [
+      'a Warden of this process silent past the stale limit',
+      owner({ pid: 100, processStartedAt: now - 60_000, heartbeatAt: now - ownerStaleAfterMs - 1 }),
+      alive,
+      true,
+    ],
     [
       'an owner silent for just the stale limit',
       owner({ heartbeatAt: now - ownerStaleAfterMs }),

@@ -14,6 +14,7 @@ interface OwnerRow {
   token: string;
   pid: number;
   host: string;
+  process_started_at: number;
   started_at: number;
   heartbeat_at: number;
 }
@@ -32,8 +33,15 @@ function ownerOf(filename: string): OwnerRow | undefined {
   return raw(filename, (db) => db.prepare<[], OwnerRow>('SELECT * FROM owner').get());
 }
 
+/** A job's status as the file holds it, read by a second connection. */
+function statusInFile(filename: string, id: string): string | undefined {
+  return raw(filename, (db) =>
+    db.prepare<[string], { status: string }>('SELECT status FROM jobs WHERE id = ?').get(id),
+  )?.status;
+}
+
 /** A file with Warden's schema, one job left `running`, and `owner` as its owner row. */
-async function fileLeftBy(owner: Omit<OwnerRow, 'token'>): Promise<string> {
+async function fileLeftBy(owner: Omit<OwnerRow, 'token' | 'process_started_at'>): Promise<string> {
   const filename = tempDatabase();
   const { warden } = testWarden({ database: filename });
   await warden.start();
@@ -45,9 +53,9 @@ async function fileLeftBy(owner: Omit<OwnerRow, 'token'>): Promise<string> {
        VALUES ('work', 'running', '{}', 0, ${t0}, 1, 3, 1, ${t0}, ${t0}, ${t0}, 'START')`,
     ).run();
     db.prepare(
-      `INSERT INTO owner (id, token, pid, host, started_at, heartbeat_at)
-       VALUES (1, 'the-other-warden', ?, ?, ?, ?)`,
-    ).run(owner.pid, owner.host, owner.started_at, owner.heartbeat_at);
+      `INSERT INTO owner (id, token, pid, host, process_started_at, started_at, heartbeat_at)
+       VALUES (1, 'the-other-warden', ?, ?, ?, ?, ?)`,
+    ).run(owner.pid, owner.host, owner.started_at - 1000, owner.started_at, owner.heartbeat_at);
   });
   return filename;
 }
@@ -179,30 +187,94 @@ describe('one Warden per database file', () => {
     expect(clock.pending()).toBe(0);
   });
 
-  it('stops, unhealthy, when another process has taken the file over', async () => {
+  /** A started Warden on a file with one job running, its handler waiting on `gate`. */
+  async function runningJob() {
     const filename = tempDatabase();
     const fatal: Error[] = [];
     const { warden, clock } = testWarden({
       database: filename,
       onFatal: (error) => fatal.push(error),
     });
-    warden.defineJob('work', { run: () => 'ok' });
+    const gate = deferred<string>();
+    warden.defineJob('work', { run: () => gate.promise });
     await warden.start();
-    raw(filename, (db) => db.prepare(`UPDATE owner SET token = 'usurper', pid = 1`).run());
+    const job = await warden.enqueue('work', {});
+    await clock.settle();
+    const takeOver = (): void => {
+      raw(filename, (db) => db.prepare(`UPDATE owner SET token = 'usurper', pid = 1`).run());
+    };
+    return { filename, fatal, warden, clock, gate, job, takeOver };
+  }
+
+  it('is down at once, without grace, when its heartbeat finds the file taken over', async () => {
+    const { filename, fatal, warden, clock, gate, job, takeOver } = await runningJob();
+    takeOver();
 
     await clock.advance(ownerHeartbeatMs);
 
     expect(fatal).toHaveLength(1);
     expect(fatal[0]).toBeInstanceOf(DatabaseError);
     expect((fatal[0] as DatabaseError).code).toBe('DATABASE_IN_USE');
+    expect((fatal[0] as DatabaseError).message).toContain('has taken');
     expect(warden.health()).toMatchObject({
       healthy: false,
+      running: 0,
       error: { code: 'DATABASE_IN_USE' },
     });
     await expect(warden.enqueue('work', {})).rejects.toBeInstanceOf(NotRunningError);
+
+    // The handler ends later: its outcome is not written into a file that is no longer ours.
+    gate.resolve('too late');
+    await clock.settle();
+    expect(statusInFile(filename, job.id)).toBe('running');
     await warden.stop();
+    expect(fatal).toHaveLength(1);
     // The usurper's row is not ours to delete.
     expect(ownerOf(filename)?.token).toBe('usurper');
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('finds a takeover at its next commit, before the heartbeat, and writes nothing', async () => {
+    const { filename, fatal, warden, clock, gate, job, takeOver } = await runningJob();
+    takeOver();
+    const historyBefore = raw(filename, (db) =>
+      db.prepare('SELECT count(*) AS n FROM job_events').get(),
+    );
+
+    gate.resolve('done');
+    await clock.settle();
+
+    expect(fatal).toHaveLength(1);
+    expect((fatal[0] as DatabaseError).code).toBe('DATABASE_IN_USE');
+    expect(warden.health().healthy).toBe(false);
+    expect(raw(filename, (db) => db.prepare('SELECT count(*) AS n FROM job_events').get())).toEqual(
+      historyBefore,
+    );
+    expect(statusInFile(filename, job.id)).toBe('running');
+    await warden.stop();
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('gives the file up when its root supervisor gives up, so a standby can take over', async () => {
+    const filename = tempDatabase();
+    const { warden, clock } = testWarden({
+      database: filename,
+      supervision: { maxRestarts: 0, withinMs: 1000 },
+      onFatal: () => undefined,
+    });
+    await warden.start();
+    await warden.supervise({
+      id: 'doomed',
+      start: () => Promise.reject(new Error('gone wrong')),
+    });
+    await clock.settle();
+    expect(warden.health()).toMatchObject({ healthy: false, supervisor: 'failed' });
+    expect(ownerOf(filename)).toBeUndefined();
+
+    const standby = testWarden({ database: filename, clock });
+    await standby.warden.start();
+    expect(standby.warden.health().healthy).toBe(true);
+    expect(clock.pending()).toBe(1); // the standby's heartbeat only
   });
 
   it('has no owner for an in-memory database', async () => {
