@@ -1,3 +1,5 @@
+import { InvalidOptionError } from './errors.js';
+
 /** An opaque handle returned by `Clock.setTimeout`. */
 export type TimerHandle = { readonly __timer: unique symbol } | object;
 
@@ -51,6 +53,9 @@ async function settle(rounds = 8): Promise<void> {
 
 /** Creates a clock that starts at `start` and moves only through `advance` or `next`. */
 export function createManualClock(start = 0): ManualClock {
+  if (typeof start !== 'number' || !Number.isFinite(start)) {
+    throw new InvalidOptionError('start', 'a finite number of ms', start);
+  }
   let now = start;
   let seq = 0;
   const timers = new Map<number, ManualTimer>();
@@ -81,6 +86,13 @@ export function createManualClock(start = 0): ManualClock {
       if (typeof id === 'number') timers.delete(id);
     },
     async advance(ms) {
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+        throw new InvalidOptionError(
+          'ms',
+          'a finite number of ms from 0 up (time never goes back)',
+          ms,
+        );
+      }
       const target = now + ms;
       await settle();
       for (;;) {

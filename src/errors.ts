@@ -2,6 +2,14 @@ const brand = Symbol.for('warden.error');
 
 /** Quotes a value for an error message: strings in quotes, everything else with its type. */
 export function quote(value: unknown): string {
+  try {
+    return quoteValue(value);
+  } catch {
+    return 'an unreadable value'; // a Proxy whose traps throw, say
+  }
+}
+
+function quoteValue(value: unknown): string {
   if (typeof value === 'string') return `\`${value}\``;
   if (typeof value === 'bigint') return `\`${String(value)}n\` (bigint)`;
   if (typeof value === 'function') return `a function`;
@@ -179,11 +187,35 @@ export interface SerializedError {
   readonly stack?: string;
 }
 
-/** Turns anything thrown into an Error. */
+/**
+ * Turns anything thrown into an Error whose `name`, `message`, `stack` and `code` can be read: an
+ * error with a getter that throws (or a Proxy whose traps throw) is replaced by a plain one.
+ */
 export function coerceError(thrown: unknown): Error {
-  if (thrown instanceof Error) return thrown;
+  let isError: boolean;
+  try {
+    isError = thrown instanceof Error;
+  } catch {
+    isError = false; // a Proxy whose getPrototypeOf trap throws
+  }
+  if (isError) {
+    const error = thrown as Error;
+    return fieldsReadable(error)
+      ? error
+      : new Error('an error was thrown whose name, message, stack or code cannot be read');
+  }
   if (typeof thrown === 'string') return new Error(thrown);
   return new Error(`non-error thrown: ${quote(thrown)}`);
+}
+
+/** Reads an error's fields once; false when reading one of them throws. */
+function fieldsReadable(error: Error): boolean {
+  try {
+    const fields = [error.name, error.message, error.stack, (error as { code?: unknown }).code];
+    return fields.length > 0;
+  } catch {
+    return false;
+  }
 }
 
 /** The storable form of an error: name, message, code and stack. */

@@ -16,10 +16,15 @@ import {
   UnknownJobTypeError,
 } from './errors.js';
 import { EventBus, type Disposable } from './events/eventBus.js';
-import type { WardenEvent, WardenEventOf, WardenEventType } from './events/types.js';
+import {
+  isWardenEventType,
+  type WardenEvent,
+  type WardenEventOf,
+  type WardenEventType,
+} from './events/types.js';
 import { jobStatuses, type JobStatus } from './machines/jobMachine.js';
 import { silentLogger, type Logger } from './observability/logger.js';
-import { checkInteger, checkObject, checkString } from './options.js';
+import { checkFunction, checkInteger, checkObject, checkString } from './options.js';
 import { toJsonText } from './persistence/json.js';
 import { SqliteStore } from './persistence/sqliteStore.js';
 import type { Job, JobFilter, JobHistoryEntry, NewJob } from './persistence/Store.js';
@@ -140,6 +145,50 @@ export interface Health {
 type WardenState = Health['status'];
 
 const priorityLimit = 2 ** 31 - 1;
+/** The last time a JavaScript Date can hold, in ms since the epoch. */
+const maxDateMs = 8.64e15;
+/** The longest `delayMs`: 100 years. */
+const maxDelayMs = 3_155_760_000_000;
+
+const loggerMethods = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'child'] as const;
+
+/** A pino logger (or anything with its methods), or a silent one when none is given. */
+function checkLogger(value: unknown): Logger {
+  if (value === undefined) return silentLogger();
+  const missing =
+    typeof value === 'object' && value !== null
+      ? loggerMethods.filter(
+          (method) => typeof (value as Record<string, unknown>)[method] !== 'function',
+        )
+      : loggerMethods;
+  if (missing.length > 0) {
+    throw new InvalidOptionError(
+      'logger',
+      `a pino logger (it lacks ${missing.map((m) => `\`${m}()\``).join(', ')})`,
+      value,
+    );
+  }
+  return value as Logger;
+}
+
+/** A clock whose `now()` reads a finite number; checked once, when Warden is created. */
+function checkClock(value: unknown): Clock {
+  const clock = (value ?? realClock) as Partial<Clock> | null;
+  if (
+    typeof clock !== 'object' ||
+    clock === null ||
+    typeof clock.now !== 'function' ||
+    typeof clock.setTimeout !== 'function' ||
+    typeof clock.clearTimeout !== 'function'
+  ) {
+    throw new InvalidOptionError('clock', 'a Clock with now, setTimeout and clearTimeout', value);
+  }
+  const now: unknown = clock.now();
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
+    throw new InvalidOptionError('clock', 'a Clock whose now() is a finite number of ms', now);
+  }
+  return clock as Clock;
+}
 
 function resolveOptions(input: unknown): ResolvedWardenOptions {
   const options = checkObject('createWarden options', input);
@@ -149,10 +198,7 @@ function resolveOptions(input: unknown): ResolvedWardenOptions {
   }
   const random = options['random'] ?? Math.random;
   if (typeof random !== 'function') throw new InvalidOptionError('random', 'a function', random);
-  const clock = (options['clock'] ?? realClock) as Clock;
-  if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function') {
-    throw new InvalidOptionError('clock', 'a Clock with now, setTimeout and clearTimeout', clock);
-  }
+  const clock = checkClock(options['clock']);
   const supervision = checkObject('supervision', options['supervision']);
   const onFatal = options['onFatal'];
   if (onFatal !== undefined && typeof onFatal !== 'function') {
@@ -181,7 +227,7 @@ function resolveOptions(input: unknown): ResolvedWardenOptions {
       1,
       100_000,
     ),
-    logger: (options['logger'] as Logger | undefined) ?? silentLogger(),
+    logger: checkLogger(options['logger']),
     clock,
     random: random as () => number,
     synchronous,
@@ -260,6 +306,10 @@ export class Warden {
 
   /** Calls `listener` for every event named `type`; dispose the result to stop. */
   on<K extends WardenEventType>(type: K, listener: (event: WardenEventOf<K>) => void): Disposable {
+    if (!isWardenEventType(type)) {
+      throw new InvalidOptionError('event', 'the name of an event Warden emits', type);
+    }
+    checkFunction('listener', listener);
     return this.bus.on(type, listener);
   }
 
@@ -384,6 +434,14 @@ export class Warden {
     if (typeof event !== 'object' || event === null || typeof event.type !== 'string') {
       throw new InvalidOptionError('event', 'an object with a string `type`', event);
     }
+    if (event.type.startsWith('xstate.')) {
+      // XState's own events (stop, done, error) would fake an actor's exit to its supervisor.
+      throw new InvalidOptionError(
+        'event.type',
+        'an event type of your own (`xstate.*` types are reserved by XState)',
+        event.type,
+      );
+    }
     const node = this.root.find(name);
     if (node === undefined) throw new ActorNotFoundError(name);
     if (!(node instanceof WorkerNode) || !node.receivesEvents) {
@@ -460,10 +518,20 @@ export class Warden {
     this.assertRunning('enqueue');
     if (!Array.isArray(items))
       throw new InvalidOptionError('items', 'an array of { type, payload, options }', items);
-    const jobs = items.map((item, index) => {
+    // An index loop, not map(): map skips the holes of a sparse array, which must be refused.
+    const jobs: NewJob[] = [];
+    for (let index = 0; index < items.length; index++) {
+      const item: unknown = items[index];
+      if (item === undefined) {
+        throw new InvalidOptionError(
+          `items[${index}]`,
+          'a { type, payload, options } object',
+          item,
+        );
+      }
       const entry = checkObject(`items[${index}]`, item);
-      return this.prepare(entry['type'], entry['payload'], entry['options'], index);
-    });
+      jobs.push(this.prepare(entry['type'], entry['payload'], entry['options'], index));
+    }
     if (jobs.length === 0) return [];
     return this.scheduler.insert(jobs);
   }
@@ -522,7 +590,8 @@ export class Warden {
 
   /** Cancels a job: at once if it is not running, or by aborting its signal if it is. */
   async cancelJob(id: string): Promise<Job> {
-    this.assertRunning('cancel a job');
+    // Allowed during a graceful stop too: a running job may be cancelled within its grace.
+    if (this.state !== 'stopping') this.assertRunning('cancel a job');
     return this.scheduler.cancel(checkString('id', id, 64));
   }
 
@@ -551,13 +620,18 @@ export class Warden {
    * leaves their rows `running` for the next start to recover. Closes the database.
    */
   stop(options: StopOptions = {}): Promise<void> {
+    let graceMs: number;
+    try {
+      graceMs = checkInteger(
+        'graceMs',
+        checkObject('stop options', options)['graceMs'] ?? 10_000,
+        0,
+        maxTimerMs,
+      );
+    } catch (error) {
+      return Promise.reject(coerceError(error));
+    }
     if (this.stopping !== undefined) return this.stopping;
-    const graceMs = checkInteger(
-      'graceMs',
-      checkObject('stop options', options)['graceMs'] ?? 10_000,
-      0,
-      maxTimerMs,
-    );
     if (this.state === 'idle') {
       this.state = 'stopped';
       this.bus.complete();
@@ -565,6 +639,8 @@ export class Warden {
     }
     this.state = 'stopping';
     this.jobs.graceMs = graceMs;
+    // No new work from now on, though the job runner is the last of the tree to stop.
+    this.scheduler.stopClaiming();
     this.stopping = this.root.stop().finally(() => {
       this.releaseFile();
       this.state = 'stopped';
@@ -608,6 +684,16 @@ export class Warden {
           },
         );
       }
+      const answer: unknown = verdict;
+      if (typeof answer === 'object' && answer !== null && 'then' in answer) {
+        // An async validate cannot hold up a synchronous check; its outcome is dropped unseen.
+        Promise.resolve(answer).catch(() => undefined);
+        throw new InvalidOptionError(
+          `${quote(name)}'s validate`,
+          'a synchronous function returning true or false (it returned a Promise)',
+          answer,
+        );
+      }
       if (verdict === false) {
         throw new InvalidPayloadError(`${quote(name)} rejected its payload ${quote(payload)}`);
       }
@@ -622,11 +708,11 @@ export class Warden {
     }
     let runAt = now;
     if (options['delayMs'] !== undefined) {
-      runAt = now + checkInteger(`${where}delayMs`, options['delayMs'], 0);
+      runAt = now + checkInteger(`${where}delayMs`, options['delayMs'], 0, maxDelayMs);
     } else if (options['runAt'] !== undefined) {
       const value = options['runAt'];
       const at = value instanceof Date ? value.getTime() : value;
-      if (typeof at !== 'number' || !Number.isFinite(at)) {
+      if (typeof at !== 'number' || !Number.isFinite(at) || Math.abs(at) > maxDateMs) {
         throw new InvalidOptionError(
           `${where}runAt`,
           'a time in ms since the epoch, or a valid Date',

@@ -101,8 +101,10 @@ export class JobRun {
   private readonly payloadValue: unknown;
   private readonly checkpointJson: string | null;
   private phase: Phase = 'attempt';
-  private controller: AbortController | undefined;
-  private abortReason: unknown;
+  /** Each phase's signal, created on first use, so the attempt's stays aborted in the fallback. */
+  private readonly controllers: { attempt?: AbortController; fallback?: AbortController } = {};
+  /** Why each phase was aborted, for a signal created after the abort. */
+  private readonly abortReasons: { attempt?: unknown; fallback?: unknown } = {};
   private timer: TimerHandle | undefined;
   private logger: Logger | undefined;
   private attemptError: Error | undefined;
@@ -142,13 +144,16 @@ export class JobRun {
     return this.payloadValue;
   }
 
-  /** The signal of the current phase, created on first use. */
-  signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+  /** The signal of a phase (the attempt or the fallback), created on first use. */
+  signal(phase: Exclude<Phase, 'done'>): AbortSignal {
+    let controller = this.controllers[phase];
+    if (controller === undefined) {
+      controller = new AbortController();
+      this.controllers[phase] = controller;
+      const reason = this.abortReasons[phase];
+      if (reason !== undefined) controller.abort(reason);
     }
-    return this.controller.signal;
+    return controller.signal;
   }
 
   /** The run's logger, created on first use. */
@@ -169,7 +174,7 @@ export class JobRun {
   /** Starts the handler. */
   start(): void {
     this.armTimeout();
-    this.invoke(() => this.definition.run(this.payloadValue, new RunContext(this)));
+    this.invoke(() => this.definition.run(this.payloadValue, new RunContext(this, 'attempt')));
   }
 
   /** Cancels the run: aborts its signal and ends the job `cancelled`; undefined when already over. */
@@ -184,31 +189,36 @@ export class JobRun {
   /** Gives up on the run at shutdown: aborts its signal and writes nothing (the next start recovers it). */
   abandon(): void {
     if (this.phase === 'done') return;
-    this.phase = 'done';
     this.clearTimer();
     this.abort(new ShutdownError());
+    this.phase = 'done';
     this.actor.stop();
   }
 
   private invoke(work: () => unknown): void {
     const phase = this.phase;
-    let pending: unknown;
     try {
-      pending = work();
+      const pending = work();
+      // A thenable is awaited; anything else, even plain data with a `then` key, is the result.
+      const then: unknown =
+        (typeof pending === 'object' && pending !== null) || typeof pending === 'function'
+          ? (pending as { then?: unknown }).then
+          : undefined;
+      if (typeof then !== 'function') {
+        this.succeeded(phase, pending);
+        return;
+      }
+      (then as (ok: (v: unknown) => void, fail: (e: unknown) => void) => unknown).call(
+        pending,
+        (value: unknown) => {
+          this.succeeded(phase, value);
+        },
+        (error: unknown) => {
+          this.failed(phase, error);
+        },
+      );
     } catch (error) {
       this.failed(phase, error);
-      return;
-    }
-    if (
-      pending instanceof Promise ||
-      (typeof pending === 'object' && pending !== null && 'then' in pending)
-    ) {
-      (pending as Promise<unknown>).then(
-        (value) => this.succeeded(phase, value),
-        (error: unknown) => this.failed(phase, error),
-      );
-    } else {
-      this.succeeded(phase, pending);
     }
   }
 
@@ -229,9 +239,12 @@ export class JobRun {
     this.timer = undefined;
   }
 
+  /** Aborts the current phase's signal. */
   private abort(reason: unknown): void {
-    this.abortReason = reason;
-    this.controller?.abort(reason);
+    if (this.phase === 'done') return;
+    const phase = this.phase;
+    this.abortReasons[phase] = reason;
+    this.controllers[phase]?.abort(reason);
   }
 
   private succeeded(phase: Phase, value: unknown): void {
@@ -292,8 +305,6 @@ export class JobRun {
       this.clearTimer();
       this.attemptError = error;
       this.phase = 'fallback';
-      this.controller = undefined;
-      this.abortReason = undefined;
       this.armTimeout();
       this.invoke(() => fallback(this.payloadValue, new FallbackRunContext(this, error)));
       return;
@@ -358,7 +369,10 @@ export class JobRun {
 
 /** The `ctx` a handler receives: a thin view of its run. */
 class RunContext implements JobContext {
-  constructor(protected readonly run: JobRun) {}
+  constructor(
+    protected readonly run: JobRun,
+    private readonly phase: 'attempt' | 'fallback',
+  ) {}
   get jobId(): string {
     return this.run.id;
   }
@@ -372,7 +386,7 @@ class RunContext implements JobContext {
     return this.run.maxAttempts;
   }
   get signal(): AbortSignal {
-    return this.run.signal();
+    return this.run.signal(this.phase);
   }
   get log(): Logger {
     return this.run.log();
@@ -397,6 +411,6 @@ class FallbackRunContext extends RunContext implements FallbackContext {
     run: JobRun,
     readonly error: Error,
   ) {
-    super(run);
+    super(run, 'fallback');
   }
 }

@@ -73,6 +73,31 @@ export type WardenEventMap = JobEventMap & ActorEventMap;
 /** The name of a Warden event. */
 export type WardenEventType = keyof WardenEventMap;
 
+/** Every event name, for checking a name given at run time (the record makes the list complete). */
+const eventTypeSet: Record<WardenEventType, true> = {
+  'job.scheduled': true,
+  'job.queued': true,
+  'job.started': true,
+  'job.progress': true,
+  'job.retrying': true,
+  'job.succeeded': true,
+  'job.cancelled': true,
+  'job.dead': true,
+  'job.stalled': true,
+  'actor.started': true,
+  'actor.exited': true,
+  'actor.restarting': true,
+  'actor.dead': true,
+  'actor.revived': true,
+  'supervisor.escalated': true,
+  'actor.undeliverable': true,
+};
+
+/** True when `name` is an event Warden emits. */
+export function isWardenEventType(name: unknown): name is WardenEventType {
+  return typeof name === 'string' && Object.hasOwn(eventTypeSet, name);
+}
+
 /** One event, tagged with its name in `type`. */
 export type WardenEvent = {
   [K in WardenEventType]: { readonly type: K } & WardenEventMap[K];

@@ -1,3 +1,5 @@
+import { coerceError } from '../errors.js';
+
 /** A problem found below the root: what is wrong, and the path segments that lead to it. */
 interface Found {
   readonly what: string;
@@ -70,9 +72,20 @@ export function jsonProblem(value: unknown, path = '$'): string | undefined {
     ancestors.pop();
     return undefined;
   };
-  const problem = visit(value);
+  let problem: Found | undefined;
+  try {
+    problem = visit(value);
+  } catch (error) {
+    return unreadable(path, error);
+  }
   if (problem === undefined) return undefined;
   return `${path}${problem.segments.reverse().join('')} ${problem.what}`;
+}
+
+/** The problem with a value that could not even be walked: too deep, or a getter that throws. */
+function unreadable(path: string, error: unknown): string {
+  if (error instanceof RangeError) return `${path} is nested too deeply to store`;
+  return `${path} cannot be read: ${coerceError(error).message}`;
 }
 
 const nullJson = { text: 'null' } as const;
@@ -84,5 +97,9 @@ export function toJsonText(value: unknown, path: string): { text: string } | { p
     return { text: JSON.stringify(value) };
   const problem = jsonProblem(value, path);
   if (problem !== undefined) return { problem };
-  return { text: JSON.stringify(value) };
+  try {
+    return { text: JSON.stringify(value) };
+  } catch (error) {
+    return { problem: unreadable(path, error) }; // a getter that throws only on its second read
+  }
 }

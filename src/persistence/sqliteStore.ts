@@ -217,7 +217,9 @@ function toJob(row: JobRow): Job {
 /** Parses a job id; undefined for anything that cannot be one. */
 function rowId(id: string): number | undefined {
   if (!/^[1-9]\d{0,15}$/.test(id)) return undefined;
-  return Number(id);
+  const n = Number(id);
+  // Past 2^53 two ids would read as one number: such an id names no job.
+  return Number.isSafeInteger(n) ? n : undefined;
 }
 
 function sqliteCode(error: unknown): string | undefined {

@@ -16,7 +16,7 @@ import { nextJobStatus, terminalJobStatuses } from '../machines/jobMachine.js';
 import type { Logger } from '../observability/logger.js';
 import type { Job, NewJob, StatusChange, Store } from '../persistence/Store.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
-import { defaultJobOptions, type ResolvedJobDefinition } from './jobDefinition.js';
+import { defaultJobOptions, maxTimerMs, type ResolvedJobDefinition } from './jobDefinition.js';
 
 /** The two ends of a promise, settled after a commit. */
 export interface Deferred<T> {
@@ -149,6 +149,8 @@ export class JobScheduler implements JobRunHost {
   private dueTimer: { handle: TimerHandle; at: number } | undefined;
   private retryTimer: TimerHandle | undefined;
   private failedBatches = 0;
+  /** False once a stop has begun, even before this runner's turn to stop comes. */
+  private claiming = true;
   /** Why the last group commit failed, while run outcomes wait to be retried. */
   private writeFailure: DatabaseError | undefined;
   /** Called when the last running job is released during a graceful stop. */
@@ -181,10 +183,17 @@ export class JobScheduler implements JobRunHost {
   /** Recovers jobs left running by a dead process, then starts pumping. */
   start(): void {
     this.recoverStalled();
+    this.claiming = true;
     this.state = 'running';
     this.readyStale = true;
     this.dueDirty = true;
     this.schedule();
+  }
+
+  /** Takes no more work: running jobs go on, and their outcomes are still written. */
+  stopClaiming(): void {
+    this.claiming = false;
+    this.clearDueTimer();
   }
 
   /** Marks work as possibly available, e.g. after a job type is defined. */
@@ -254,6 +263,8 @@ export class JobScheduler implements JobRunHost {
     this.state = 'stopping';
     this.clearDueTimer();
     if (this.inFlight.size > 0 && graceMs > 0) {
+      // Whoever awaits stop() sees it through: the grace timer alone is unref'd.
+      const release = holdProcessOpen();
       await new Promise<void>((resolve) => {
         const timer = this.clock.setTimeout(() => {
           this.drained = undefined;
@@ -264,6 +275,7 @@ export class JobScheduler implements JobRunHost {
           resolve();
         };
       });
+      release();
     }
     for (const run of [...this.inFlight.values()]) {
       run.abandon();
@@ -378,7 +390,7 @@ export class JobScheduler implements JobRunHost {
           this.apply(op, now, events, settle);
         }
         this.applyFinishes(finishes, now, events, settle);
-        if (this.state === 'running') {
+        if (this.state === 'running' && this.claiming) {
           this.promote(now, events);
           claimed = this.claim(now, events);
         }
@@ -701,6 +713,11 @@ export class JobScheduler implements JobRunHost {
     }
     if (picks.length === 0) return [];
     const claimed = this.store.claim(picks, now);
+    if (claimed.length < picks.length) {
+      // Some cached candidates had left `queued` (cancelled, say): look again after this commit.
+      this.readyStale = true;
+      this.schedule();
+    }
     for (const job of claimed) {
       events.push({
         type: 'job.started',
@@ -759,10 +776,14 @@ export class JobScheduler implements JobRunHost {
     const at = this.nextDue;
     this.dueTimer = {
       at,
-      handle: this.clock.setTimeout(() => {
-        this.dueTimer = undefined;
-        this.schedule();
-      }, at - this.clock.now()),
+      // Node fires a longer timer at once, so a far-off due time is reached in capped steps.
+      handle: this.clock.setTimeout(
+        () => {
+          this.dueTimer = undefined;
+          this.schedule();
+        },
+        Math.min(at - this.clock.now(), maxTimerMs),
+      ),
     };
   }
 

@@ -201,7 +201,7 @@ describe('enqueue', () => {
         { delayMs: -1 },
         'delayMs',
         -1,
-        'Expected `delayMs` to be a whole number from 0 and up, got `-1` (number)',
+        'Expected `delayMs` to be a whole number from 0 to 3155760000000, got `-1` (number)',
       ],
       [
         'runAt together with delayMs',
