@@ -116,6 +116,11 @@ export interface Store {
   close(): void;
   /** Runs `fn` in one transaction: everything it writes commits together or not at all. */
   transaction<T>(fn: () => T): T;
+  /**
+   * Inside a transaction, runs `fn` so that if it throws, only its own writes are undone (a
+   * savepoint) and the error is rethrown; the transaction goes on.
+   */
+  isolated<T>(fn: () => T): T;
   /** Inserts a job, or returns the existing one when its idempotency key is taken. */
   insertJob(job: NewJob): { job: Job; created: boolean };
   /** Applies a status change and records it in the history; returns the new version. */

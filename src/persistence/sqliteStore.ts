@@ -517,6 +517,13 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
     return this.runInTransaction.immediate(fn) as T;
   }
 
+  isolated<T>(fn: () => T): T {
+    const db = this.database;
+    if (!db.inTransaction) return this.transaction(fn);
+    // Nested in a transaction, better-sqlite3 runs this as a savepoint.
+    return db.transaction(fn)();
+  }
+
   private claimStatement(rows: number): Database.Statement<number[], ClaimRow> {
     let statement = this.claimStatements.get(rows);
     if (statement === undefined) {

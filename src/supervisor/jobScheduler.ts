@@ -98,6 +98,17 @@ function outcomeChange(run: JobRun, outcome: RunOutcome, now: number): StatusCha
   }
 }
 
+/** The error for writes the database refused: a `DatabaseError` unless Warden's own already. */
+function refusedWrite(thrown: unknown, writes: number): Error {
+  const cause = coerceError(thrown);
+  if (WardenError.is(cause)) return cause;
+  return new DatabaseError(
+    'DATABASE_WRITE_FAILED',
+    `the database refused ${writes === 1 ? 'a write' : `a group commit of ${writes} writes`} (${cause.message}); it was rolled back and nothing in it was stored`,
+    { cause },
+  );
+}
+
 /** Options of the scheduler. */
 export interface JobSchedulerOptions {
   readonly store: Store;
@@ -387,7 +398,7 @@ export class JobScheduler implements JobRunHost {
           }
           this.applyFinishes(finishes, now, events, settle);
           finishes = [];
-          this.apply(op, now, events, settle);
+          this.applyIsolated(op, now, events, settle);
         }
         this.applyFinishes(finishes, now, events, settle);
         if (this.state === 'running' && this.claiming) {
@@ -432,6 +443,34 @@ export class JobScheduler implements JobRunHost {
           else waiter.resolve(job);
         }
       }
+    }
+  }
+
+  /**
+   * Applies a caller's write so that if the database refuses it, only that caller is told and
+   * only its writes are undone; the rest of the group commit goes ahead.
+   */
+  private applyIsolated(
+    op: Exclude<WriteOp, FinishOp>,
+    now: number,
+    events: WardenEvent[],
+    settle: (() => void)[],
+  ): void {
+    const eventMark = events.length;
+    const settleMark = settle.length;
+    try {
+      this.store.isolated(() => {
+        this.apply(op, now, events, settle);
+      });
+    } catch (thrown) {
+      events.length = eventMark;
+      settle.length = settleMark;
+      if (op.kind === 'progress') return;
+      const error = refusedWrite(thrown, 1);
+      this.logger.warn({ err: error, kind: op.kind }, 'the database refused a write');
+      settle.push(() => {
+        op.deferred.reject(error);
+      });
     }
   }
 
@@ -735,14 +774,7 @@ export class JobScheduler implements JobRunHost {
     this.failedBatches++;
     // The claim step consumed read-ahead candidates that the rollback left queued: reload them.
     this.readyStale = true;
-    const cause = coerceError(thrown);
-    const error = WardenError.is(cause)
-      ? cause
-      : new DatabaseError(
-          'DATABASE_WRITE_FAILED',
-          `the database refused a group commit of ${ops.length} write${ops.length === 1 ? '' : 's'} (${cause.message}); it was rolled back and nothing in it was stored`,
-          { cause },
-        );
+    const error = refusedWrite(thrown, ops.length);
     this.logger.error({ err: error, ops: ops.length }, 'a group commit failed and was rolled back');
     const retry: WriteOp[] = [];
     for (const op of ops) {

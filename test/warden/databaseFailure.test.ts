@@ -49,6 +49,38 @@ describe('when the database refuses writes', () => {
     expect((await warden.waitForJob(job.id)).status).toBe('succeeded');
   });
 
+  it('fails only the write the database refused, not the others of its group commit', async () => {
+    const filename = tempDatabase();
+    const { warden } = testWarden({ database: filename });
+    warden.defineJob('work', { run: () => 'ok' });
+    await warden.start();
+    const db = new Database(filename);
+    db.exec(`CREATE TRIGGER refuse_poison BEFORE INSERT ON jobs WHEN NEW.payload LIKE '%poison%'
+      BEGIN SELECT RAISE(ABORT, 'poisoned payload'); END;`);
+    db.close();
+
+    // Same tick, same group commit.
+    const [fine, poisoned, alsoFine] = await Promise.allSettled([
+      warden.enqueue('work', 'fine'),
+      warden.enqueue('work', 'poison'),
+      warden.enqueueMany([{ type: 'work', payload: 'also fine' }]),
+    ]);
+
+    expect(fine.status).toBe('fulfilled');
+    expect(alsoFine.status).toBe('fulfilled');
+    expect(poisoned).toMatchObject({
+      status: 'rejected',
+      reason: { name: 'DatabaseError', code: 'DATABASE_WRITE_FAILED' },
+    });
+    expect((poisoned as PromiseRejectedResult).reason).toHaveProperty(
+      'message',
+      expect.stringContaining('poisoned payload') as unknown,
+    );
+    const payloads = (await warden.listJobs()).map((job) => job.payload);
+    expect(payloads).toEqual(['fine', 'also fine']);
+    expect(warden.health().healthy).toBe(true);
+  });
+
   it('retries a job outcome with backoff, unhealthy meanwhile, and records it once', async () => {
     const filename = tempDatabase();
     const { warden, clock } = testWarden({ database: filename });
