@@ -334,6 +334,8 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
       if (filename !== ':memory:' && filename !== '') enterWalMode(db);
       db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('foreign_keys = ON');
+      // Savepoints (one per caller's write in a group commit) journal to memory, not a temp file.
+      db.pragma('temp_store = MEMORY');
       // Under the write lock: the schema version another process may just have changed, the
       // owner check, the migrations and the owner row form one transaction, so a refused open
       // writes nothing, and an up-to-date file opened without a claim is not written to.
