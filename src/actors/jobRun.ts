@@ -302,17 +302,34 @@ export class JobRun {
     }
     const fallback = this.definition.fallback;
     if (fallback !== undefined) {
-      this.clearTimer();
-      this.attemptError = error;
-      this.phase = 'fallback';
-      this.armTimeout();
-      this.invoke(() => fallback(this.payloadValue, new FallbackRunContext(this, error)));
+      this.enterFallback(fallback, error);
       return;
     }
     this.conclude(
       { type: 'FAIL', retryable: false },
       { to: 'dead', event: 'FAIL', error: serializeError(error) },
     );
+  }
+
+  /**
+   * Runs the fallback for a last attempt that failed elsewhere: one left `running` by a process
+   * that died, found at start-up. The run owns the row's current version, as a claim would.
+   */
+  startFallback(error: Error): void {
+    const fallback = this.definition.fallback;
+    if (fallback === undefined) throw new Error(`job type ${this.type} has no fallback`);
+    this.enterFallback(fallback, error);
+  }
+
+  private enterFallback(
+    fallback: NonNullable<ResolvedJobDefinition['fallback']>,
+    error: Error,
+  ): void {
+    this.clearTimer();
+    this.attemptError = error;
+    this.phase = 'fallback';
+    this.armTimeout();
+    this.invoke(() => fallback(this.payloadValue, new FallbackRunContext(this, error)));
   }
 
   private isRetryable(error: Error): boolean {

@@ -828,11 +828,26 @@ export class JobScheduler implements JobRunHost {
   private recoverStalled(): void {
     const now = this.clock.now();
     const events: WardenEvent[] = [];
+    const adopted: { job: Job; definition: ResolvedJobDefinition }[] = [];
     this.store.transaction(() => {
       for (const job of this.store.runningJobs()) {
         const context = { attempt: job.attempt, maxAttempts: job.maxAttempts };
         const to = nextJobStatus('running', context, { type: 'STALL' });
         if (to !== 'retrying' && to !== 'dead') continue;
+        const definition = this.options.definitions.get(job.type);
+        if (to === 'dead' && definition?.fallback !== undefined) {
+          // Its last attempt failed by dying with its process: the fallback runs, as it would
+          // have in that process. The job stays `running`, now owned by this one.
+          adopted.push({ job, definition });
+          events.push({
+            type: 'job.stalled',
+            jobId: job.id,
+            jobType: job.type,
+            at: now,
+            attempt: job.attempt,
+          });
+          continue;
+        }
         const error = serializeError(new StalledJobError(job.id));
         const backoff = this.options.definitions.get(job.type)?.backoff ?? fallbackBackoff;
         const runAt = now + backoffDelay(backoff, job.attempt, this.random());
@@ -857,5 +872,19 @@ export class JobScheduler implements JobRunHost {
       }
     });
     for (const event of events) this.publish(event);
+    for (const { job, definition } of adopted) {
+      const run = new JobRun(this, definition, {
+        id: job.id,
+        type: job.type,
+        payloadJson: JSON.stringify(job.payload),
+        attempt: job.attempt,
+        maxAttempts: job.maxAttempts,
+        version: job.version,
+        checkpointJson: job.checkpoint === null ? null : JSON.stringify(job.checkpoint),
+      });
+      this.inFlight.set(run.id, run);
+      this.runningByType.set(run.type, (this.runningByType.get(run.type) ?? 0) + 1);
+      run.startFallback(new StalledJobError(job.id));
+    }
   }
 }

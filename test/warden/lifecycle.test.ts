@@ -237,6 +237,81 @@ describe('stop({ graceMs })', () => {
     ).toEqual(['ENQUEUE queued', 'START running', 'STALL retrying']);
   });
 
+  describe('a stalled last attempt of a type with a fallback', () => {
+    /** A file holding one `report` job on its last attempt, left `running` by a stopped Warden. */
+    async function leftRunning(database: string, clock: ReturnType<typeof createManualClock>) {
+      const first = testWarden({ database, clock }).warden;
+      first.defineJob('report', {
+        retry: { attempts: 1 },
+        run: () => new Promise(() => undefined), // ignores its signal: abandoned at stop
+      });
+      await first.start();
+      const job = await first.enqueue('report', { id: 7 });
+      await clock.settle();
+      await first.stop({ graceMs: 0 });
+      return job.id;
+    }
+
+    it('runs the fallback at the next start instead of dead-lettering the job', async () => {
+      const database = tempDatabase();
+      const clock = createManualClock(t0);
+      const id = await leftRunning(database, clock);
+      const { warden } = testWarden({ database, clock });
+      const seen: unknown[] = [];
+      warden.defineJob('report', {
+        retry: { attempts: 1 },
+        run: () => 'never again',
+        fallback: (payload, ctx) => {
+          seen.push(payload, ctx.error.name, ctx.attempt);
+          return 'from the fallback';
+        },
+      });
+      const events: string[] = [];
+      warden.events$
+        .pipe(filter(isJobEvent))
+        .subscribe((event) => events.push(`${event.type} ${event.attempt}`));
+
+      await warden.start();
+      const job = await warden.waitForJob(id);
+
+      expect(seen).toEqual([{ id: 7 }, 'StalledJobError', 1]);
+      expect(events).toEqual(['job.stalled 1', 'job.succeeded 1']);
+      expect(job).toMatchObject({
+        status: 'succeeded',
+        result: 'from the fallback',
+        viaFallback: true,
+        attempt: 1,
+      });
+      const history = await warden.getJobHistory(id);
+      expect(history.map((entry) => `${entry.event} ${entry.to}`)).toEqual([
+        'ENQUEUE queued',
+        'START running',
+        'SUCCEED succeeded',
+      ]);
+      expect(history[2]?.error).toMatchObject({ code: 'JOB_STALLED' });
+    });
+
+    it('dead-letters it with both errors when the fallback fails too', async () => {
+      const database = tempDatabase();
+      const clock = createManualClock(t0);
+      const id = await leftRunning(database, clock);
+      const { warden } = testWarden({ database, clock });
+      warden.defineJob('report', {
+        retry: { attempts: 1 },
+        run: () => 'never again',
+        fallback: () => {
+          throw new Error('no plan B');
+        },
+      });
+      await warden.start();
+      const job = await warden.waitForJob(id);
+      expect(job.status).toBe('dead');
+      expect(job.error).toMatchObject({ code: 'FALLBACK_FAILED' });
+      expect(job.error?.message).toContain('no plan B');
+      expect(job.error?.message).toContain('was running when its process died');
+    });
+  });
+
   it('keeps the due times of delayed and retrying jobs for the next start', async () => {
     const database = tempDatabase();
     const clock = createManualClock(t0);
