@@ -641,12 +641,16 @@ export class Warden {
     this.jobs.graceMs = graceMs;
     // No new work from now on, though the job runner is the last of the tree to stop.
     this.scheduler.stopClaiming();
-    this.stopping = this.root.stop().finally(() => {
-      this.releaseFile();
-      this.state = 'stopped';
-      this.bus.complete();
-      this.options.logger.info('warden stopped');
-    });
+    this.stopping = this.root
+      .stop()
+      // A job runner that had failed (and a root that gave up) stopped nothing: let its waiters go.
+      .then(() => this.scheduler.stop(0))
+      .finally(() => {
+        this.releaseFile();
+        this.state = 'stopped';
+        this.bus.complete();
+        this.options.logger.info('warden stopped');
+      });
     return this.stopping;
   }
 

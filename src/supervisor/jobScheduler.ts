@@ -120,7 +120,10 @@ export interface JobSchedulerOptions {
   readonly definitions: ReadonlyMap<string, ResolvedJobDefinition>;
 }
 
-type SchedulerState = 'idle' | 'running' | 'stopping' | 'stopped';
+type SchedulerState = 'idle' | 'running' | 'failed' | 'stopping' | 'stopped';
+
+/** Group commits that may fail in a row (retried with backoff) before the job runner gives up. */
+export const commitFailuresBeforeExit = 5;
 
 /** The events after which a job never changes on its own: `waitForJob` settles on them. */
 const terminalEvents: ReadonlySet<WardenEvent['type']> = new Set([
@@ -162,6 +165,11 @@ export class JobScheduler implements JobRunHost {
   private failedBatches = 0;
   /** False once a stop has begun, even before this runner's turn to stop comes. */
   private claiming = true;
+  /**
+   * Told when group commits keep failing: the scheduler has then given up its running jobs and
+   * refuses writes until `start()` runs again (its supervisor restarts it).
+   */
+  onFailure: ((error: Error) => void) | undefined;
   /** Why the last group commit failed, while run outcomes wait to be retried. */
   private writeFailure: DatabaseError | undefined;
   /** Called when the last running job is released during a graceful stop. */
@@ -194,6 +202,7 @@ export class JobScheduler implements JobRunHost {
   /** Recovers jobs left running by a dead process, then starts pumping. */
   start(): void {
     this.recoverStalled();
+    this.failedBatches = 0;
     this.claiming = true;
     this.state = 'running';
     this.readyStale = true;
@@ -353,6 +362,12 @@ export class JobScheduler implements JobRunHost {
   }
 
   private push(op: WriteOp): void {
+    if (this.state === 'failed') {
+      if (op.kind !== 'progress') {
+        op.deferred?.reject(this.writeFailure ?? new NotRunningError('write', 'failed'));
+      }
+      return;
+    }
     if (this.state === 'stopped') {
       // Nothing will commit any more: refuse at once rather than leave a promise pending forever.
       if (op.kind !== 'progress') op.deferred?.reject(new NotRunningError('write', 'stopped'));
@@ -363,7 +378,14 @@ export class JobScheduler implements JobRunHost {
   }
 
   private schedule(): void {
-    if (this.flushQueued || this.state === 'stopped' || this.state === 'idle') return;
+    if (
+      this.flushQueued ||
+      this.state === 'stopped' ||
+      this.state === 'idle' ||
+      this.state === 'failed'
+    ) {
+      return;
+    }
     this.flushQueued = true;
     setImmediate(() => {
       this.flushNow();
@@ -380,7 +402,7 @@ export class JobScheduler implements JobRunHost {
   /** One group commit: apply every queued write, promote due jobs, claim work; then publish. */
   private flushNow(): void {
     this.flushQueued = false;
-    if (this.state === 'stopped') return;
+    if (this.state === 'stopped' || this.state === 'failed') return;
     const ops = this.ops;
     this.ops = [];
     const events: WardenEvent[] = [];
@@ -790,12 +812,40 @@ export class JobScheduler implements JobRunHost {
             `the database refused a group commit: ${error.message}`,
             { cause: error },
           );
+    if (
+      this.failedBatches >= commitFailuresBeforeExit &&
+      this.state === 'running' &&
+      this.onFailure !== undefined
+    ) {
+      this.fail(this.writeFailure);
+      return;
+    }
     this.ops = [...retry, ...this.ops];
     const delay = Math.min(5000, 50 * 2 ** Math.min(this.failedBatches, 10));
     this.retryTimer = this.clock.setTimeout(() => {
       this.retryTimer = undefined;
       this.schedule();
     }, delay);
+  }
+
+  /** Gives up after repeated failed commits: running jobs are left for recovery at restart. */
+  private fail(error: DatabaseError): void {
+    this.state = 'failed';
+    this.clearDueTimer();
+    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    for (const run of [...this.inFlight.values()]) {
+      run.abandon();
+      this.release(run);
+    }
+    const pending = this.ops;
+    this.ops = [];
+    for (const op of pending) if (op.kind !== 'progress') op.deferred?.reject(error);
+    this.logger.error(
+      { err: error, failures: this.failedBatches },
+      'group commits keep failing: the job runner gives up its running jobs and exits',
+    );
+    this.onFailure?.(error);
   }
 
   private armDueTimer(): void {

@@ -1,3 +1,4 @@
+import { coerceError, serializeError, type SerializedError } from '../errors.js';
 import { actorStatusCell, type ActorMachineEvent } from '../machines/actorMachine.js';
 import type { ResolvedWorkerSpec } from './childSpec.js';
 import { defaultChildOptions } from './childSpec.js';
@@ -39,12 +40,17 @@ export class JobsNode implements SupervisedNode {
   /** The grace period the next stop gives running jobs. */
   graceMs = 10_000;
   private readonly cell = actorStatusCell();
+  private lastError: SerializedError | undefined;
 
   constructor(
     private readonly scheduler: JobScheduler,
     private readonly parent: NodeParent,
     private readonly runtime: SupervisionRuntime,
-  ) {}
+  ) {
+    scheduler.onFailure = (error) => {
+      this.exitAbnormally(error);
+    };
+  }
 
   get state(): string {
     return this.cell.status;
@@ -62,13 +68,36 @@ export class JobsNode implements SupervisedNode {
   start(): void {
     this.send({ type: 'START' });
     publishLifecycle(this.runtime, this.ref, { kind: 'started' });
-    this.scheduler.start();
+    try {
+      this.scheduler.start(); // recovers stalled jobs: the database must answer
+    } catch (error) {
+      this.exitAbnormally(coerceError(error));
+      return;
+    }
     this.send({ type: 'READY' });
     this.parent.childStarted(this);
   }
 
+  /** The job runner failed (the database kept refusing its writes): its supervisor decides. */
+  private exitAbnormally(error: Error): void {
+    const state = this.cell.status;
+    if (state !== 'starting' && state !== 'running') return;
+    this.send({ type: 'EXIT' });
+    this.lastError = serializeError(error);
+    publishLifecycle(this.runtime, this.ref, {
+      kind: 'exited',
+      reason: 'abnormal',
+      error: this.lastError,
+    });
+    this.parent.childExited(this, 'abnormal', error);
+  }
+
   async stop(): Promise<void> {
-    if (!this.alive) return;
+    if (!this.alive) {
+      // Exited after a failure: let go of whoever still waits on the runner.
+      await this.scheduler.stop(0);
+      return;
+    }
     this.send({ type: 'STOP' });
     await this.scheduler.stop(this.graceMs);
     this.send({ type: 'EXIT' });
@@ -93,7 +122,13 @@ export class JobsNode implements SupervisedNode {
   }
 
   snapshot(): TreeNode {
-    return { id: this.id, kind: 'worker', state: this.cell.status, restarts: this.restarts };
+    return {
+      id: this.id,
+      kind: 'worker',
+      state: this.cell.status,
+      restarts: this.restarts,
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+    };
   }
 
   private send(event: ActorMachineEvent): void {

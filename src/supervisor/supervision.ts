@@ -100,6 +100,19 @@ export type Lifecycle =
   | { readonly kind: 'restarting'; readonly delayMs: number }
   | { readonly kind: 'escalated'; readonly error: SerializedError };
 
+/**
+ * Writes a supervision record. Supervision must go on when the database refuses writes (that is
+ * when the job runner fails and is restarted), so a refused record is logged and skipped: the
+ * decision is still taken and its event still emitted.
+ */
+function record(runtime: SupervisionRuntime, write: (store: ActorStore) => void): void {
+  try {
+    write(runtime.store);
+  } catch (error) {
+    runtime.logger.error({ err: error }, 'a supervision record could not be written');
+  }
+}
+
 /** Durable before emitted: writes one lifecycle record, then emits its event. */
 export function publishLifecycle(
   runtime: SupervisionRuntime,
@@ -109,21 +122,29 @@ export function publishLifecycle(
   const base = { ...node, at: runtime.clock.now() };
   switch (change.kind) {
     case 'started':
-      runtime.store.recordActorEvent({ ...base, kind: 'started' });
+      record(runtime, (store) => {
+        store.recordActorEvent({ ...base, kind: 'started' });
+      });
       runtime.emit({ type: 'actor.started', ...base });
       return;
     case 'exited': {
       const error = change.error === undefined ? {} : { error: change.error };
-      runtime.store.recordActorEvent({ ...base, kind: 'exited', reason: change.reason, ...error });
+      record(runtime, (store) => {
+        store.recordActorEvent({ ...base, kind: 'exited', reason: change.reason, ...error });
+      });
       runtime.emit({ type: 'actor.exited', ...base, reason: change.reason, ...error });
       return;
     }
     case 'restarting':
-      runtime.store.recordActorEvent({ ...base, kind: 'restarting' });
+      record(runtime, (store) => {
+        store.recordActorEvent({ ...base, kind: 'restarting' });
+      });
       runtime.emit({ type: 'actor.restarting', ...base, delayMs: change.delayMs });
       return;
     case 'escalated':
-      runtime.store.recordActorEvent({ ...base, kind: 'escalated', error: change.error });
+      record(runtime, (store) => {
+        store.recordActorEvent({ ...base, kind: 'escalated', error: change.error });
+      });
       runtime.emit({ type: 'supervisor.escalated', ...base, error: change.error });
       return;
   }
@@ -137,7 +158,9 @@ export function publishDead(
   errors: readonly SerializedError[],
 ): void {
   const at = runtime.clock.now();
-  runtime.store.markActorDead({ ...node, kind, at, errors });
+  record(runtime, (store) => {
+    store.markActorDead({ ...node, kind, at, errors });
+  });
   runtime.emit({ type: 'actor.dead', ...node, at, errors });
 }
 

@@ -123,11 +123,15 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
     this.transition({ type: 'START' });
     const now = this.runtime.clock.now();
     const intensity = { maxRestarts: this.spec.maxRestarts, withinMs: this.spec.withinMs };
-    this.window = windowFromHistory(
-      this.runtime.store.restartTimes(this.id, now - this.spec.withinMs),
-      intensity,
-      now,
-    );
+    let restartTimes: number[];
+    try {
+      restartTimes = this.runtime.store.restartTimes(this.id, now - this.spec.withinMs);
+    } catch (error) {
+      // Without its history the window starts empty; supervision goes on from memory.
+      this.runtime.logger.error({ err: error }, 'the restart history could not be read');
+      restartTimes = [];
+    }
+    this.window = windowFromHistory(restartTimes, intensity, now);
     publishLifecycle(this.runtime, this.ref, { kind: 'started' });
     void this.enqueue(async () => {
       await this.startChildren(this.children);

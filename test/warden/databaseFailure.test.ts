@@ -122,4 +122,79 @@ describe('when the database refuses writes', () => {
     ]);
     expect(events.filter((event) => event.type === 'job.succeeded')).toHaveLength(1);
   });
+
+  describe('when the refusals go on', () => {
+    /** A Warden on a file with one job running, whose outcome the database will refuse. */
+    async function runningJob(attempts: number) {
+      const filename = tempDatabase();
+      const fatal: Error[] = [];
+      const { warden, clock } = testWarden({
+        database: filename,
+        onFatal: (error) => fatal.push(error),
+      });
+      const gate = deferred<string>();
+      let runs = 0;
+      warden.defineJob('work', {
+        retry: { attempts, backoff: { type: 'fixed', delayMs: 10 } },
+        run: () => (++runs === 1 ? gate.promise : 'second run'),
+      });
+      await warden.start();
+      const trace: string[] = [];
+      warden.events$.subscribe((event) => {
+        if (event.type === 'actor.exited' || event.type === 'actor.restarting') {
+          trace.push(`${event.type} ${event.actorId}`);
+        }
+      });
+      const job = await warden.enqueue('work', {});
+      await clock.settle();
+      return { filename, fatal, warden, clock, gate, job, trace };
+    }
+
+    it('exits the job runner abnormally after 5 failed commits; its supervisor restarts it, then gives up', async () => {
+      const { filename, fatal, warden, clock, gate, trace } = await runningJob(1);
+      refuseWrites(filename);
+      gate.resolve('done');
+      // The outcome's commit fails at 0, 100, 300, 700 and 1500 ms: the fifth failure is final.
+      await clock.advance(1500);
+      expect(trace.slice(0, 2)).toEqual(['actor.exited jobs', 'actor.restarting jobs']);
+      expect(warden.health().running).toBe(0);
+      expect(warden.tree().children?.[0]).toMatchObject({
+        id: 'jobs',
+        lastError: { code: 'DATABASE_WRITE_FAILED' },
+      });
+
+      // Each restart recovers stalled jobs first, which the database refuses too, until the
+      // root's restart budget is spent.
+      await clock.advance(5000);
+      expect(fatal).toHaveLength(1);
+      expect(warden.health()).toMatchObject({ healthy: false, supervisor: 'failed' });
+      await expect(warden.enqueue('work', {})).rejects.toMatchObject({ code: 'NOT_RUNNING' });
+      await warden.stop();
+      expect(clock.pending()).toBe(0);
+    });
+
+    it('comes back once the database does: the lost outcome is recovered as a stalled attempt', async () => {
+      const { filename, fatal, warden, clock, gate, job, trace } = await runningJob(2);
+      const heal = refuseWrites(filename);
+      gate.resolve('done');
+      await clock.advance(1500);
+      expect(trace).toContain('actor.exited jobs');
+      heal();
+
+      await clock.advance(1000);
+      const settled = await warden.waitForJob(job.id);
+
+      expect(fatal).toEqual([]);
+      expect(settled).toMatchObject({ status: 'succeeded', result: 'second run', attempt: 2 });
+      expect((await warden.getJobHistory(job.id)).map((entry) => entry.event)).toEqual([
+        'ENQUEUE',
+        'START',
+        'STALL',
+        'DUE',
+        'START',
+        'SUCCEED',
+      ]);
+      expect(warden.health()).toMatchObject({ healthy: true, database: 'ok' });
+    });
+  });
 });
