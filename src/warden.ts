@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { realClock, type Clock } from './clock.js';
+import { holdProcessOpen, realClock, type Clock } from './clock.js';
 import {
   ActorNotFoundError,
   coerceError,
@@ -639,6 +639,8 @@ export class Warden {
     }
     this.state = 'stopping';
     this.jobs.graceMs = graceMs;
+    // Whoever awaits stop() sees it through: Warden's own timers are unref'd.
+    const release = holdProcessOpen();
     // No new work from now on, though the job runner is the last of the tree to stop.
     this.scheduler.stopClaiming();
     this.stopping = this.root
@@ -646,6 +648,7 @@ export class Warden {
       // A job runner that had failed (and a root that gave up) stopped nothing: let its waiters go.
       .then(() => this.scheduler.stop(0))
       .finally(() => {
+        release();
         this.releaseFile();
         this.state = 'stopped';
         this.bus.complete();
@@ -716,10 +719,15 @@ export class Warden {
     } else if (options['runAt'] !== undefined) {
       const value = options['runAt'];
       const at = value instanceof Date ? value.getTime() : value;
-      if (typeof at !== 'number' || !Number.isFinite(at) || Math.abs(at) > maxDateMs) {
+      if (
+        typeof at !== 'number' ||
+        !Number.isFinite(at) ||
+        Math.abs(at) > maxDateMs ||
+        at > now + maxDelayMs
+      ) {
         throw new InvalidOptionError(
           `${where}runAt`,
-          'a time in ms since the epoch, or a valid Date',
+          'a time in ms since the epoch, or a valid Date, at most 100 years ahead',
           value,
         );
       }

@@ -156,13 +156,17 @@ describe('enqueue input', () => {
   });
 
   it('bounds delayMs and runAt', async () => {
-    const { warden } = testWarden();
+    const { warden, clock } = testWarden();
     warden.defineJob('work', { run: () => undefined });
     await warden.start();
     expect(await failure(() => warden.enqueue('work', {}, { delayMs: 2 ** 60 }))).toMatchObject({
       code: 'INVALID_OPTION',
     });
     expect(await failure(() => warden.enqueue('work', {}, { runAt: 1e300 }))).toMatchObject({
+      code: 'INVALID_OPTION',
+    });
+    const in500Years = new Date(clock.now() + 500 * 365 * day);
+    expect(await failure(() => warden.enqueue('work', {}, { runAt: in500Years }))).toMatchObject({
       code: 'INVALID_OPTION',
     });
   });

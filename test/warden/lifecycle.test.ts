@@ -511,6 +511,25 @@ describe('waitForJob', () => {
     expect(processTimers()).toBe(before);
   });
 
+  it('holds the process open for the whole of stop(), supervised actors included', async () => {
+    const { warden, clock } = testWarden();
+    await warden.start();
+    await warden.supervise({
+      id: 'stubborn',
+      shutdownMs: 1000,
+      start: () => new Promise<void>(() => undefined), // ignores its signal
+    });
+    const before = processTimers();
+
+    const stopping = warden.stop({ graceMs: 0 });
+    await clock.settle();
+    expect(processTimers()).toBe(before + 1);
+    await clock.advance(1000);
+    await stopping;
+
+    expect(processTimers()).toBe(before);
+  });
+
   it('rejects pending waits with NotRunningError when Warden stops', async () => {
     const { warden } = testWarden();
     warden.defineJob('report', { run: () => new Promise(() => undefined) });
