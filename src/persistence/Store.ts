@@ -121,6 +121,11 @@ export interface Store {
    * savepoint) and the error is rethrown; the transaction goes on.
    */
   isolated<T>(fn: () => T): T;
+  /**
+   * Marks a stalled `running` job's fallback as begun by this process, if the row is still at
+   * `version` and no earlier start marked it; false otherwise.
+   */
+  adoptForFallback(id: string, version: number, at: number): boolean;
   /** Inserts a job, or returns the existing one when its idempotency key is taken. */
   insertJob(job: NewJob): { job: Job; created: boolean };
   /** Applies a status change and records it in the history; returns the new version. */
@@ -210,6 +215,17 @@ export interface ActorStore {
   recordUndeliverable(actorId: string, event: unknown, at: number): UndeliverableRecord;
   /** The undeliverable events of one actor, or of every actor by id. */
   undeliverable(actorId?: string): UndeliverableRecord[];
+}
+
+/**
+ * Thrown by `isolated()` when the database undid the whole transaction (an I/O error, say), not
+ * just the failed write: the group commit around it cannot go on.
+ */
+export class TransactionLostError extends Error {
+  constructor(cause: unknown) {
+    super('the database rolled the whole transaction back', { cause });
+    this.name = 'TransactionLostError';
+  }
 }
 
 /** The Warden that owns a database file. */

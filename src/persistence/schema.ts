@@ -112,6 +112,9 @@ export const migrations: readonly string[] = [
     started_at INTEGER NOT NULL,
     heartbeat_at INTEGER NOT NULL
   );
+  -- When a start-up adopted this job's stalled last attempt to run its fallback; each claim clears
+  -- it. Found set at the next start, the fallback died with its process too: the job is dead.
+  ALTER TABLE jobs ADD COLUMN fallback_at INTEGER;
   `,
 ];
 

@@ -29,6 +29,7 @@ import type {
   Store,
   UndeliverableRecord,
 } from './Store.js';
+import { TransactionLostError } from './Store.js';
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
@@ -442,6 +443,10 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
       progress: db.prepare<[string, number, number, number]>(
         `UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND version = ? AND status = 'running'`,
       ),
+      adopt: db.prepare<[number, number, number]>(
+        `UPDATE jobs SET fallback_at = ?
+         WHERE id = ? AND version = ? AND status = 'running' AND fallback_at IS NULL`,
+      ),
       checkpoint: db.prepare<[string, number, number, number]>(
         `UPDATE jobs SET checkpoint = ?, updated_at = ? WHERE id = ? AND version = ? AND status = 'running'`,
       ),
@@ -522,8 +527,14 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
   isolated<T>(fn: () => T): T {
     const db = this.database;
     if (!db.inTransaction) return this.transaction(fn);
-    // Nested in a transaction, better-sqlite3 runs this as a savepoint.
-    return db.transaction(fn)();
+    try {
+      // Nested in a transaction, better-sqlite3 runs this as a savepoint.
+      return db.transaction(fn)();
+    } catch (error) {
+      // Some errors (SQLITE_IOERR, SQLITE_NOMEM, RAISE(ROLLBACK)) end the whole transaction.
+      if (!db.inTransaction) throw new TransactionLostError(error);
+      throw error;
+    }
   }
 
   private claimStatement(rows: number): Database.Statement<number[], ClaimRow> {
@@ -531,7 +542,8 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
     if (statement === undefined) {
       statement = this.database.prepare<number[], ClaimRow>(
         `UPDATE jobs SET status = 'running', attempt = attempt + 1, version = version + 1,
-           started_at = ?, updated_at = ?, last_event = 'START', last_event_has_error = 0
+           started_at = ?, updated_at = ?, last_event = 'START', last_event_has_error = 0,
+           fallback_at = NULL
          WHERE status = 'queued' AND id IN (${new Array<string>(rows).fill('?').join(', ')})
          RETURNING id, type, payload, attempt, max_attempts, version, checkpoint`,
       );
@@ -768,6 +780,11 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
     return (
       numeric !== undefined && this.sql.progress.run(progressJson, at, numeric, version).changes > 0
     );
+  }
+
+  adoptForFallback(id: string, version: number, at: number): boolean {
+    const numeric = rowId(id);
+    return numeric !== undefined && this.sql.adopt.run(at, numeric, version).changes > 0;
   }
 
   saveCheckpoint(id: string, version: number, checkpointJson: string, at: number): boolean {

@@ -14,7 +14,13 @@ import type { EventBus } from '../events/eventBus.js';
 import type { JobEvent as WardenEvent } from '../events/types.js';
 import { nextJobStatus, terminalJobStatuses } from '../machines/jobMachine.js';
 import type { Logger } from '../observability/logger.js';
-import type { Job, NewJob, StatusChange, Store } from '../persistence/Store.js';
+import {
+  TransactionLostError,
+  type Job,
+  type NewJob,
+  type StatusChange,
+  type Store,
+} from '../persistence/Store.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
 import { defaultJobOptions, maxTimerMs, type ResolvedJobDefinition } from './jobDefinition.js';
 
@@ -109,6 +115,12 @@ function refusedWrite(thrown: unknown, writes: number): Error {
   );
 }
 
+/** Stalled last attempts adopted in one group commit: their runs, and every job settled. */
+interface Adoption {
+  readonly jobs: { readonly job: Job; readonly definition: ResolvedJobDefinition }[];
+  readonly settled: Set<string>;
+}
+
 /** Options of the scheduler. */
 export interface JobSchedulerOptions {
   readonly store: Store;
@@ -163,6 +175,11 @@ export class JobScheduler implements JobRunHost {
   private dueTimer: { handle: TimerHandle; at: number } | undefined;
   private retryTimer: TimerHandle | undefined;
   private failedBatches = 0;
+  /**
+   * Stalled last attempts whose type has a fallback, found at start-up: each is adopted (its
+   * fallback run here) once a slot is free, in a group commit, like a claim.
+   */
+  private awaitingFallback: Job[] = [];
   /** False once a stop has begun, even before this runner's turn to stop comes. */
   private claiming = true;
   /**
@@ -202,7 +219,8 @@ export class JobScheduler implements JobRunHost {
   /** Recovers jobs left running by a dead process, then starts pumping. */
   start(): void {
     this.recoverStalled();
-    this.failedBatches = 0;
+    // failedBatches is not reset: after a restart, one more failed commit in a row exits at once,
+    // so a database that keeps refusing spends the supervisor's restart budget quickly.
     this.claiming = true;
     this.state = 'running';
     this.readyStale = true;
@@ -408,6 +426,7 @@ export class JobScheduler implements JobRunHost {
     const events: WardenEvent[] = [];
     const settle: (() => void)[] = [];
     let claimed: ReturnType<Store['claim']> = [];
+    let adopted: Adoption = { jobs: [], settled: new Set() };
     const now = this.clock.now();
     try {
       this.store.transaction(() => {
@@ -425,7 +444,12 @@ export class JobScheduler implements JobRunHost {
         this.applyFinishes(finishes, now, events, settle);
         if (this.state === 'running' && this.claiming) {
           this.promote(now, events);
-          claimed = this.claim(now, events);
+          adopted = this.adopt(now, events);
+          claimed = this.claim(
+            now,
+            events,
+            adopted.jobs.map(({ job }) => job.type),
+          );
         }
       });
     } catch (error) {
@@ -443,8 +467,27 @@ export class JobScheduler implements JobRunHost {
       this.runningByType.set(run.type, (this.runningByType.get(run.type) ?? 0) + 1);
       runs.push(run);
     }
+    if (adopted.settled.size > 0) {
+      this.awaitingFallback = this.awaitingFallback.filter((job) => !adopted.settled.has(job.id));
+    }
+    const fallbacks: JobRun[] = [];
+    for (const { job, definition } of adopted.jobs) {
+      const run = new JobRun(this, definition, {
+        id: job.id,
+        type: job.type,
+        payloadJson: JSON.stringify(job.payload),
+        attempt: job.attempt,
+        maxAttempts: job.maxAttempts,
+        version: job.version,
+        checkpointJson: job.checkpoint === null ? null : JSON.stringify(job.checkpoint),
+      });
+      this.inFlight.set(run.id, run);
+      this.runningByType.set(run.type, (this.runningByType.get(run.type) ?? 0) + 1);
+      fallbacks.push(run);
+    }
     for (const done of settle) done();
     for (const event of events) this.publish(event);
+    for (const run of fallbacks) run.startFallback(new StalledJobError(run.id));
     for (const run of runs) run.start();
     if (this.dueDirty) {
       this.dueDirty = false;
@@ -485,6 +528,7 @@ export class JobScheduler implements JobRunHost {
         this.apply(op, now, events, settle);
       });
     } catch (thrown) {
+      if (thrown instanceof TransactionLostError) throw coerceError(thrown.cause);
       events.length = eventMark;
       settle.length = settleMark;
       if (op.kind === 'progress') return;
@@ -724,6 +768,51 @@ export class JobScheduler implements JobRunHost {
     if (changes.length === promoteBatch) this.schedule();
   }
 
+  /**
+   * Adopts stalled last attempts for their fallbacks, as slots allow: the mark commits with this
+   * batch, and the fallbacks start after it. One whose fallback an earlier start had already
+   * begun died with that process too: it is dead.
+   */
+  private adopt(now: number, events: WardenEvent[]): Adoption {
+    const adoption: Adoption = { jobs: [], settled: new Set() };
+    if (this.awaitingFallback.length === 0) return adoption;
+    let free = this.options.concurrency - this.inFlight.size;
+    const taken = new Map<string, number>();
+    for (const job of this.awaitingFallback) {
+      const definition = this.options.definitions.get(job.type);
+      if (definition === undefined) continue;
+      const used = (this.runningByType.get(job.type) ?? 0) + (taken.get(job.type) ?? 0);
+      if (free <= 0 || used >= definition.concurrency) continue;
+      const base = { jobId: job.id, jobType: job.type, at: now, attempt: job.attempt };
+      adoption.settled.add(job.id);
+      events.push({ type: 'job.stalled', ...base });
+      if (this.store.adoptForFallback(job.id, job.version, now)) {
+        free--;
+        taken.set(job.type, (taken.get(job.type) ?? 0) + 1);
+        adoption.jobs.push({ job, definition });
+        continue;
+      }
+      // Not adopted: either its fallback had begun in an earlier start (that process died too),
+      // or the row has moved on meanwhile (cancelled, say), which this change then leaves alone.
+      const error = serializeError(new StalledJobError(job.id));
+      const [result] = this.store.changeStatusMany([
+        {
+          id: job.id,
+          from: 'running',
+          to: 'dead',
+          event: 'STALL',
+          version: job.version,
+          at: now,
+          attempt: job.attempt,
+          error,
+        },
+      ]);
+      if (typeof result === 'number') events.push({ type: 'job.dead', ...base, error });
+      else events.pop(); // no stall to report for a job that had moved on
+    }
+    return adoption;
+  }
+
   /** Reloads the cache of queued candidates, best first. */
   private refill(types: readonly string[]): void {
     this.ready = types.length === 0 ? [] : [...this.store.queuedCandidates(types, readyBatch)];
@@ -731,12 +820,17 @@ export class JobScheduler implements JobRunHost {
     this.readyStale = false;
   }
 
-  private claim(now: number, events: WardenEvent[]): ReturnType<Store['claim']> {
-    let free = this.options.concurrency - this.inFlight.size;
+  private claim(
+    now: number,
+    events: WardenEvent[],
+    adoptedTypes: readonly string[],
+  ): ReturnType<Store['claim']> {
+    let free = this.options.concurrency - this.inFlight.size - adoptedTypes.length;
     if (free <= 0) return [];
     const definitions = this.options.definitions;
     if (this.readyStale) this.refill([...definitions.keys()]);
     const taken = new Map<string, number>();
+    for (const type of adoptedTypes) taken.set(type, (taken.get(type) ?? 0) + 1);
     const picks: string[] = [];
     const usedOf = (type: string): number =>
       (this.runningByType.get(type) ?? 0) + (taken.get(type) ?? 0);
@@ -803,7 +897,8 @@ export class JobScheduler implements JobRunHost {
       if (op.kind === 'finish' || op.kind === 'progress') retry.push(op);
       else op.deferred.reject(error);
     }
-    if (retry.length === 0) return;
+    // Callers' own refused writes are isolated (savepoints), so a failed commit means the
+    // database itself is failing: report it until a commit succeeds.
     this.writeFailure =
       error instanceof DatabaseError
         ? error
@@ -812,15 +907,18 @@ export class JobScheduler implements JobRunHost {
             `the database refused a group commit: ${error.message}`,
             { cause: error },
           );
+    this.ops = [...retry, ...this.ops];
     if (
       this.failedBatches >= commitFailuresBeforeExit &&
       this.state === 'running' &&
       this.onFailure !== undefined
     ) {
-      this.fail(this.writeFailure);
+      this.fail(this.writeFailure); // rejects every pending write, the retried ones included
       return;
     }
-    this.ops = [...retry, ...this.ops];
+    // Retry the run outcomes, and the claims and promotions the rollback undid.
+    if (retry.length === 0 && this.state !== 'running') return;
+    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
     const delay = Math.min(5000, 50 * 2 ** Math.min(this.failedBatches, 10));
     this.retryTimer = this.clock.setTimeout(() => {
       this.retryTimer = undefined;
@@ -878,7 +976,7 @@ export class JobScheduler implements JobRunHost {
   private recoverStalled(): void {
     const now = this.clock.now();
     const events: WardenEvent[] = [];
-    const adopted: { job: Job; definition: ResolvedJobDefinition }[] = [];
+    this.awaitingFallback = [];
     this.store.transaction(() => {
       for (const job of this.store.runningJobs()) {
         const context = { attempt: job.attempt, maxAttempts: job.maxAttempts };
@@ -886,16 +984,9 @@ export class JobScheduler implements JobRunHost {
         if (to !== 'retrying' && to !== 'dead') continue;
         const definition = this.options.definitions.get(job.type);
         if (to === 'dead' && definition?.fallback !== undefined) {
-          // Its last attempt failed by dying with its process: the fallback runs, as it would
-          // have in that process. The job stays `running`, now owned by this one.
-          adopted.push({ job, definition });
-          events.push({
-            type: 'job.stalled',
-            jobId: job.id,
-            jobType: job.type,
-            at: now,
-            attempt: job.attempt,
-          });
+          // Its last attempt failed by dying with its process: its fallback is to run, as it
+          // would have in that process. It stays `running` until adopted (see adopt()).
+          this.awaitingFallback.push(job);
           continue;
         }
         const error = serializeError(new StalledJobError(job.id));
@@ -922,19 +1013,5 @@ export class JobScheduler implements JobRunHost {
       }
     });
     for (const event of events) this.publish(event);
-    for (const { job, definition } of adopted) {
-      const run = new JobRun(this, definition, {
-        id: job.id,
-        type: job.type,
-        payloadJson: JSON.stringify(job.payload),
-        attempt: job.attempt,
-        maxAttempts: job.maxAttempts,
-        version: job.version,
-        checkpointJson: job.checkpoint === null ? null : JSON.stringify(job.checkpoint),
-      });
-      this.inFlight.set(run.id, run);
-      this.runningByType.set(run.type, (this.runningByType.get(run.type) ?? 0) + 1);
-      run.startFallback(new StalledJobError(job.id));
-    }
   }
 }

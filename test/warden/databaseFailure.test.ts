@@ -123,6 +123,30 @@ describe('when the database refuses writes', () => {
     expect(events.filter((event) => event.type === 'job.succeeded')).toHaveLength(1);
   });
 
+  it('fails the whole group commit when the database abandons the transaction itself', async () => {
+    const filename = tempDatabase();
+    const { warden } = testWarden({ database: filename });
+    warden.defineJob('work', { run: () => 'ok' });
+    await warden.start();
+    const db = new Database(filename);
+    // RAISE(ROLLBACK) undoes the whole transaction, as an I/O error does, not just the statement.
+    db.exec(`CREATE TRIGGER abandon BEFORE INSERT ON jobs WHEN NEW.payload LIKE '%b%'
+      BEGIN SELECT RAISE(ROLLBACK, 'disk gone'); END;`);
+
+    const results = await Promise.allSettled([
+      warden.enqueue('work', 'a'),
+      warden.enqueue('work', 'b'),
+      warden.enqueue('work', 'c'),
+    ]);
+
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(await warden.listJobs()).toEqual([]);
+    db.exec('DROP TRIGGER abandon');
+    db.close();
+    const job = await warden.enqueue('work', 'd');
+    expect((await warden.waitForJob(job.id)).status).toBe('succeeded');
+  });
+
   describe('when the refusals go on', () => {
     /** A Warden on a file with one job running, whose outcome the database will refuse. */
     async function runningJob(attempts: number) {
@@ -171,6 +195,47 @@ describe('when the database refuses writes', () => {
       await expect(warden.enqueue('work', {})).rejects.toMatchObject({ code: 'NOT_RUNNING' });
       await warden.stop();
       expect(clock.pending()).toBe(0);
+    });
+
+    it('rejects a cancel waiting on a refused commit once the job runner gives up', async () => {
+      const { filename, warden, clock, job } = await runningJob(1);
+      refuseWrites(filename);
+      const cancelling = warden.cancelJob(job.id);
+      cancelling.catch(() => undefined);
+      await clock.advance(1500);
+      await expect(cancelling).rejects.toMatchObject({ code: 'DATABASE_WRITE_FAILED' });
+      await warden.stop();
+      expect(clock.pending()).toBe(0);
+    });
+
+    it('runs no adopted fallback while the database refuses writes, then runs it once', async () => {
+      const filename = tempDatabase();
+      const { warden, clock } = testWarden({ database: filename });
+      const gate = deferred<string>();
+      const fallbacks: number[] = [];
+      warden.defineJob('work', {
+        retry: { attempts: 1 },
+        run: () => gate.promise,
+        fallback: () => {
+          fallbacks.push(clock.now());
+          return 'from the fallback';
+        },
+      });
+      await warden.start();
+      const job = await warden.enqueue('work', {});
+      await clock.settle();
+      const heal = refuseWrites(filename);
+      gate.resolve('done');
+      // Outcome refused 5 times: the runner exits, and each restart finds the job stalled on its
+      // last attempt, whose adoption for the fallback the database refuses too.
+      await clock.advance(1500);
+      await clock.advance(300);
+      expect(fallbacks).toEqual([]);
+      heal();
+      await clock.advance(2000);
+      const settled = await warden.waitForJob(job.id);
+      expect(fallbacks).toHaveLength(1);
+      expect(settled).toMatchObject({ status: 'succeeded', viaFallback: true });
     });
 
     it('comes back once the database does: the lost outcome is recovered as a stalled attempt', async () => {

@@ -1,5 +1,6 @@
 import { filter } from 'rxjs';
 import { pino } from 'pino';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
   createManualClock,
@@ -238,19 +239,85 @@ describe('stop({ graceMs })', () => {
   });
 
   describe('a stalled last attempt of a type with a fallback', () => {
-    /** A file holding one `report` job on its last attempt, left `running` by a stopped Warden. */
-    async function leftRunning(database: string, clock: ReturnType<typeof createManualClock>) {
-      const first = testWarden({ database, clock }).warden;
+    /** A file holding `count` `report` jobs on their last attempt, left `running` at a stop. */
+    async function leftRunningMany(
+      database: string,
+      clock: ReturnType<typeof createManualClock>,
+      count: number,
+    ): Promise<string[]> {
+      const first = testWarden({ database, clock, concurrency: count }).warden;
       first.defineJob('report', {
         retry: { attempts: 1 },
         run: () => new Promise(() => undefined), // ignores its signal: abandoned at stop
       });
       await first.start();
-      const job = await first.enqueue('report', { id: 7 });
+      const jobs = await first.enqueueMany(
+        Array.from({ length: count }, (_, i) => ({ type: 'report', payload: { id: 7 + i } })),
+      );
       await clock.settle();
       await first.stop({ graceMs: 0 });
-      return job.id;
+      return jobs.map((job) => job.id);
     }
+
+    async function leftRunning(
+      database: string,
+      clock: ReturnType<typeof createManualClock>,
+    ): Promise<string> {
+      const [id] = await leftRunningMany(database, clock, 1);
+      return id ?? '';
+    }
+
+    it('runs the fallbacks one slot at a time, within the concurrency limits', async () => {
+      const database = tempDatabase();
+      const clock = createManualClock(t0);
+      const ids = await leftRunningMany(database, clock, 3);
+      const { warden } = testWarden({ database, clock, concurrency: 1 });
+      let running = 0;
+      let peak = 0;
+      const gates = ids.map(() => deferred<string>());
+      let next = 0;
+      warden.defineJob('report', {
+        retry: { attempts: 1 },
+        run: () => 'never again',
+        fallback: async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await (gates[next++]?.promise ?? Promise.resolve('?'));
+          running--;
+          return 'fallback';
+        },
+      });
+      await warden.start();
+      for (const gate of gates) {
+        await clock.settle();
+        gate.resolve('go');
+      }
+      for (const id of ids) expect((await warden.waitForJob(id)).status).toBe('succeeded');
+      expect(peak).toBe(1);
+    });
+
+    it('dead-letters a job whose fallback an earlier start had begun (it died too)', async () => {
+      const database = tempDatabase();
+      const clock = createManualClock(t0);
+      const id = await leftRunning(database, clock);
+      const raw = new Database(database);
+      raw.prepare('UPDATE jobs SET fallback_at = ? WHERE id = ?').run(t0, Number(id));
+      raw.close();
+      const { warden } = testWarden({ database, clock });
+      const calls: string[] = [];
+      warden.defineJob('report', {
+        retry: { attempts: 1 },
+        run: () => 'never again',
+        fallback: () => {
+          calls.push('fallback');
+          return 'x';
+        },
+      });
+      await warden.start();
+      const job = await warden.waitForJob(id);
+      expect(calls).toEqual([]);
+      expect(job).toMatchObject({ status: 'dead', error: { code: 'JOB_STALLED' } });
+    });
 
     it('runs the fallback at the next start instead of dead-lettering the job', async () => {
       const database = tempDatabase();
