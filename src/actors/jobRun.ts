@@ -173,6 +173,7 @@ export class JobRun {
 
   /** Starts the handler. */
   start(): void {
+    if (this.phase !== 'attempt') return; // ended before it began (cancelled)
     this.armTimeout();
     this.invoke(() => this.definition.run(this.payloadValue, new RunContext(this, 'attempt')));
   }
@@ -316,6 +317,7 @@ export class JobRun {
    * that died, found at start-up. The run owns the row's current version, as a claim would.
    */
   startFallback(error: Error): void {
+    if (this.phase !== 'attempt') return; // ended before it began (cancelled)
     const fallback = this.definition.fallback;
     if (fallback === undefined) throw new Error(`job type ${this.type} has no fallback`);
     this.enterFallback(fallback, error);

@@ -122,10 +122,12 @@ export interface Store {
    */
   isolated<T>(fn: () => T): T;
   /**
-   * Marks a stalled `running` job's fallback as begun by this process, if the row is still at
-   * `version` and no earlier start marked it; false otherwise.
+   * Marks a stalled `running` job's fallback as begun by `adopter` (a process's random token), if
+   * the row is still at `version` and no other process marked it; false otherwise.
    */
-  adoptForFallback(id: string, version: number, at: number): boolean;
+  adoptForFallback(id: string, version: number, adopter: string): boolean;
+  /** Clears `adopter`'s mark: its fallback was given up unfinished, not lost with a process. */
+  releaseFallback(id: string, version: number, adopter: string): void;
   /** Inserts a job, or returns the existing one when its idempotency key is taken. */
   insertJob(job: NewJob): { job: Job; created: boolean };
   /** Applies a status change and records it in the history; returns the new version. */

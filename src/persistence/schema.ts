@@ -1,11 +1,20 @@
 /** SQLite's `application_id` for Warden databases: the bytes of "WRDN". */
 export const WARDEN_APPLICATION_ID = 0x5752444e;
 
+/** What a migration written as a function may do with the database. */
+export interface MigrationDatabase {
+  exec(sql: string): unknown;
+  prepare(sql: string): { all(): unknown[] };
+}
+
+/** A migration: SQL, or a function for a change that must look at the schema first. */
+export type Migration = string | ((db: MigrationDatabase) => void);
+
 /**
  * Schema migrations; the database's `user_version` is the number of migrations applied.
- * Append only: never edit a migration that has shipped.
+ * Append only: never edit a migration that has been committed to main.
  */
-export const migrations: readonly string[] = [
+export const migrations: readonly Migration[] = [
   `
   CREATE TABLE jobs (
     id INTEGER PRIMARY KEY,
@@ -78,12 +87,14 @@ export const migrations: readonly string[] = [
   );
   `,
   // 3: the history is written by triggers, so no status change can reach the jobs table unlogged.
-  // Each write that changes a job's status bumps its version, names its event in `last_event` and
-  // says whether it recorded an error (then in `last_error`); the triggers copy that into
-  // `job_events`. A status change that does not bump the version is refused.
+  // Each write that changes a job's status names its event in `last_event` and says whether it
+  // recorded an error (then in `last_error`); the triggers copy that into `job_events`.
   `
   ALTER TABLE jobs ADD COLUMN last_event TEXT;
   ALTER TABLE jobs ADD COLUMN last_event_has_error INTEGER NOT NULL DEFAULT 0;
+  UPDATE jobs SET last_event = (
+    SELECT event FROM job_events WHERE job_id = jobs.id ORDER BY version DESC LIMIT 1
+  );
   CREATE TRIGGER jobs_history_insert AFTER INSERT ON jobs BEGIN
     INSERT INTO job_events (job_id, version, from_status, to_status, event, at, attempt, error)
     VALUES (NEW.id, NEW.version, NULL, NEW.status, NEW.last_event, NEW.updated_at, NEW.attempt,
@@ -94,11 +105,6 @@ export const migrations: readonly string[] = [
     VALUES (NEW.id, NEW.version, OLD.status, NEW.status, NEW.last_event, NEW.updated_at,
       NEW.attempt, CASE WHEN NEW.last_event_has_error THEN NEW.last_error END);
   END;
-  CREATE TRIGGER jobs_status_needs_version BEFORE UPDATE OF status ON jobs
-    WHEN NEW.status IS NOT OLD.status AND NEW.version IS OLD.version
-  BEGIN
-    SELECT RAISE(ABORT, 'a job status change must bump the version (and name its last_event)');
-  END;
   `,
   // 4: the Warden that owns the file. A second one refuses to start rather than recover the
   // first one's running jobs as stalled.
@@ -108,14 +114,36 @@ export const migrations: readonly string[] = [
     token TEXT NOT NULL,           -- random, one per started Warden
     pid INTEGER NOT NULL,
     host TEXT NOT NULL,
-    process_started_at INTEGER NOT NULL, -- wall-clock ms: tells a process from a former one with its pid
     started_at INTEGER NOT NULL,
     heartbeat_at INTEGER NOT NULL
   );
-  -- When a start-up adopted this job's stalled last attempt to run its fallback; each claim clears
-  -- it. Found set at the next start, the fallback died with its process too: the job is dead.
-  ALTER TABLE jobs ADD COLUMN fallback_at INTEGER;
   `,
+  // 5: the owner's process start time (to tell a process from a former one with its pid); which
+  // process adopted a stalled last attempt to run its fallback; and a guard so that no status
+  // change can skip the version (and so the history). Written to converge from every shape that
+  // development builds of migrations 3 and 4 left behind.
+  (db) => {
+    const columns = (table: string): Set<string> =>
+      new Set(
+        (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map(
+          (column) => column.name,
+        ),
+      );
+    if (!columns('owner').has('process_started_at')) {
+      db.exec('ALTER TABLE owner ADD COLUMN process_started_at INTEGER NOT NULL DEFAULT 0');
+    }
+    // The process (its random token) whose start-up adopted this job's stalled last attempt for
+    // its fallback; each claim clears it.
+    if (!columns('jobs').has('fallback_by'))
+      db.exec('ALTER TABLE jobs ADD COLUMN fallback_by TEXT');
+    db.exec(`
+      CREATE TRIGGER IF NOT EXISTS jobs_status_needs_version BEFORE UPDATE OF status ON jobs
+        WHEN NEW.status IS NOT OLD.status AND NEW.version IS OLD.version
+      BEGIN
+        SELECT RAISE(ABORT, 'a job status change must bump the version (and name its last_event)');
+      END;
+    `);
+  },
 ];
 
 /** The first schema version with the `owner` table. */

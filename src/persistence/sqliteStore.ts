@@ -352,7 +352,9 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
           }
           if (userVersion < migrations.length) {
             for (let version = userVersion; version < migrations.length; version++) {
-              db.exec(migrations[version] ?? '');
+              const migration = migrations[version];
+              if (typeof migration === 'function') migration(db);
+              else if (migration !== undefined) db.exec(migration);
             }
             db.pragma(`application_id = ${WARDEN_APPLICATION_ID}`);
             db.pragma(`user_version = ${migrations.length}`);
@@ -443,9 +445,13 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
       progress: db.prepare<[string, number, number, number]>(
         `UPDATE jobs SET progress = ?, updated_at = ? WHERE id = ? AND version = ? AND status = 'running'`,
       ),
-      adopt: db.prepare<[number, number, number]>(
-        `UPDATE jobs SET fallback_at = ?
-         WHERE id = ? AND version = ? AND status = 'running' AND fallback_at IS NULL`,
+      adopt: db.prepare<[string, number, number, string]>(
+        `UPDATE jobs SET fallback_by = ?
+         WHERE id = ? AND version = ? AND status = 'running'
+           AND (fallback_by IS NULL OR fallback_by = ?)`,
+      ),
+      unadopt: db.prepare<[number, number, string]>(
+        'UPDATE jobs SET fallback_by = NULL WHERE id = ? AND version = ? AND fallback_by = ?',
       ),
       checkpoint: db.prepare<[string, number, number, number]>(
         `UPDATE jobs SET checkpoint = ?, updated_at = ? WHERE id = ? AND version = ? AND status = 'running'`,
@@ -543,7 +549,7 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
       statement = this.database.prepare<number[], ClaimRow>(
         `UPDATE jobs SET status = 'running', attempt = attempt + 1, version = version + 1,
            started_at = ?, updated_at = ?, last_event = 'START', last_event_has_error = 0,
-           fallback_at = NULL
+           fallback_by = NULL
          WHERE status = 'queued' AND id IN (${new Array<string>(rows).fill('?').join(', ')})
          RETURNING id, type, payload, attempt, max_attempts, version, checkpoint`,
       );
@@ -782,9 +788,16 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
     );
   }
 
-  adoptForFallback(id: string, version: number, at: number): boolean {
+  adoptForFallback(id: string, version: number, adopter: string): boolean {
     const numeric = rowId(id);
-    return numeric !== undefined && this.sql.adopt.run(at, numeric, version).changes > 0;
+    return (
+      numeric !== undefined && this.sql.adopt.run(adopter, numeric, version, adopter).changes > 0
+    );
+  }
+
+  releaseFallback(id: string, version: number, adopter: string): void {
+    const numeric = rowId(id);
+    if (numeric !== undefined) this.sql.unadopt.run(numeric, version, adopter);
   }
 
   saveCheckpoint(id: string, version: number, checkpointJson: string, at: number): boolean {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { JobRun, type JobRunHost, type RunOutcome } from '../actors/jobRun.js';
 import { holdProcessOpen, type Clock, type TimerHandle } from '../clock.js';
 import {
@@ -115,6 +116,13 @@ function refusedWrite(thrown: unknown, writes: number): Error {
   );
 }
 
+/**
+ * This process's mark on the stalled last attempts it adopts: a mark by another process means
+ * that process began the fallback and died; one by this process, that a restart of the job
+ * runner (or a stop) gave the fallback up unfinished.
+ */
+const adopterToken = randomUUID();
+
 /** Stalled last attempts adopted in one group commit: their runs, and every job settled. */
 interface Adoption {
   readonly jobs: { readonly job: Job; readonly definition: ResolvedJobDefinition }[];
@@ -180,6 +188,10 @@ export class JobScheduler implements JobRunHost {
    * fallback run here) once a slot is free, in a group commit, like a claim.
    */
   private awaitingFallback: Job[] = [];
+  /** Runs of adopted fallbacks, whose marks a stop releases if they are given up unfinished. */
+  private readonly adoptedRuns = new Set<JobRun>();
+  /** Marks to release in the next group commit. */
+  private marksToRelease: JobRun[] = [];
   /** False once a stop has begun, even before this runner's turn to stop comes. */
   private claiming = true;
   /**
@@ -316,6 +328,8 @@ export class JobScheduler implements JobRunHost {
       release();
     }
     for (const run of [...this.inFlight.values()]) {
+      // Given up unfinished, not lost with this process: the next start runs the fallback again.
+      if (this.adoptedRuns.has(run)) this.marksToRelease.push(run);
       run.abandon();
       this.release(run);
     }
@@ -412,6 +426,7 @@ export class JobScheduler implements JobRunHost {
 
   private release(run: JobRun): void {
     if (this.inFlight.get(run.id) !== run) return;
+    this.adoptedRuns.delete(run);
     this.inFlight.delete(run.id);
     this.runningByType.set(run.type, (this.runningByType.get(run.type) ?? 1) - 1);
     if (this.inFlight.size === 0) this.drained?.();
@@ -430,6 +445,9 @@ export class JobScheduler implements JobRunHost {
     const now = this.clock.now();
     try {
       this.store.transaction(() => {
+        for (const run of this.marksToRelease) {
+          this.store.releaseFallback(run.id, run.version, adopterToken);
+        }
         // Consecutive run outcomes share one UPDATE; any other write keeps its place in order.
         let finishes: FinishOp[] = [];
         for (const op of ops) {
@@ -458,6 +476,7 @@ export class JobScheduler implements JobRunHost {
     }
     this.failedBatches = 0;
     this.writeFailure = undefined;
+    this.marksToRelease = [];
     const runs: JobRun[] = [];
     for (const job of claimed) {
       const definition = this.options.definitions.get(job.type);
@@ -472,6 +491,7 @@ export class JobScheduler implements JobRunHost {
     }
     const fallbacks: JobRun[] = [];
     for (const { job, definition } of adopted.jobs) {
+      // (created after the commit that marked it; see adopt())
       const run = new JobRun(this, definition, {
         id: job.id,
         type: job.type,
@@ -483,12 +503,16 @@ export class JobScheduler implements JobRunHost {
       });
       this.inFlight.set(run.id, run);
       this.runningByType.set(run.type, (this.runningByType.get(run.type) ?? 0) + 1);
+      this.adoptedRuns.add(run);
       fallbacks.push(run);
     }
     for (const done of settle) done();
     for (const event of events) this.publish(event);
-    for (const run of fallbacks) run.startFallback(new StalledJobError(run.id));
-    for (const run of runs) run.start();
+    // An event listener may have cancelled a run meanwhile: it does not start.
+    for (const run of fallbacks) {
+      if (this.inFlight.get(run.id) === run) run.startFallback(new StalledJobError(run.id));
+    }
+    for (const run of runs) if (this.inFlight.get(run.id) === run) run.start();
     if (this.dueDirty) {
       this.dueDirty = false;
       this.nextDue = this.store.nextDueAt();
@@ -781,19 +805,20 @@ export class JobScheduler implements JobRunHost {
     for (const job of this.awaitingFallback) {
       const definition = this.options.definitions.get(job.type);
       if (definition === undefined) continue;
+      if (free <= 0) break;
       const used = (this.runningByType.get(job.type) ?? 0) + (taken.get(job.type) ?? 0);
-      if (free <= 0 || used >= definition.concurrency) continue;
+      if (used >= definition.concurrency) continue;
       const base = { jobId: job.id, jobType: job.type, at: now, attempt: job.attempt };
       adoption.settled.add(job.id);
       events.push({ type: 'job.stalled', ...base });
-      if (this.store.adoptForFallback(job.id, job.version, now)) {
+      if (this.store.adoptForFallback(job.id, job.version, adopterToken)) {
         free--;
         taken.set(job.type, (taken.get(job.type) ?? 0) + 1);
         adoption.jobs.push({ job, definition });
         continue;
       }
-      // Not adopted: either its fallback had begun in an earlier start (that process died too),
-      // or the row has moved on meanwhile (cancelled, say), which this change then leaves alone.
+      // Not adopted: either another process had begun its fallback and died too, or the row has
+      // moved on meanwhile (cancelled, say), which this change then leaves alone.
       const error = serializeError(new StalledJobError(job.id));
       const [result] = this.store.changeStatusMany([
         {

@@ -538,7 +538,7 @@ describe('SqliteStore as an ActorStore', () => {
       const db = new Database(filename);
       try {
         db.pragma('journal_mode = WAL');
-        db.exec(migrations[0] ?? '');
+        db.exec(migrations[0] as string);
         db.pragma(`application_id = ${WARDEN_APPLICATION_ID}`);
         db.pragma('user_version = 1');
         db.prepare(
@@ -572,8 +572,8 @@ describe('SqliteStore as an ActorStore', () => {
       }
     }
 
-    it('has four migrations', () => {
-      expect(migrations).toHaveLength(4);
+    it('has five migrations', () => {
+      expect(migrations).toHaveLength(5);
     });
 
     it('upgrades a version 1 file in place and keeps its jobs', () => {
@@ -584,7 +584,7 @@ describe('SqliteStore as an ActorStore', () => {
 
       const store = openStore(filename);
       expect(schemaState(filename)).toEqual({
-        userVersion: 4,
+        userVersion: 5,
         tables: [
           'actor_events',
           'actor_events_actor',
@@ -640,17 +640,63 @@ describe('SqliteStore as an ActorStore', () => {
 
       // Opening again runs no migration twice.
       const again = openStore(filename);
-      expect(schemaState(filename).userVersion).toBe(4);
+      expect(schemaState(filename).userVersion).toBe(5);
       expect(again.getJob('1')?.status).toBe('running');
       expect(again.deadActors()).toHaveLength(1);
       expect(rawCount(filename, 'jobs')).toBe(1);
       expect(rawCount(filename, 'job_events')).toBe(2);
     });
 
+    it.each([
+      ['as migration 4 first was', ''],
+      [
+        'with the owner start time of a development build',
+        'ALTER TABLE owner ADD COLUMN process_started_at INTEGER NOT NULL DEFAULT 0;',
+      ],
+      [
+        'with both columns of a development build',
+        `ALTER TABLE owner ADD COLUMN process_started_at INTEGER NOT NULL DEFAULT 0;
+         ALTER TABLE jobs ADD COLUMN fallback_at INTEGER;`,
+      ],
+    ])('upgrades a version 4 file %s to the latest schema', (_name, extra) => {
+      const filename = tempDatabase();
+      const db = new Database(filename);
+      db.pragma('journal_mode = WAL');
+      for (const migration of migrations.slice(0, 4)) db.exec(migration as string);
+      if (extra !== '') db.exec(extra);
+      db.pragma(`application_id = ${WARDEN_APPLICATION_ID}`);
+      db.pragma('user_version = 4');
+      db.close();
+
+      const store = openStore(filename);
+      store.close();
+      const check = new Database(filename, { readonly: true });
+      try {
+        const columns = (table: string): string[] =>
+          (check.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map(
+            (column) => column.name,
+          );
+        expect(check.pragma('user_version', { simple: true })).toBe(5);
+        expect(columns('owner')).toContain('process_started_at');
+        expect(columns('jobs')).toContain('fallback_by');
+        expect(
+          check
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            .all(),
+        ).toEqual([
+          { name: 'jobs_history_insert' },
+          { name: 'jobs_history_update' },
+          { name: 'jobs_status_needs_version' },
+        ]);
+      } finally {
+        check.close();
+      }
+    });
+
     it('creates a new database at the latest version directly', () => {
       const filename = tempDatabase();
       openStore(filename).close();
-      expect(schemaState(filename).userVersion).toBe(4);
+      expect(schemaState(filename).userVersion).toBe(5);
       expect(rawCount(filename, 'actor_events')).toBe(0);
     });
   });

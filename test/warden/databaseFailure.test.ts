@@ -238,6 +238,45 @@ describe('when the database refuses writes', () => {
       expect(settled).toMatchObject({ status: 'succeeded', viaFallback: true });
     });
 
+    it('runs an adopted fallback again when the job runner restarts in the same process', async () => {
+      const filename = tempDatabase();
+      const first = testWarden({ database: filename });
+      first.warden.defineJob('work', {
+        retry: { attempts: 1 },
+        run: () => new Promise<string>(() => undefined),
+      });
+      await first.warden.start();
+      const job = await first.warden.enqueue('work', {});
+      await first.clock.settle();
+      await first.warden.stop({ graceMs: 0 });
+
+      const { warden, clock } = testWarden({ database: filename, clock: first.clock });
+      const gate = deferred<string>();
+      const calls: string[] = [];
+      warden.defineJob('work', {
+        retry: { attempts: 1 },
+        run: () => 'never again',
+        fallback: () => {
+          calls.push('fallback');
+          return calls.length === 1 ? gate.promise : 'second go';
+        },
+      });
+      await warden.start();
+      await clock.settle();
+      expect(calls).toEqual(['fallback']);
+      const heal = refuseWrites(filename);
+      gate.resolve('first go');
+      await clock.advance(1500); // its outcome refused 5 times: the runner exits
+      heal();
+      await clock.advance(1000);
+
+      expect(await warden.waitForJob(job.id)).toMatchObject({
+        status: 'succeeded',
+        result: 'second go',
+      });
+      expect(calls).toEqual(['fallback', 'fallback']);
+    });
+
     it('comes back once the database does: the lost outcome is recovered as a stalled attempt', async () => {
       const { filename, fatal, warden, clock, gate, job, trace } = await runningJob(2);
       const heal = refuseWrites(filename);

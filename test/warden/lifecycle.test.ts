@@ -296,12 +296,70 @@ describe('stop({ graceMs })', () => {
       expect(peak).toBe(1);
     });
 
+    it('runs an adopted fallback again after a stop gave it up unfinished', async () => {
+      const database = tempDatabase();
+      const clock = createManualClock(t0);
+      const id = await leftRunning(database, clock);
+      const calls: string[] = [];
+      const second = testWarden({ database, clock }).warden;
+      second.defineJob('report', {
+        retry: { attempts: 1 },
+        run: () => 'never again',
+        fallback: () => {
+          calls.push('second');
+          return new Promise<string>(() => undefined); // still running at the stop
+        },
+      });
+      await second.start();
+      await clock.settle();
+      await second.stop({ graceMs: 0 });
+
+      const { warden } = testWarden({ database, clock });
+      warden.defineJob('report', {
+        retry: { attempts: 1 },
+        run: () => 'never again',
+        fallback: () => {
+          calls.push('third');
+          return 'done at last';
+        },
+      });
+      await warden.start();
+      const job = await warden.waitForJob(id);
+      expect(calls).toEqual(['second', 'third']);
+      expect(job).toMatchObject({ status: 'succeeded', result: 'done at last' });
+    });
+
+    it('does not run the fallback of a job cancelled on its job.stalled event', async () => {
+      const database = tempDatabase();
+      const clock = createManualClock(t0);
+      const id = await leftRunning(database, clock);
+      const { warden } = testWarden({ database, clock });
+      const calls: string[] = [];
+      warden.defineJob('report', {
+        retry: { attempts: 1 },
+        run: () => 'never again',
+        fallback: () => {
+          calls.push('fallback');
+          return 'x';
+        },
+      });
+      warden.on('job.stalled', (event) => {
+        void warden.cancelJob(event.jobId);
+      });
+      await warden.start();
+      const job = await warden.waitForJob(id);
+      expect(job.status).toBe('cancelled');
+      expect(calls).toEqual([]);
+    });
+
     it('dead-letters a job whose fallback an earlier start had begun (it died too)', async () => {
       const database = tempDatabase();
       const clock = createManualClock(t0);
       const id = await leftRunning(database, clock);
       const raw = new Database(database);
-      raw.prepare('UPDATE jobs SET fallback_at = ? WHERE id = ?').run(t0, Number(id));
+      raw
+        .prepare(`UPDATE jobs SET fallback_by = 'a process that died' WHERE id = ?`)
+        .run(Number(id));
       raw.close();
       const { warden } = testWarden({ database, clock });
       const calls: string[] = [];
