@@ -7,6 +7,7 @@ import {
   JobNotFoundError,
   NotRunningError,
   ShutdownError,
+  type FallbackContext,
   type WardenEvent,
   isJobEvent,
 } from '../../src/index.js';
@@ -259,6 +260,17 @@ describe('stop({ graceMs })', () => {
       return jobs.map((job) => job.id);
     }
 
+    /** A Warden on `database` whose `report` jobs have one attempt and this fallback. */
+    function withFallback(
+      database: string,
+      clock: ReturnType<typeof createManualClock>,
+      fallback: (payload: unknown, ctx: FallbackContext) => unknown,
+    ) {
+      const { warden } = testWarden({ database, clock });
+      warden.defineJob('report', { retry: { attempts: 1 }, run: () => 'never again', fallback });
+      return warden;
+    }
+
     async function leftRunning(
       database: string,
       clock: ReturnType<typeof createManualClock>,
@@ -314,14 +326,9 @@ describe('stop({ graceMs })', () => {
       await clock.settle();
       await second.stop({ graceMs: 0 });
 
-      const { warden } = testWarden({ database, clock });
-      warden.defineJob('report', {
-        retry: { attempts: 1 },
-        run: () => 'never again',
-        fallback: () => {
-          calls.push('third');
-          return 'done at last';
-        },
+      const warden = withFallback(database, clock, () => {
+        calls.push('third');
+        return 'done at last';
       });
       await warden.start();
       const job = await warden.waitForJob(id);
@@ -333,15 +340,10 @@ describe('stop({ graceMs })', () => {
       const database = tempDatabase();
       const clock = createManualClock(t0);
       const id = await leftRunning(database, clock);
-      const { warden } = testWarden({ database, clock });
       const calls: string[] = [];
-      warden.defineJob('report', {
-        retry: { attempts: 1 },
-        run: () => 'never again',
-        fallback: () => {
-          calls.push('fallback');
-          return 'x';
-        },
+      const warden = withFallback(database, clock, () => {
+        calls.push('fallback');
+        return 'x';
       });
       warden.on('job.stalled', (event) => {
         void warden.cancelJob(event.jobId);
@@ -361,15 +363,10 @@ describe('stop({ graceMs })', () => {
         .prepare(`UPDATE jobs SET fallback_by = 'a process that died' WHERE id = ?`)
         .run(Number(id));
       raw.close();
-      const { warden } = testWarden({ database, clock });
       const calls: string[] = [];
-      warden.defineJob('report', {
-        retry: { attempts: 1 },
-        run: () => 'never again',
-        fallback: () => {
-          calls.push('fallback');
-          return 'x';
-        },
+      const warden = withFallback(database, clock, () => {
+        calls.push('fallback');
+        return 'x';
       });
       await warden.start();
       const job = await warden.waitForJob(id);
@@ -381,15 +378,10 @@ describe('stop({ graceMs })', () => {
       const database = tempDatabase();
       const clock = createManualClock(t0);
       const id = await leftRunning(database, clock);
-      const { warden } = testWarden({ database, clock });
       const seen: unknown[] = [];
-      warden.defineJob('report', {
-        retry: { attempts: 1 },
-        run: () => 'never again',
-        fallback: (payload, ctx) => {
-          seen.push(payload, ctx.error.name, ctx.attempt);
-          return 'from the fallback';
-        },
+      const warden = withFallback(database, clock, (payload, ctx) => {
+        seen.push(payload, ctx.error.name, ctx.attempt);
+        return 'from the fallback';
       });
       const events: string[] = [];
       warden.events$
@@ -420,13 +412,8 @@ describe('stop({ graceMs })', () => {
       const database = tempDatabase();
       const clock = createManualClock(t0);
       const id = await leftRunning(database, clock);
-      const { warden } = testWarden({ database, clock });
-      warden.defineJob('report', {
-        retry: { attempts: 1 },
-        run: () => 'never again',
-        fallback: () => {
-          throw new Error('no plan B');
-        },
+      const warden = withFallback(database, clock, () => {
+        throw new Error('no plan B');
       });
       await warden.start();
       const job = await warden.waitForJob(id);
