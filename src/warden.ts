@@ -462,12 +462,17 @@ export class Warden {
 
   /** Gives up the ownership of the database file, then closes it. */
   private releaseFile(): void {
+    this.releaseOwnership();
+    this.store.close();
+  }
+
+  /** Gives up the ownership of the database file (logged, never thrown, if that fails). */
+  private releaseOwnership(): void {
     try {
       this.ownership?.release();
     } catch (error) {
       this.options.logger.error({ err: error }, 'could not give up the database file');
     }
-    this.store.close();
   }
 
   /**
@@ -484,11 +489,7 @@ export class Warden {
   private fatal(error: Error): void {
     this.rootFailure = error;
     // A Warden that is down holds the file for nobody: a standby may take it over at once.
-    try {
-      this.ownership?.release();
-    } catch (thrown) {
-      this.options.logger.error({ err: thrown }, 'could not give up the database file');
-    }
+    this.releaseOwnership();
     const onFatal = this.options.onFatal;
     if (onFatal === undefined) {
       this.options.logger.fatal({ err: error }, 'the root supervisor gave up');

@@ -122,6 +122,9 @@ interface OwnerRow {
   heartbeat_at: number;
 }
 
+/** Reads the file's owner row (the `owner` table holds one row at most). */
+const ownerQuery = 'SELECT * FROM owner WHERE id = 1';
+
 function toOwner(row: OwnerRow): OwnerRecord {
   return {
     token: row.token,
@@ -344,7 +347,7 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
         .transaction((): OwnerRecord | undefined => {
           const { userVersion } = inspect(db, filename);
           if (claim !== undefined && userVersion >= ownerTableSince) {
-            const row = db.prepare<[], OwnerRow>('SELECT * FROM owner WHERE id = 1').get();
+            const row = db.prepare<[], OwnerRow>(ownerQuery).get();
             if (row !== undefined && row.token !== claim.owner.token) {
               const current = toOwner(row);
               if (!claim.mayReplace(current)) return current;
@@ -391,9 +394,8 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
     });
   }
 
-  /** Throws, before the commit, once the file is no longer this store's; and ever after. */
+  /** Throws before the commit once the file is no longer this store's; `fenced` keeps it so. */
   private checkOwner(): void {
-    if (this.fenced !== undefined) throw this.fenced;
     const claim = this.ownership;
     if (claim === undefined) return;
     const row = this.sql.owner.get();
@@ -491,7 +493,7 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
       revive: db.prepare<[string], { supervisor_id: string | null; restarts: number }>(
         'DELETE FROM dead_actors WHERE actor_id = ? RETURNING supervisor_id, restarts',
       ),
-      owner: db.prepare<[], OwnerRow>('SELECT * FROM owner WHERE id = 1'),
+      owner: db.prepare<[], OwnerRow>(ownerQuery),
       renewOwner: db.prepare<[number, string]>(
         'UPDATE owner SET heartbeat_at = ? WHERE id = 1 AND token = ?',
       ),

@@ -10,6 +10,7 @@ import {
   serializeError,
   StalledJobError,
   WardenError,
+  type SerializedError,
 } from '../errors.js';
 import type { EventBus } from '../events/eventBus.js';
 import type { JobEvent as WardenEvent } from '../events/types.js';
@@ -103,6 +104,26 @@ function outcomeChange(run: JobRun, outcome: RunOutcome, now: number): StatusCha
     case 'cancelled':
       return { id, from: 'running', to: 'cancelled', event: 'CANCEL', version, at: now, attempt };
   }
+}
+
+/** The status change that records a stall: the attempt of a job left `running` by a dead process. */
+function stallChange(
+  job: Job,
+  to: 'retrying' | 'dead',
+  now: number,
+  runAt?: number,
+): StatusChange & { readonly error: SerializedError } {
+  return {
+    id: job.id,
+    from: 'running',
+    to,
+    event: 'STALL',
+    version: job.version,
+    at: now,
+    attempt: job.attempt,
+    error: serializeError(new StalledJobError(job.id)),
+    ...(runAt === undefined ? {} : { runAt }),
+  };
 }
 
 /** The error for writes the database refused: a `DatabaseError` unless Warden's own already. */
@@ -327,22 +348,15 @@ export class JobScheduler implements JobRunHost {
       });
       release();
     }
-    for (const run of [...this.inFlight.values()]) {
-      // Given up unfinished, not lost with this process: the next start runs the fallback again.
-      if (this.adoptedRuns.has(run)) this.marksToRelease.push(run);
-      run.abandon();
-      this.release(run);
-    }
+    // Adopted fallbacks given up unfinished, not lost with this process: the next start runs them.
+    this.marksToRelease.push(...this.abandonInFlight());
     if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
     this.flushNow();
     this.state = 'stopped';
     // A last commit that failed leaves nothing to retry: those writes are not stored.
     if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    const unwritten = this.ops;
-    this.ops = [];
-    const notStored = new NotRunningError('store the write', 'stopped');
-    for (const op of unwritten) if (op.kind !== 'progress') op.deferred?.reject(notStored);
+    this.rejectPending(new NotRunningError('store the write', 'stopped'));
     const stopped = new NotRunningError('wait for the job', 'stopped');
     for (const list of this.waiters.values()) for (const waiter of list) waiter.reject(stopped);
     this.waiters.clear();
@@ -394,15 +408,12 @@ export class JobScheduler implements JobRunHost {
   }
 
   private push(op: WriteOp): void {
-    if (this.state === 'failed') {
-      if (op.kind !== 'progress') {
-        op.deferred?.reject(this.writeFailure ?? new NotRunningError('write', 'failed'));
-      }
-      return;
-    }
-    if (this.state === 'stopped') {
-      // Nothing will commit any more: refuse at once rather than leave a promise pending forever.
-      if (op.kind !== 'progress') op.deferred?.reject(new NotRunningError('write', 'stopped'));
+    if (this.state === 'failed' || this.state === 'stopped') {
+      // Nothing will commit (until a restart): refuse at once rather than leave a promise pending.
+      const refusal =
+        (this.state === 'failed' ? this.writeFailure : undefined) ??
+        new NotRunningError('write', this.state);
+      if (op.kind !== 'progress') op.deferred?.reject(refusal);
       return;
     }
     this.ops.push(op);
@@ -422,6 +433,13 @@ export class JobScheduler implements JobRunHost {
     setImmediate(() => {
       this.flushNow();
     });
+  }
+
+  /** Counts a run as in flight; `release` undoes it. */
+  private track(run: JobRun): JobRun {
+    this.inFlight.set(run.id, run);
+    this.runningByType.set(run.type, (this.runningByType.get(run.type) ?? 0) + 1);
+    return run;
   }
 
   private release(run: JobRun): void {
@@ -481,10 +499,7 @@ export class JobScheduler implements JobRunHost {
     for (const job of claimed) {
       const definition = this.options.definitions.get(job.type);
       if (definition === undefined) continue;
-      const run = new JobRun(this, definition, job);
-      this.inFlight.set(run.id, run);
-      this.runningByType.set(run.type, (this.runningByType.get(run.type) ?? 0) + 1);
-      runs.push(run);
+      runs.push(this.track(new JobRun(this, definition, job)));
     }
     if (adopted.settled.size > 0) {
       this.awaitingFallback = this.awaitingFallback.filter((job) => !adopted.settled.has(job.id));
@@ -501,9 +516,7 @@ export class JobScheduler implements JobRunHost {
         version: job.version,
         checkpointJson: job.checkpoint === null ? null : JSON.stringify(job.checkpoint),
       });
-      this.inFlight.set(run.id, run);
-      this.runningByType.set(run.type, (this.runningByType.get(run.type) ?? 0) + 1);
-      this.adoptedRuns.add(run);
+      this.adoptedRuns.add(this.track(run));
       fallbacks.push(run);
     }
     for (const done of settle) done();
@@ -819,21 +832,11 @@ export class JobScheduler implements JobRunHost {
       }
       // Not adopted: either another process had begun its fallback and died too, or the row has
       // moved on meanwhile (cancelled, say), which this change then leaves alone.
-      const error = serializeError(new StalledJobError(job.id));
-      const [result] = this.store.changeStatusMany([
-        {
-          id: job.id,
-          from: 'running',
-          to: 'dead',
-          event: 'STALL',
-          version: job.version,
-          at: now,
-          attempt: job.attempt,
-          error,
-        },
-      ]);
-      if (typeof result === 'number') events.push({ type: 'job.dead', ...base, error });
-      else events.pop(); // no stall to report for a job that had moved on
+      const change = stallChange(job, 'dead', now);
+      const [result] = this.store.changeStatusMany([change]);
+      if (typeof result === 'number') {
+        events.push({ type: 'job.dead', ...base, error: change.error });
+      } else events.pop(); // no stall to report for a job that had moved on
     }
     return adoption;
   }
@@ -951,19 +954,32 @@ export class JobScheduler implements JobRunHost {
     }, delay);
   }
 
+  /** Abandons every run in flight (their rows stay `running`); returns the adopted fallbacks. */
+  private abandonInFlight(): JobRun[] {
+    const adopted: JobRun[] = [];
+    for (const run of [...this.inFlight.values()]) {
+      if (this.adoptedRuns.has(run)) adopted.push(run);
+      run.abandon();
+      this.release(run);
+    }
+    return adopted;
+  }
+
+  /** Drops every queued write, rejecting its caller with `error`. */
+  private rejectPending(error: Error): void {
+    const pending = this.ops;
+    this.ops = [];
+    for (const op of pending) if (op.kind !== 'progress') op.deferred?.reject(error);
+  }
+
   /** Gives up after repeated failed commits: running jobs are left for recovery at restart. */
   private fail(error: DatabaseError): void {
     this.state = 'failed';
     this.clearDueTimer();
     if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    for (const run of [...this.inFlight.values()]) {
-      run.abandon();
-      this.release(run);
-    }
-    const pending = this.ops;
-    this.ops = [];
-    for (const op of pending) if (op.kind !== 'progress') op.deferred?.reject(error);
+    this.abandonInFlight(); // a restart in this process adopts its fallbacks again
+    this.rejectPending(error);
     this.logger.error(
       { err: error, failures: this.failedBatches },
       'group commits keep failing: the job runner gives up its running jobs and exits',
@@ -1014,20 +1030,11 @@ export class JobScheduler implements JobRunHost {
           this.awaitingFallback.push(job);
           continue;
         }
-        const error = serializeError(new StalledJobError(job.id));
-        const backoff = this.options.definitions.get(job.type)?.backoff ?? fallbackBackoff;
+        const backoff = definition?.backoff ?? fallbackBackoff;
         const runAt = now + backoffDelay(backoff, job.attempt, this.random());
-        this.store.changeStatus({
-          id: job.id,
-          from: 'running',
-          to,
-          event: 'STALL',
-          version: job.version,
-          at: now,
-          attempt: job.attempt,
-          error,
-          ...(to === 'retrying' ? { runAt } : {}),
-        });
+        const change = stallChange(job, to, now, to === 'retrying' ? runAt : undefined);
+        this.store.changeStatus(change);
+        const error = change.error;
         const base = { jobId: job.id, jobType: job.type, at: now, attempt: job.attempt };
         events.push({ type: 'job.stalled', ...base });
         events.push(
