@@ -1,4 +1,5 @@
 import { InvalidOptionError } from './errors.js';
+import { checkNumber } from './options.js';
 
 /** An opaque handle returned by `Clock.setTimeout`. */
 export type TimerHandle = { readonly __timer: unique symbol } | object;
@@ -86,14 +87,7 @@ export function createManualClock(start = 0): ManualClock {
       if (typeof id === 'number') timers.delete(id);
     },
     async advance(ms) {
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-        throw new InvalidOptionError(
-          'ms',
-          'a finite number of ms from 0 up (time never goes back)',
-          ms,
-        );
-      }
-      const target = now + ms;
+      const target = now + checkNumber('ms', ms, 0); // time never goes back
       await settle();
       for (;;) {
         const timer = earliest();
