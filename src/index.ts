@@ -9,6 +9,7 @@ export type {
 } from './supervisor/childSpec.js';
 export type { TreeNode } from './supervisor/supervision.js';
 export { jobsNodeId } from './supervisor/jobsNode.js';
+export { breakersNodeId, poolsNodeId } from './supervisor/rootNode.js';
 export { defaultIntensity, tryRestart, windowFromHistory } from './supervisor/restartIntensity.js';
 export type { IntensityOptions, IntensityWindow } from './supervisor/restartIntensity.js';
 export { planRestart, shouldRestart } from './supervisor/strategy.js';

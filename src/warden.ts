@@ -37,18 +37,18 @@ import {
 import { JobScheduler } from './supervisor/jobScheduler.js';
 import { WorkerNode } from './actors/workerActor.js';
 import { defaultChildOptions, resolveChildSpec, type ChildSpec } from './supervisor/childSpec.js';
-import { JobsNode, jobsNodeId } from './supervisor/jobsNode.js';
+import { JobsNode } from './supervisor/jobsNode.js';
 import { FileOwnership } from './supervisor/ownership.js';
+import { createRootTree, systemNodeIds } from './supervisor/rootNode.js';
 import type { SupervisionRuntime, TreeNode } from './supervisor/supervision.js';
-import { createNode, SupervisorNode } from './supervisor/supervisorActor.js';
+import { createNode, type SupervisorNode } from './supervisor/supervisorActor.js';
 import type {
   ActorEventRecord,
   DeadActorRecord,
   UndeliverableRecord,
 } from './persistence/Store.js';
 
-/** The id of the root supervisor. */
-export const rootId = 'root';
+export { rootId } from './supervisor/rootNode.js';
 
 /** Options of `createWarden`. */
 export interface WardenOptions {
@@ -245,6 +245,10 @@ export class Warden {
   private readonly runtime: SupervisionRuntime;
   private readonly root: SupervisorNode;
   private readonly jobs: JobsNode;
+  /** The supervisor of every circuit breaker (`breakers`). */
+  private readonly breakersNode: SupervisorNode;
+  /** The supervisor of every pool (`pools`): one supervisor per pool, over its slots. */
+  private readonly poolsNode: SupervisorNode;
   /** Who owns the database file; none for an in-memory database. */
   private readonly ownership: FileOwnership | undefined;
   private readonly deadAtStart = new Set<string>();
@@ -286,17 +290,18 @@ export class Warden {
       emit: (event) => this.bus.emit(event),
       deadAtStart: this.deadAtStart,
     };
-    const rootSpec = resolveChildSpec({
-      kind: 'supervisor',
-      id: rootId,
-      strategy: 'one-for-one',
-      ...this.options.supervision,
-      children: [],
+    const tree = createRootTree({
+      intensity: this.options.supervision,
+      runtime: this.runtime,
+      jobs: (root) => new JobsNode(this.scheduler, root, this.runtime),
+      onFailure: (error) => {
+        this.fatal(error);
+      },
     });
-    if (rootSpec.kind !== 'supervisor') throw new Error('the root spec must be a supervisor');
-    this.root = new SupervisorNode(rootSpec, undefined, this.runtime, (error) => this.fatal(error));
-    this.jobs = new JobsNode(this.scheduler, this.root, this.runtime);
-    void this.root.addChild(this.jobs);
+    this.root = tree.root;
+    this.jobs = tree.jobs;
+    this.breakersNode = tree.breakers;
+    this.poolsNode = tree.pools;
   }
 
   /** Every event, once committed, in commit order. */
@@ -352,16 +357,19 @@ export class Warden {
   }
 
   /**
-   * Adds a supervised actor (or a whole supervisor subtree) under the root supervisor; it starts
-   * now if Warden is running, or with `start()` otherwise. Resolves once it has started.
+   * Adds a supervised actor (or a whole supervisor subtree) under the root supervisor, after
+   * Warden's own children; it starts now if Warden is running, or with `start()` otherwise.
+   * Resolves once it has started. Unless its top spec says `onExhausted: 'escalate'`, a tree that
+   * spends its restart budget is dead-lettered rather than escalated into the root, so it never
+   * takes the job runner, breakers or pools down with it.
    */
   async supervise(spec: ChildSpec): Promise<void> {
     if (this.state === 'stopping' || this.state === 'stopped')
       throw new NotRunningError('supervise', this.state);
     const ids = new Set<string>();
-    const resolved = resolveChildSpec(spec, ids);
+    const resolved = resolveChildSpec(spec, ids, 'spec', defaultChildOptions.topLevelOnExhausted);
     for (const id of ids) {
-      if (id === rootId || id === jobsNodeId || this.root.find(id) !== undefined) {
+      if (systemNodeIds.has(id) || this.root.find(id) !== undefined) {
         throw new DuplicateActorError(id);
       }
     }
@@ -642,7 +650,7 @@ export class Warden {
     this.jobs.graceMs = graceMs;
     // Whoever awaits stop() sees it through: Warden's own timers are unref'd.
     const release = holdProcessOpen();
-    // No new work from now on, though the job runner is the last of the tree to stop.
+    // No new work from now on, though the job runner stops only after the user's trees.
     this.scheduler.stopClaiming();
     this.stopping = this.root
       .stop()

@@ -32,7 +32,7 @@ interface ChildOptions {
   readonly shutdownMs?: number;
   /** Wait before each restart; grows with the restarts in the current intensity window. @default exponential from 100 ms, at most 30 s, jitter 0.2 */
   readonly backoff?: BackoffOptions;
-  /** `escalate` (OTP: the supervisor gives up and fails to its parent) or `dead-letter` (stop and record this actor, keep the rest). @default 'escalate' */
+  /** `escalate` (OTP: the supervisor gives up and fails to its parent) or `dead-letter` (stop and record this actor, keep the rest). @default 'escalate', but 'dead-letter' for the top of a tree given to `warden.supervise()` */
   readonly onExhausted?: OnExhausted;
 }
 
@@ -103,6 +103,8 @@ export const defaultChildOptions = {
   shutdownMs: 5000,
   backoff: { type: 'exponential', delayMs: 100, maxDelayMs: 30_000, jitter: 0.2 },
   onExhausted: 'escalate',
+  /** A user's top-level tree is dead-lettered, not escalated into the root (OTP's temporary application). */
+  topLevelOnExhausted: 'dead-letter',
   strategy: 'one-for-one',
   maxRestarts: defaultIntensity.maxRestarts,
   withinMs: defaultIntensity.withinMs,
@@ -128,11 +130,15 @@ function optionalMs(name: string, value: unknown): number | undefined {
   return value === undefined ? undefined : checkInteger(name, value, 1, maxTimerMs);
 }
 
-/** Validates a child spec (recursively for supervisors), checks ids are unique, and applies defaults. */
+/**
+ * Validates a child spec (recursively for supervisors), checks ids are unique, and applies
+ * defaults; `onExhausted` defaults to `onExhaustedDefault` for this spec and to `escalate` below it.
+ */
 export function resolveChildSpec(
   input: unknown,
   seen = new Set<string>(),
   path = 'spec',
+  onExhaustedDefault: OnExhausted = defaultChildOptions.onExhausted,
 ): ResolvedChildSpec {
   const spec = checkObject(path, input);
   if (input === undefined) throw new InvalidOptionError(path, 'a worker or supervisor spec', input);
@@ -155,7 +161,7 @@ export function resolveChildSpec(
       at('onExhausted'),
       spec['onExhausted'],
       ['escalate', 'dead-letter'],
-      defaultChildOptions.onExhausted,
+      onExhaustedDefault,
     ),
   };
   const isSupervisor =

@@ -67,6 +67,16 @@ export interface SupervisedNode {
   snapshot(): TreeNode;
 }
 
+/** What sets one supervisor apart; only the root uses them. */
+export interface SupervisorNodeOptions {
+  /** Called when this supervisor, having no parent, gives up. @default nothing */
+  readonly onFailure?: (error: Error) => void;
+  /** The order to stop the children in, given them in start order. @default the reverse, as in OTP */
+  readonly stopOrder?: (children: readonly SupervisedNode[]) => readonly SupervisedNode[];
+  /** Whether a child's restarts count in a window of its own (with this supervisor's intensity) rather than the shared one. @default none does */
+  readonly ownBudget?: (childId: string) => boolean;
+}
+
 /** Keeps the last few errors of a node, for its dead-letter record. */
 export class ErrorLog {
   private readonly errors: SerializedError[] = [];

@@ -8,7 +8,7 @@ import {
 } from '../machines/supervisorMachine.js';
 import { backoffDelay } from './backoff.js';
 import type { ResolvedChildSpec, ResolvedSupervisorSpec } from './childSpec.js';
-import { tryRestart, windowFromHistory, type IntensityWindow } from './restartIntensity.js';
+import { RestartBudgets } from './restartBudgets.js';
 import { planRestart } from './strategy.js';
 import {
   ErrorLog,
@@ -19,6 +19,7 @@ import {
   type NodeRef,
   type SupervisedNode,
   type SupervisionRuntime,
+  type SupervisorNodeOptions,
   type TreeNode,
 } from './supervision.js';
 
@@ -39,8 +40,8 @@ export const createNode: NodeFactory = (spec, parent, runtime) =>
  * A supervisor with Erlang/OTP semantics: starts its children in order, applies its strategy when
  * one exits, counts restarts against its intensity (from the persisted history, so a process
  * restart gives no fresh budget), backs off before restarting, and past its intensity stops its
- * children in reverse order and fails to its parent (or is dead-lettered). Exits are handled one
- * at a time, in order.
+ * children in reverse order (or its `stopOrder`) and fails to its parent (or is dead-lettered).
+ * Exits are handled one at a time, in order.
  */
 export class SupervisorNode implements SupervisedNode, NodeParent {
   readonly id: string;
@@ -48,7 +49,7 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
   private readonly cell = supervisorStatusCell();
   private readonly errors = new ErrorLog();
   private children: SupervisedNode[];
-  private window: IntensityWindow = { restarts: [] };
+  private readonly budgets: RestartBudgets;
   private queue: Promise<void> = Promise.resolve();
   private readonly pendingStarts = new Map<string, () => void>();
   private backoff: { timer: TimerHandle; wake: () => void } | undefined;
@@ -57,10 +58,17 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
     readonly spec: ResolvedSupervisorSpec,
     private readonly parent: NodeParent | undefined,
     private readonly runtime: SupervisionRuntime,
-    private readonly onFailure: (error: Error) => void = () => undefined,
+    private readonly options: SupervisorNodeOptions = {},
   ) {
     this.id = spec.id;
     this.children = spec.children.map((child) => createNode(child, this, runtime));
+    this.budgets = new RestartBudgets(
+      this.id,
+      { maxRestarts: spec.maxRestarts, withinMs: spec.withinMs },
+      runtime,
+      options.ownBudget,
+      () => this.children.map((child) => child.id),
+    );
   }
 
   get state(): SupervisorStatus {
@@ -121,17 +129,7 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
 
   start(): void {
     this.transition({ type: 'START' });
-    const now = this.runtime.clock.now();
-    const intensity = { maxRestarts: this.spec.maxRestarts, withinMs: this.spec.withinMs };
-    let restartTimes: number[];
-    try {
-      restartTimes = this.runtime.store.restartTimes(this.id, now - this.spec.withinMs);
-    } catch (error) {
-      // Without its history the window starts empty; supervision goes on from memory.
-      this.runtime.logger.error({ err: error }, 'the restart history could not be read');
-      restartTimes = [];
-    }
-    this.window = windowFromHistory(restartTimes, intensity, now);
+    this.budgets.reset();
     publishLifecycle(this.runtime, this.ref, { kind: 'started' });
     void this.enqueue(async () => {
       await this.startChildren(this.children);
@@ -195,13 +193,7 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
       this.remove(plan.remove);
       return;
     }
-    const now = this.runtime.clock.now();
-    const verdict = tryRestart(
-      this.window,
-      { maxRestarts: this.spec.maxRestarts, withinMs: this.spec.withinMs },
-      now,
-    );
-    if (!verdict.allowed) {
+    if (!this.budgets.tryRestart(child.id, this.runtime.clock.now())) {
       if (child.spec.onExhausted === 'dead-letter') {
         child.markDead();
         return;
@@ -213,10 +205,9 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
       );
       return;
     }
-    this.window = verdict.window;
     const delayMs = backoffDelay(
       child.spec.backoff,
-      this.window.restarts.length,
+      this.budgets.restartsInWindow(child.id),
       this.runtime.random(),
     );
     for (const id of plan.stop) await this.children.find((node) => node.id === id)?.stop();
@@ -226,11 +217,7 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
       .filter((node): node is SupervisedNode => node !== undefined);
     for (const node of restarting) {
       node.scheduleRestart();
-      publishLifecycle(
-        this.runtime,
-        { actorId: node.id, supervisorId: this.id, restarts: node.restarts },
-        { kind: 'restarting', delayMs },
-      );
+      publishLifecycle(this.runtime, this.refOf(node), { kind: 'restarting', delayMs });
     }
     await this.sleep(delayMs);
     await this.startChildren(restarting);
@@ -267,7 +254,7 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
       error: serialized,
     });
     if (this.parent === undefined) {
-      this.onFailure(error);
+      this.options.onFailure?.(error);
     } else if (this.spec.onExhausted === 'dead-letter') {
       this.markDead();
     } else {
@@ -276,7 +263,8 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
   }
 
   private async stopChildren(): Promise<void> {
-    for (const node of [...this.children].reverse()) await node.stop();
+    const order = this.options.stopOrder?.(this.children) ?? [...this.children].reverse();
+    for (const node of order) await node.stop();
   }
 
   stop(): Promise<void> {
@@ -314,6 +302,10 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
   /** Starts a revived child again (after `restartActor`). */
   restartChild(node: SupervisedNode): Promise<void> {
     return this.enqueue(() => this.startChildren([node]));
+  }
+
+  private refOf(child: SupervisedNode): NodeRef {
+    return { actorId: child.id, supervisorId: this.id, restarts: child.restarts };
   }
 
   private enqueue(work: () => Promise<void>): Promise<void> {

@@ -8,7 +8,7 @@ import {
   type TreeNode,
 } from '../../src/index.js';
 import { tempDatabase, testWarden } from '../helpers.js';
-import { controlled, t0, take, traceActors } from './fixtures.js';
+import { controlled, nodeOf, systemChildren, t0, take, traceActors } from './fixtures.js';
 
 /** `id state` for every node under `node`, depth first, the node itself excluded. */
 function states(node: TreeNode): string[] {
@@ -77,7 +77,7 @@ describe('a child dead-lettered when its restart budget is spent', () => {
     expect(a.current.signal.aborted).toBe(false);
     expect(b.current.signal.aborted).toBe(false);
     expect(states(warden.tree())).toEqual([
-      'jobs running',
+      ...systemChildren(),
       'sup running',
       'a running',
       'fragile dead',
@@ -107,7 +107,7 @@ describe('a child dead-lettered when its restart budget is spent', () => {
         errors,
       },
     ]);
-    expect(warden.tree().children?.[1]?.children?.[1]).toEqual({
+    expect(nodeOf(warden.tree(), 'fragile')).toEqual({
       id: 'fragile',
       kind: 'worker',
       state: 'dead',
@@ -178,13 +178,15 @@ describe('a child dead-lettered when its restart budget is spent', () => {
     expect(second.startup).toEqual([
       '+60010ms actor.started root',
       '+60010ms actor.started jobs',
+      '+60010ms actor.started breakers',
+      '+60010ms actor.started pools',
       '+60010ms actor.started sup',
       '+60010ms actor.started a',
       '+60010ms actor.started b',
     ]);
     expect(second.fragile.runs).toHaveLength(0);
     expect(states(second.warden.tree())).toEqual([
-      'jobs running',
+      ...systemChildren(),
       'sup running',
       'a running',
       'fragile dead',
@@ -249,7 +251,7 @@ describe('a supervisor dead-lettered when its restart budget is spent', () => {
       'actor.dead group',
     ]);
     expect(states(warden.tree())).toEqual([
-      'jobs running',
+      ...systemChildren(),
       'top running',
       'before running',
       'group dead',
@@ -297,19 +299,28 @@ describe('a supervisor dead-lettered when its restart budget is spent', () => {
     const first = await open();
     first.x.current.crash('x failed');
     await clock.settle();
-    expect(states(first.warden.tree())).toEqual(['jobs running', 'group dead', 'x exited']);
+    expect(states(first.warden.tree())).toEqual([...systemChildren(), 'group dead', 'x exited']);
     await first.warden.stop();
 
     const second = await open();
     await clock.advance(10_000);
 
-    expect(second.trace).toEqual(['actor.started root', 'actor.started jobs']);
+    expect(second.trace).toEqual([
+      'actor.started root',
+      'actor.started jobs',
+      'actor.started breakers',
+      'actor.started pools',
+    ]);
     expect(second.x.runs).toHaveLength(0);
-    expect(states(second.warden.tree())).toEqual(['jobs running', 'group dead', 'x idle']);
+    expect(states(second.warden.tree())).toEqual([...systemChildren(), 'group dead', 'x idle']);
     expect((await second.warden.deadActors()).map((dead) => dead.actorId)).toEqual(['group']);
 
     await second.warden.restartActor('group');
     expect(second.x.runs).toHaveLength(1);
-    expect(states(second.warden.tree())).toEqual(['jobs running', 'group running', 'x running']);
+    expect(states(second.warden.tree())).toEqual([
+      ...systemChildren(),
+      'group running',
+      'x running',
+    ]);
   });
 });

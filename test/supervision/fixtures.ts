@@ -5,6 +5,7 @@ import {
   type ActorEvent,
   type ActorStartContext,
   type ManualClock,
+  type TreeNode,
   type Warden,
   type WorkerSpec,
 } from '../../src/index.js';
@@ -113,4 +114,19 @@ export async function stopOnClock(warden: Warden, clock: ManualClock): Promise<v
     if (!(await clock.next())) await clock.settle();
   }
   await stopping;
+}
+
+/** The node with this id anywhere in a `tree()` snapshot, or undefined. */
+export function nodeOf(tree: TreeNode, id: string): TreeNode | undefined {
+  if (tree.id === id) return tree;
+  for (const child of tree.children ?? []) {
+    const found = nodeOf(child, id);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** The root's children as `tree()` shows them before the user's trees, each `id state`. */
+export function systemChildren(state = 'running'): string[] {
+  return [`jobs ${state}`, `breakers ${state}`, `pools ${state}`];
 }

@@ -8,7 +8,7 @@ import {
   type Warden,
 } from '../../src/index.js';
 import { tempDatabase, testWarden } from '../helpers.js';
-import { controlled, t0, take, traceActors } from './fixtures.js';
+import { controlled, nodeOf, t0, take, traceActors } from './fixtures.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -21,7 +21,8 @@ describe('after the root gives up', () => {
       onFatal: () => undefined,
     });
     warden.defineJob('noop', { run: () => undefined });
-    const a = controlled('a');
+    // A top-level tree escalates into the root only when it says so.
+    const a = controlled('a', { onExhausted: 'escalate' });
     await warden.start();
     await warden.supervise(a.spec);
     a.current.crash();
@@ -42,7 +43,13 @@ describe('restart intensity', () => {
     const c = controlled('c', { backoff: { type: 'fixed', delayMs: 10 } });
     await warden.start();
     await warden.supervise(
-      supervisor({ id: 'sup', maxRestarts: 2, withinMs: 1000, children: [a.spec, b.spec, c.spec] }),
+      supervisor({
+        id: 'sup',
+        maxRestarts: 2,
+        withinMs: 1000,
+        onExhausted: 'escalate',
+        children: [a.spec, b.spec, c.spec],
+      }),
     );
     const trace = traceActors(warden, { timed: true });
 
@@ -72,8 +79,7 @@ describe('restart intensity', () => {
       '+20ms actor.restarting sup in 100ms',
     ]);
     expect(c.runs).toHaveLength(3);
-    expect(warden.tree().children?.[1]).toMatchObject({
-      id: 'sup',
+    expect(nodeOf(warden.tree(), 'sup')).toMatchObject({
       state: 'failed',
       lastError: {
         name: 'SupervisorEscalatedError',
@@ -136,6 +142,7 @@ describe('restart intensity', () => {
         id: 'sup',
         maxRestarts: 1,
         withinMs: 10_000,
+        onExhausted: 'escalate',
         backoff: { type: 'fixed', delayMs: 0 },
         children: [a.spec],
       }),
@@ -182,6 +189,7 @@ describe('escalation', () => {
     const spec = supervisor({
       id: 'l1',
       maxRestarts: 0,
+      onExhausted: 'escalate',
       children: [
         l1w.spec,
         supervisor({
@@ -246,6 +254,8 @@ describe('escalation', () => {
       '+100ms actor.exited l1 abnormal',
       '+100ms supervisor.escalated root',
       '+100ms actor.exited jobs shutdown',
+      '+100ms actor.exited pools shutdown',
+      '+100ms actor.exited breakers shutdown',
       '+100ms actor.exited root abnormal',
     ]);
   });

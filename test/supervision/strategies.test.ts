@@ -23,6 +23,8 @@ describe('one-for-one', () => {
     expect(take(trace)).toEqual([
       'actor.started root',
       'actor.started jobs',
+      'actor.started breakers',
+      'actor.started pools',
       'actor.started sup',
       'actor.started a',
       'actor.started b',
@@ -295,6 +297,8 @@ describe('restart backoff', () => {
       'actor.exited b shutdown',
       'actor.exited sup shutdown',
       'actor.exited jobs shutdown',
+      'actor.exited pools shutdown',
+      'actor.exited breakers shutdown',
       'actor.exited root shutdown',
     ]);
     expect(a.runs).toHaveLength(1);

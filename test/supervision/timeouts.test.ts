@@ -7,7 +7,7 @@ import {
   type WardenEventOf,
 } from '../../src/index.js';
 import { testWarden } from '../helpers.js';
-import { controlled, stopOnClock, take, traceActors } from './fixtures.js';
+import { controlled, nodeOf, stopOnClock, take, traceActors } from './fixtures.js';
 
 /** Collects the errors of `actor.exited` events. */
 function exitErrors(warden: ReturnType<typeof testWarden>['warden']): (string | undefined)[] {
@@ -88,7 +88,7 @@ describe('startTimeoutMs', () => {
       '+999ms actor.started next',
     ]);
     expect(slow.current.signal.aborted).toBe(false);
-    expect(warden.tree().children?.[1]?.children?.map((child) => child.state)).toEqual([
+    expect(nodeOf(warden.tree(), 'sup')?.children?.map((child) => child.state)).toEqual([
       'running',
       'running',
     ]);
@@ -216,6 +216,8 @@ describe('shutdownMs', () => {
       '+2000ms actor.exited stubborn shutdown',
       '+2000ms actor.exited sup shutdown',
       '+2000ms actor.exited jobs shutdown',
+      '+2000ms actor.exited pools shutdown',
+      '+2000ms actor.exited breakers shutdown',
       '+2000ms actor.exited root shutdown',
     ]);
   });
@@ -292,6 +294,8 @@ describe('warden.stop()', () => {
       '+500ms actor.exited a shutdown',
       '+500ms actor.exited sup shutdown',
       '+500ms actor.exited jobs shutdown',
+      '+500ms actor.exited pools shutdown',
+      '+500ms actor.exited breakers shutdown',
       '+500ms actor.exited root shutdown',
     ]);
     for (const child of [a, b, c, d]) {

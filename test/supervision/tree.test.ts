@@ -1,18 +1,36 @@
 import { describe, expect, it } from 'vitest';
 import { createMachine } from 'xstate';
 import {
+  breakersNodeId,
   DuplicateActorError,
   InvalidOptionError,
-  rootId,
   jobsNodeId,
+  poolsNodeId,
+  rootId,
   supervisor,
   worker,
   type ChildSpec,
+  type TreeNode,
 } from '../../src/index.js';
 import { testWarden } from '../helpers.js';
-import { controlled } from './fixtures.js';
+import { controlled, nodeOf, systemChildren } from './fixtures.js';
 
 const idle = createMachine({ initial: 'idle', states: { idle: {} } });
+
+/** The ids of the root's own children, in start order. */
+const systemIds = [jobsNodeId, breakersNodeId, poolsNodeId];
+
+/** Warden's own `breakers` or `pools` supervisor, idle and without children. */
+function emptySupervisor(id: string): TreeNode {
+  return {
+    id,
+    kind: 'supervisor',
+    state: 'idle',
+    restarts: 0,
+    strategy: 'one-for-one',
+    children: [],
+  };
+}
 
 describe('tree()', () => {
   it('is a serialisable snapshot with id, kind, state, restarts, strategy and children', async () => {
@@ -40,6 +58,8 @@ describe('tree()', () => {
       strategy: 'one-for-one',
       children: [
         { id: 'jobs', kind: 'worker', state: 'running', restarts: 0 },
+        { ...emptySupervisor('breakers'), state: 'running' },
+        { ...emptySupervisor('pools'), state: 'running' },
         {
           id: 'app',
           kind: 'supervisor',
@@ -70,7 +90,7 @@ describe('tree()', () => {
     });
   });
 
-  it('shows the job runner `jobs` as the root’s first child, before and after start', async () => {
+  it('shows the root’s children in start order: jobs, breakers, pools, then the user’s trees, before and after start', async () => {
     const { warden } = testWarden();
     await warden.supervise(controlled('early').spec);
 
@@ -82,6 +102,8 @@ describe('tree()', () => {
       strategy: 'one-for-one',
       children: [
         { id: jobsNodeId, kind: 'worker', state: 'idle', restarts: 0 },
+        emptySupervisor(breakersNodeId),
+        emptySupervisor(poolsNodeId),
         { id: 'early', kind: 'worker', state: 'idle', restarts: 0 },
       ],
     });
@@ -90,7 +112,7 @@ describe('tree()', () => {
     await warden.supervise(controlled('late').spec);
 
     expect(warden.tree().children?.map((child) => `${child.id} ${child.state}`)).toEqual([
-      'jobs running',
+      ...systemChildren(),
       'early running',
       'late running',
     ]);
@@ -104,13 +126,9 @@ describe('tree()', () => {
 
     a.current.crash();
     await clock.advance(999);
-    expect(warden.tree().children?.[1]).toMatchObject({
-      id: 'a',
-      state: 'restarting',
-      restarts: 1,
-    });
+    expect(nodeOf(warden.tree(), 'a')).toMatchObject({ state: 'restarting', restarts: 1 });
     await clock.advance(1);
-    expect(warden.tree().children?.[1]).toMatchObject({ id: 'a', state: 'running', restarts: 1 });
+    expect(nodeOf(warden.tree(), 'a')).toMatchObject({ state: 'running', restarts: 1 });
   });
 
   it('shows every node stopped after warden.stop()', async () => {
@@ -129,6 +147,8 @@ describe('tree()', () => {
         strategy: 'one-for-one',
         children: [
           { id: 'jobs', kind: 'worker', state: 'exited', restarts: 0 },
+          { ...emptySupervisor('breakers'), state: 'stopped' },
+          { ...emptySupervisor('pools'), state: 'stopped' },
           {
             id: 'sup',
             kind: 'supervisor',
@@ -154,20 +174,20 @@ describe('supervise()', () => {
     await expect(
       warden.supervise(supervisor({ id: 'other', children: [controlled('a').spec] })),
     ).rejects.toThrow('a supervised actor with id `a` already exists');
-    expect(warden.tree().children?.map((child) => child.id)).toEqual(['jobs', 'sup']);
+    expect(warden.tree().children?.map((child) => child.id)).toEqual([...systemIds, 'sup']);
   });
 
-  it('rejects the reserved ids root and jobs with DuplicateActorError, at any depth', async () => {
+  it('rejects the reserved ids root, jobs, breakers and pools with DuplicateActorError, at any depth', async () => {
     const { warden } = testWarden();
     await warden.start();
 
-    for (const id of ['root', 'jobs']) {
+    for (const id of [rootId, jobsNodeId, breakersNodeId, poolsNodeId]) {
       await expect(warden.supervise(controlled(id).spec)).rejects.toThrow(DuplicateActorError);
       await expect(
         warden.supervise(supervisor({ id: `holder-${id}`, children: [controlled(id).spec] })),
       ).rejects.toThrow(DuplicateActorError);
     }
-    expect(warden.tree().children?.map((child) => child.id)).toEqual(['jobs']);
+    expect(warden.tree().children?.map((child) => child.id)).toEqual(systemIds);
   });
 
   it('rejects two children with the same id in one spec', async () => {
@@ -179,7 +199,7 @@ describe('supervise()', () => {
         supervisor({ id: 'sup', children: [controlled('a').spec, controlled('a').spec] }),
       ),
     ).rejects.toThrow(/`a`/);
-    expect(warden.tree().children?.map((child) => child.id)).toEqual(['jobs']);
+    expect(warden.tree().children?.map((child) => child.id)).toEqual(systemIds);
   });
 
   it('accepts an id again once the actor that held it has left the tree', async () => {
@@ -193,7 +213,7 @@ describe('supervise()', () => {
     await warden.supervise(controlled('once').spec);
 
     expect(warden.tree().children?.map((child) => `${child.id} ${child.state}`)).toEqual([
-      'jobs running',
+      ...systemChildren(),
       'once running',
     ]);
   });
@@ -261,7 +281,7 @@ describe('supervise()', () => {
 
       await expect(rejection).rejects.toThrow(InvalidOptionError);
       await expect(rejection).rejects.toThrow(message);
-      expect(warden.tree().children?.map((child) => child.id)).toEqual(['jobs']);
+      expect(warden.tree().children?.map((child) => child.id)).toEqual(systemIds);
     });
   }
 });

@@ -8,7 +8,7 @@ import {
   type WardenEventOf,
 } from '../../src/index.js';
 import { deferred, testWarden } from '../helpers.js';
-import { controlled, take, traceActors } from './fixtures.js';
+import { controlled, nodeOf, take, traceActors } from './fixtures.js';
 
 /** Errors that reached the process instead of a supervisor. */
 let unhandled: unknown[] = [];
@@ -74,7 +74,7 @@ describe('a child given as XState logic', () => {
     await clock.advance(10_000);
 
     expect(trace).toEqual(['actor.exited f normal']);
-    expect(warden.tree().children?.[1]?.children).toEqual([]);
+    expect(nodeOf(warden.tree(), 'sup')?.children).toEqual([]);
     expect(unhandled).toEqual([]);
   });
 
@@ -144,7 +144,7 @@ describe('a child given as XState logic', () => {
       'actor.started k',
     ]);
     expect(errors).toEqual(['action blew up']);
-    expect(warden.tree().children?.[1]?.children?.[0]).toMatchObject({
+    expect(nodeOf(warden.tree(), 'k')).toMatchObject({
       state: 'running',
       restarts: 1,
     });
@@ -254,6 +254,8 @@ describe('a child given as XState logic', () => {
       '+0ms actor.exited h shutdown',
       '+0ms actor.exited sup shutdown',
       '+0ms actor.exited jobs shutdown',
+      '+0ms actor.exited pools shutdown',
+      '+0ms actor.exited breakers shutdown',
       '+0ms actor.exited root shutdown',
     ]);
     expect(signals.map((signal) => signal.aborted)).toEqual([true]);

@@ -265,6 +265,7 @@ describe('one Warden per database file', () => {
     await warden.start();
     await warden.supervise({
       id: 'doomed',
+      onExhausted: 'escalate', // into the root, which gives up
       start: () => Promise.reject(new Error('gone wrong')),
     });
     await clock.settle();
