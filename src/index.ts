@@ -8,6 +8,7 @@ export type {
   WorkerSpec,
 } from './supervisor/childSpec.js';
 export type { TreeNode } from './supervisor/supervision.js';
+export type { ActorHandle } from './supervisor/treeApi.js';
 export { jobsNodeId } from './supervisor/jobsNode.js';
 export { breakersNodeId, poolsNodeId } from './supervisor/rootNode.js';
 export { defaultIntensity, tryRestart, windowFromHistory } from './supervisor/restartIntensity.js';

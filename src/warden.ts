@@ -6,7 +6,6 @@ import {
   type DatabaseError,
   DuplicateActorError,
   DuplicateJobTypeError,
-  InvalidTransitionError,
   serializeError,
   type SerializedError,
   InvalidOptionError,
@@ -42,6 +41,7 @@ import { FileOwnership } from './supervisor/ownership.js';
 import { createRootTree, systemNodeIds } from './supervisor/rootNode.js';
 import type { SupervisionRuntime, TreeNode } from './supervisor/supervision.js';
 import { createNode, type SupervisorNode } from './supervisor/supervisorActor.js';
+import { TreeControl, type ActorHandle } from './supervisor/treeApi.js';
 import type {
   ActorEventRecord,
   DeadActorRecord,
@@ -249,6 +249,7 @@ export class Warden {
   private readonly breakersNode: SupervisorNode;
   /** The supervisor of every pool (`pools`): one supervisor per pool, over its slots. */
   private readonly poolsNode: SupervisorNode;
+  private readonly control: TreeControl;
   /** Who owns the database file; none for an in-memory database. */
   private readonly ownership: FileOwnership | undefined;
   private readonly deadAtStart = new Set<string>();
@@ -302,6 +303,9 @@ export class Warden {
     this.jobs = tree.jobs;
     this.breakersNode = tree.breakers;
     this.poolsNode = tree.pools;
+    this.control = new TreeControl(this.root, (operation) => {
+      this.assertRunning(operation);
+    });
   }
 
   /** Every event, once committed, in commit order. */
@@ -359,11 +363,11 @@ export class Warden {
   /**
    * Adds a supervised actor (or a whole supervisor subtree) under the root supervisor, after
    * Warden's own children; it starts now if Warden is running, or with `start()` otherwise.
-   * Resolves once it has started. Unless its top spec says `onExhausted: 'escalate'`, a tree that
-   * spends its restart budget is dead-lettered rather than escalated into the root, so it never
-   * takes the job runner, breakers or pools down with it.
+   * Resolves with its handle once it has started. Unless its top spec says `onExhausted:
+   * 'escalate'`, a tree that spends its restart budget is dead-lettered rather than escalated
+   * into the root, so it never takes the job runner, breakers or pools down with it.
    */
-  async supervise(spec: ChildSpec): Promise<void> {
+  async supervise(spec: ChildSpec): Promise<ActorHandle> {
     if (this.state === 'stopping' || this.state === 'stopped')
       throw new NotRunningError('supervise', this.state);
     const ids = new Set<string>();
@@ -373,7 +377,9 @@ export class Warden {
         throw new DuplicateActorError(id);
       }
     }
-    await this.root.addChild(createNode(resolved, this.root, this.runtime));
+    const node = createNode(resolved, this.root, this.runtime);
+    await this.root.addChild(node);
+    return this.control.handle(node);
   }
 
   /** A serialisable snapshot of the whole supervision tree. */
@@ -402,33 +408,30 @@ export class Warden {
     return this.store.undeliverable(id === undefined ? undefined : checkString('id', id, 200));
   }
 
-  /** Restarts a dead-lettered actor by hand. */
-  async restartActor(id: string): Promise<void> {
-    this.assertRunning('restart an actor');
-    const name = checkString('id', id, 200);
-    const node = this.root.find(name);
-    if (node === undefined) throw new ActorNotFoundError(name);
-    if (!node.dead) {
-      throw new InvalidTransitionError(
-        `actor ${name}`,
-        node.state,
-        'restart it by hand (only dead-lettered actors can be)',
-      );
-    }
-    const parent = this.root.parentOf(name);
-    if (parent === undefined) throw new ActorNotFoundError(name);
-    const at = this.options.clock.now();
-    this.store.reviveActor(name, at);
-    this.deadAtStart.delete(name);
-    node.revive();
-    this.bus.emit({
-      type: 'actor.revived',
-      actorId: name,
-      supervisorId: parent.id,
-      at,
-      restarts: node.restarts,
-    });
-    await parent.restartChild(node);
+  /**
+   * Stops an actor, or a whole tree in reverse start order, and keeps it stopped: its supervisor
+   * does not restart it, not even when a sibling's crash restarts the others. Resolves once it
+   * has stopped (`actor.stopped`). Warden's own nodes cannot be stopped this way.
+   */
+  stopActor(id: string): Promise<void> {
+    return this.control.apply('stop', id);
+  }
+
+  /**
+   * Starts again an actor stopped with `stopActor` (`actor.resumed`) or dead-lettered
+   * (`actor.revived`, and it leaves `deadActors()`); resolves once it has started. Any other
+   * actor is refused with `InvalidTransitionError`, as is one whose supervisor is down.
+   */
+  restartActor(id: string): Promise<void> {
+    return this.control.apply('restart', id);
+  }
+
+  /**
+   * Takes a stopped actor (stopped by hand, dead-lettered, or down with its supervisor) and its
+   * subtree out of the tree (`actor.removed`); its id is free again. A running one is refused.
+   */
+  removeActor(id: string): Promise<void> {
+    return this.control.apply('remove', id);
   }
 
   /**

@@ -54,8 +54,14 @@ export interface ActorEventMap {
   'actor.restarting': ActorEventBase & { readonly delayMs: number };
   /** Its restart budget is spent and it was dead-lettered, with its last errors. */
   'actor.dead': ActorEventBase & { readonly errors: readonly SerializedError[] };
-  /** A dead-lettered actor was restarted by hand. */
+  /** A dead-lettered actor's dead letter was closed by hand: `restartActor` (then `actor.started`) or `removeActor` (then `actor.removed`). */
   'actor.revived': ActorEventBase;
+  /** It was stopped by hand with `stopActor` (after its exit and those of its children): it stays stopped until `restartActor`. */
+  'actor.stopped': ActorEventBase;
+  /** An actor stopped by hand was started again with `restartActor` (`actor.started` follows). */
+  'actor.resumed': ActorEventBase;
+  /** A stopped actor, with its whole subtree, was taken out of the tree with `removeActor`. */
+  'actor.removed': ActorEventBase;
   /** A supervisor exceeded its restart intensity and stops its children; it then fails to its parent, or is dead-lettered (`actor.dead` follows) if so configured. */
   'supervisor.escalated': ActorEventBase & { readonly error: SerializedError };
   /** An event was sent to an actor that is not running; `count` counts all such events for it. */
@@ -89,6 +95,9 @@ const eventTypeSet: Record<WardenEventType, true> = {
   'actor.restarting': true,
   'actor.dead': true,
   'actor.revived': true,
+  'actor.stopped': true,
+  'actor.resumed': true,
+  'actor.removed': true,
   'supervisor.escalated': true,
   'actor.undeliverable': true,
 };

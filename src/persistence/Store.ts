@@ -157,8 +157,17 @@ export interface Store {
   runningJobs(): Job[];
 }
 
-/** What happened to a supervised actor. */
-export type ActorEventKind = 'started' | 'exited' | 'restarting' | 'escalated' | 'dead' | 'revived';
+/** What happened to a supervised actor; `stopped`, `resumed` and `removed` are done by hand. */
+export type ActorEventKind =
+  | 'started'
+  | 'exited'
+  | 'restarting'
+  | 'escalated'
+  | 'dead'
+  | 'revived'
+  | 'stopped'
+  | 'resumed'
+  | 'removed';
 
 /** One row of an actor's lifecycle history. */
 export interface ActorEventRecord {

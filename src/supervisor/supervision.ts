@@ -16,6 +16,8 @@ export interface TreeNode {
   readonly strategy?: string;
   /** The error of its last abnormal exit, if any. */
   readonly lastError?: SerializedError;
+  /** Present when it was stopped with `stopActor`: it stays stopped until `restartActor`. */
+  readonly stoppedByHand?: true;
   /** For supervisors: their children, in start order. */
   readonly children?: readonly TreeNode[];
 }
@@ -27,8 +29,8 @@ export interface SupervisionRuntime {
   readonly store: ActorStore;
   random(): number;
   emit(event: ActorEvent): void;
-  /** Ids recorded as dead-lettered when the database was opened. */
-  readonly deadAtStart: ReadonlySet<string>;
+  /** Ids recorded as dead-lettered when the database was opened; an id leaves once revived or removed. */
+  readonly deadAtStart: Set<string>;
 }
 
 /** How a node reports to the supervisor above it. */
@@ -108,7 +110,9 @@ export type Lifecycle =
       readonly error?: SerializedError | undefined;
     }
   | { readonly kind: 'restarting'; readonly delayMs: number }
-  | { readonly kind: 'escalated'; readonly error: SerializedError };
+  | { readonly kind: 'escalated'; readonly error: SerializedError }
+  /** By hand: `stopActor`, `restartActor` of a stopped actor, `removeActor`. */
+  | { readonly kind: 'stopped' | 'resumed' | 'removed' };
 
 /**
  * Writes a supervision record. Supervision must go on when the database refuses writes (that is
@@ -157,7 +161,38 @@ export function publishLifecycle(
       });
       runtime.emit({ type: 'supervisor.escalated', ...base, error: change.error });
       return;
+    case 'stopped':
+    case 'resumed':
+    case 'removed': {
+      const kind = change.kind;
+      record(runtime, (store) => {
+        store.recordActorEvent({ ...base, kind });
+      });
+      runtime.emit({ type: `actor.${kind}`, ...base });
+      return;
+    }
   }
+}
+
+/**
+ * Closes a node's dead letter by hand: removes its record (which appends a 'revived' one), then
+ * emits `actor.revived`. Unlike the other records this one is not best-effort: if the database
+ * refuses it, the error is thrown and the node stays dead.
+ */
+export function publishRevived(runtime: SupervisionRuntime, node: NodeRef): void {
+  const at = runtime.clock.now();
+  runtime.store.reviveActor(node.actorId, at);
+  runtime.deadAtStart.delete(node.actorId);
+  runtime.emit({ type: 'actor.revived', ...node, at });
+}
+
+/** Every node of a snapshot, depth first, each with the id of the supervisor above it. */
+export function* walkTree(
+  node: TreeNode,
+  supervisorId: string | null,
+): Generator<{ readonly node: TreeNode; readonly supervisorId: string | null }> {
+  yield { node, supervisorId };
+  for (const child of node.children ?? []) yield* walkTree(child, node.id);
 }
 
 /** Records a node as dead-lettered with its last errors, then emits `actor.dead`. */

@@ -1,12 +1,13 @@
 import { WorkerNode } from '../actors/workerActor.js';
 import type { TimerHandle } from '../clock.js';
-import { serializeError, SupervisorEscalatedError } from '../errors.js';
+import { InvalidOptionError, quote, serializeError, SupervisorEscalatedError } from '../errors.js';
 import {
   supervisorStatusCell,
   type SupervisorMachineEvent,
   type SupervisorStatus,
 } from '../machines/supervisorMachine.js';
 import { backoffDelay } from './backoff.js';
+import { refuseRemove, refuseRestart, refuseStop, type ChildView } from './byHandRules.js';
 import type { ResolvedChildSpec, ResolvedSupervisorSpec } from './childSpec.js';
 import { RestartBudgets } from './restartBudgets.js';
 import { planRestart } from './strategy.js';
@@ -14,7 +15,9 @@ import {
   ErrorLog,
   publishDead,
   publishLifecycle,
+  publishRevived,
   reportRefused,
+  walkTree,
   type NodeParent,
   type NodeRef,
   type SupervisedNode,
@@ -41,7 +44,8 @@ export const createNode: NodeFactory = (spec, parent, runtime) =>
  * one exits, counts restarts against its intensity (from the persisted history, so a process
  * restart gives no fresh budget), backs off before restarting, and past its intensity stops its
  * children in reverse order (or its `stopOrder`) and fails to its parent (or is dead-lettered).
- * Exits are handled one at a time, in order.
+ * Exits are handled one at a time, in order. Children can be stopped, restarted and removed by
+ * hand; one stopped by hand stays stopped.
  */
 export class SupervisorNode implements SupervisedNode, NodeParent {
   readonly id: string;
@@ -49,6 +53,8 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
   private readonly cell = supervisorStatusCell();
   private readonly errors = new ErrorLog();
   private children: SupervisedNode[];
+  /** Children stopped by hand: started again only by `restartChild`, never by this supervisor. */
+  private readonly held = new Set<SupervisedNode>();
   private readonly budgets: RestartBudgets;
   private queue: Promise<void> = Promise.resolve();
   private readonly pendingStarts = new Map<string, () => void>();
@@ -123,8 +129,14 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
       restarts: this.restarts,
       strategy: this.spec.strategy,
       ...(lastError === undefined ? {} : { lastError }),
-      children: this.children.map((child) => child.snapshot()),
+      children: this.children.map((child) => this.snapshotOf(child)),
     };
+  }
+
+  /** A child's snapshot, marked when it was stopped by hand. */
+  snapshotOf(child: SupervisedNode): TreeNode {
+    const snapshot = child.snapshot();
+    return this.held.has(child) ? { ...snapshot, stoppedByHand: true } : snapshot;
   }
 
   start(): void {
@@ -144,7 +156,7 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
     for (const node of nodes) {
       const state = this.cell.status;
       if (state !== 'starting' && state !== 'running') return;
-      if (node.dead || node.alive || !this.children.includes(node)) continue;
+      if (node.dead || node.alive || this.held.has(node) || !this.children.includes(node)) continue;
       if (this.runtime.deadAtStart.has(node.id) && node.restarts === 0 && node.state === 'idle') {
         // Dead-lettered in an earlier process: it stays dead until restarted by hand.
         node.markDead(false);
@@ -184,9 +196,11 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
   ): Promise<void> {
     const state = this.cell.status;
     if (state !== 'running' && state !== 'starting') return;
-    if (child.alive || child.dead || !this.children.includes(child)) return; // already handled
+    // Already handled, or stopped by hand meanwhile.
+    if (child.alive || child.dead || this.held.has(child) || !this.children.includes(child)) return;
+    // Dead and hand-stopped siblings stay down: a strategy neither stops nor starts them.
     const planned = this.children
-      .filter((node) => !node.dead)
+      .filter((node) => !node.dead && !this.held.has(node))
       .map((node) => ({ id: node.id, restart: node.spec.restart, alive: node.alive }));
     const plan = planRestart(this.spec.strategy, planned, child.id, reason);
     if (plan.start.length === 0) {
@@ -214,7 +228,7 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
     this.remove(plan.remove);
     const restarting = plan.start
       .map((id) => this.children.find((node) => node.id === id))
-      .filter((node): node is SupervisedNode => node !== undefined);
+      .filter((node): node is SupervisedNode => node !== undefined && !this.held.has(node));
     for (const node of restarting) {
       node.scheduleRestart();
       publishLifecycle(this.runtime, this.refOf(node), { kind: 'restarting', delayMs });
@@ -299,9 +313,69 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
     return this.queue;
   }
 
-  /** Starts a revived child again (after `restartActor`). */
-  restartChild(node: SupervisedNode): Promise<void> {
-    return this.enqueue(() => this.startChildren([node]));
+  /**
+   * Stops a child by hand (OTP's `terminate_child`) and keeps it stopped: this supervisor starts it
+   * again only through `restartChild`, not after a sibling's crash nor when it restarts itself.
+   * Resolves once it has stopped, then records `actor.stopped`.
+   */
+  async stopChild(child: SupervisedNode): Promise<void> {
+    this.check(refuseStop, child);
+    this.held.add(child);
+    await child.stop();
+    this.settleStart(child.id); // a startup loop waiting on it goes on to the next child
+    publishLifecycle(this.runtime, this.refOf(child), { kind: 'stopped' });
+  }
+
+  /**
+   * Starts by hand a child stopped by hand (`actor.resumed`) or dead-lettered (`actor.revived`:
+   * its dead letter is closed), as OTP's `restart_child`; resolves once it has started or exited.
+   */
+  async restartChild(child: SupervisedNode): Promise<void> {
+    this.check(refuseRestart, child);
+    if (child.dead) {
+      publishRevived(this.runtime, this.refOf(child));
+      child.revive();
+    } else {
+      this.held.delete(child);
+      publishLifecycle(this.runtime, this.refOf(child), { kind: 'resumed' });
+    }
+    await this.enqueue(() => this.startChildren([child]));
+  }
+
+  /**
+   * Takes a stopped child and its subtree out of the tree (OTP's `delete_child`). Each
+   * dead-lettered node in it has its dead letter closed first (`actor.revived`), so
+   * `deadActors()` forgets it; then `actor.removed`.
+   */
+  removeChild(child: SupervisedNode): void {
+    this.check(refuseRemove, child);
+    for (const { node, supervisorId } of walkTree(child.snapshot(), this.id)) {
+      if (node.state === 'dead') {
+        publishRevived(this.runtime, { actorId: node.id, supervisorId, restarts: node.restarts });
+      }
+      this.runtime.deadAtStart.delete(node.id);
+    }
+    this.children = this.children.filter((node) => node !== child);
+    this.held.delete(child);
+    this.budgets.forget(child.id);
+    publishLifecycle(this.runtime, this.refOf(child), { kind: 'removed' });
+  }
+
+  /** Throws a by-hand rule's refusal, or if `child` is not one of this supervisor's children. */
+  private check(rule: (view: ChildView) => Error | undefined, child: SupervisedNode): void {
+    if (!this.children.includes(child)) {
+      throw new InvalidOptionError('child', `a child of supervisor ${quote(this.id)}`, child.id);
+    }
+    const refusal = rule({
+      id: child.id,
+      state: child.state,
+      alive: child.alive,
+      dead: child.dead,
+      held: this.held.has(child),
+      supervisorId: this.id,
+      supervisorState: this.cell.status,
+    });
+    if (refusal !== undefined) throw refusal;
   }
 
   private refOf(child: SupervisedNode): NodeRef {

@@ -1,6 +1,7 @@
 import { filter } from 'rxjs';
 import {
   isActorEvent,
+  supervisor,
   worker,
   type ActorEvent,
   type ActorStartContext,
@@ -9,7 +10,7 @@ import {
   type Warden,
   type WorkerSpec,
 } from '../../src/index.js';
-import { deferred } from '../helpers.js';
+import { deferred, testWarden } from '../helpers.js';
 
 /** The manual clock's start time in `testWarden()`. */
 export const t0 = 1_700_000_000_000;
@@ -129,4 +130,15 @@ export function nodeOf(tree: TreeNode, id: string): TreeNode | undefined {
 /** The root's children as `tree()` shows them before the user's trees, each `id state`. */
 export function systemChildren(state = 'running'): string[] {
   return [`jobs ${state}`, `breakers ${state}`, `pools ${state}`];
+}
+
+/** A running Warden whose top-level tree `app` (no restarts allowed, over `a`) is dead-lettered. */
+export async function deadApp(): Promise<{ warden: Warden; clock: ManualClock }> {
+  const { warden, clock } = testWarden();
+  const a = controlled('a');
+  await warden.start();
+  await warden.supervise(supervisor({ id: 'app', maxRestarts: 0, children: [a.spec] }));
+  a.current.crash();
+  await clock.settle();
+  return { warden, clock };
 }
