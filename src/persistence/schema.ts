@@ -144,6 +144,29 @@ export const migrations: readonly Migration[] = [
       END;
     `);
   },
+  // 6: circuit breakers. One row per breaker holds the state it resumes in after a restart (an
+  // open breaker stays open until `open_until`); every state change is appended to
+  // breaker_events with its cause (the trip rule and the window's counts, as JSON).
+  `
+  CREATE TABLE breakers (
+    name TEXT PRIMARY KEY,
+    state TEXT NOT NULL,           -- 'closed' | 'open' | 'half-open' | 'isolated'
+    opens INTEGER NOT NULL,        -- opens since it last closed: the backoff step
+    open_until INTEGER,            -- for 'open': when it half-opens (ms since the epoch)
+    reopen_ms INTEGER NOT NULL,    -- the open period after a failed trial
+    changed_at INTEGER NOT NULL
+  );
+  CREATE TABLE breaker_events (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    from_state TEXT,               -- null for the first row of a breaker
+    to_state TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    open_until INTEGER,
+    cause TEXT                     -- JSON: why it changed, or null
+  );
+  CREATE INDEX breaker_events_name ON breaker_events (name, id);
+  `,
 ];
 
 /** The first schema version with the `owner` table. */

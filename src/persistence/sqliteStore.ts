@@ -526,6 +526,15 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
     return this.db;
   }
 
+  /**
+   * Gives `fn` the open connection, inside a fenced transaction when `write` is true: for the
+   * stores of other concepts (breakers) that keep their SQL in files of their own.
+   */
+  withDatabase<T>(write: boolean, fn: (db: Database.Database) => T): T {
+    const db = this.database;
+    return write ? this.transaction(() => fn(db)) : fn(db);
+  }
+
   transaction<T>(fn: () => T): T {
     const db = this.database;
     if (db.inTransaction || this.runInTransaction === undefined) return fn();

@@ -572,8 +572,8 @@ describe('SqliteStore as an ActorStore', () => {
       }
     }
 
-    it('has five migrations', () => {
-      expect(migrations).toHaveLength(5);
+    it('has six migrations', () => {
+      expect(migrations).toHaveLength(6);
     });
 
     it('upgrades a version 1 file in place and keeps its jobs', () => {
@@ -584,11 +584,14 @@ describe('SqliteStore as an ActorStore', () => {
 
       const store = openStore(filename);
       expect(schemaState(filename)).toEqual({
-        userVersion: 5,
+        userVersion: 6,
         tables: [
           'actor_events',
           'actor_events_actor',
           'actor_events_supervisor',
+          'breaker_events',
+          'breaker_events_name',
+          'breakers',
           'dead_actors',
           'job_events',
           'jobs',
@@ -597,6 +600,7 @@ describe('SqliteStore as an ActorStore', () => {
           'jobs_queued',
           'jobs_waiting',
           'owner',
+          'sqlite_autoindex_breakers_1',
           'sqlite_autoindex_dead_actors_1',
           'sqlite_autoindex_undeliverable_1',
           'undeliverable',
@@ -640,7 +644,7 @@ describe('SqliteStore as an ActorStore', () => {
 
       // Opening again runs no migration twice.
       const again = openStore(filename);
-      expect(schemaState(filename).userVersion).toBe(5);
+      expect(schemaState(filename).userVersion).toBe(6);
       expect(again.getJob('1')?.status).toBe('running');
       expect(again.deadActors()).toHaveLength(1);
       expect(rawCount(filename, 'jobs')).toBe(1);
@@ -676,7 +680,7 @@ describe('SqliteStore as an ActorStore', () => {
           (check.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map(
             (column) => column.name,
           );
-        expect(check.pragma('user_version', { simple: true })).toBe(5);
+        expect(check.pragma('user_version', { simple: true })).toBe(6);
         expect(columns('owner')).toContain('process_started_at');
         expect(columns('jobs')).toContain('fallback_by');
         expect(
@@ -696,7 +700,7 @@ describe('SqliteStore as an ActorStore', () => {
     it('creates a new database at the latest version directly', () => {
       const filename = tempDatabase();
       openStore(filename).close();
-      expect(schemaState(filename).userVersion).toBe(5);
+      expect(schemaState(filename).userVersion).toBe(6);
       expect(rawCount(filename, 'actor_events')).toBe(0);
     });
   });
