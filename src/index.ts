@@ -101,3 +101,27 @@ export {
   WardenError,
 } from './errors.js';
 export type { SerializedError } from './errors.js';
+export { Breaker } from './actors/breaker.js';
+export type { BreakerStats } from './actors/breaker.js';
+export { defaultBreakerOptions } from './actors/breakerOptions.js';
+export type { BreakerOptions, CallOptions } from './actors/breakerOptions.js';
+export type { CachedOptions, CachedValue } from './actors/breakerCache.js';
+export { circuitBreakerMachine, breakerStates } from './machines/circuitBreakerMachine.js';
+export type {
+  BreakerMachineContext,
+  BreakerMachineEvent,
+  BreakerMachineInput,
+  BreakerState,
+} from './machines/circuitBreakerMachine.js';
+export type { BreakerHistoryEntry } from './persistence/breakerStore.js';
+export { emptyWindow, recordOutcome, tripCause, windowTotals } from './policies/breakerWindow.js';
+export type {
+  TripCause,
+  TripRules,
+  WindowOptions,
+  WindowState,
+  WindowTotals,
+} from './policies/breakerWindow.js';
+export { isBreakerEvent } from './events/types.js';
+export type { BreakerEvent, BreakerEventMap } from './events/types.js';
+export { CallTimeoutError, CircuitOpenError } from './errors.js';

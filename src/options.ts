@@ -55,3 +55,44 @@ export function checkString(name: string, value: unknown, maxLength = 1000): str
   }
   return value;
 }
+
+/** Edit distance between two short strings, for suggesting the option a typo meant. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + cost,
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** Refuses keys of `options` that are not in `allowed`, naming the nearest valid one. */
+export function checkKeys(
+  name: string,
+  options: Record<string, unknown>,
+  allowed: readonly string[],
+): void {
+  for (const key of Object.keys(options)) {
+    if (allowed.includes(key)) continue;
+    let nearest = allowed[0] ?? '';
+    for (const candidate of allowed) {
+      if (distance(key, candidate) < distance(key, nearest)) nearest = candidate;
+    }
+    const close = distance(key, nearest) <= Math.max(2, nearest.length / 3);
+    throw new InvalidOptionError(
+      `${name}.${key}`,
+      close
+        ? `a known option (did you mean \`${nearest}\`?)`
+        : `a known option (${allowed.map((k) => `\`${k}\``).join(', ')})`,
+      options[key],
+    );
+  }
+}

@@ -37,6 +37,10 @@ import { JobScheduler } from './supervisor/jobScheduler.js';
 import { WorkerNode } from './actors/workerActor.js';
 import { defaultChildOptions, resolveChildSpec, type ChildSpec } from './supervisor/childSpec.js';
 import { JobsNode } from './supervisor/jobsNode.js';
+import { BreakerRegistry } from './supervisor/breakerRegistry.js';
+import type { Breaker } from './actors/breaker.js';
+import type { BreakerOptions } from './actors/breakerOptions.js';
+import { SqliteBreakerStore } from './persistence/breakerStore.js';
 import { FileOwnership } from './supervisor/ownership.js';
 import { createRootTree, systemNodeIds } from './supervisor/rootNode.js';
 import type { SupervisionRuntime, TreeNode } from './supervisor/supervision.js';
@@ -250,6 +254,7 @@ export class Warden {
   /** The supervisor of every pool (`pools`): one supervisor per pool, over its slots. */
   private readonly poolsNode: SupervisorNode;
   private readonly control: TreeControl;
+  private readonly breakers: BreakerRegistry;
   /** Who owns the database file; none for an in-memory database. */
   private readonly ownership: FileOwnership | undefined;
   private readonly deadAtStart = new Set<string>();
@@ -282,6 +287,7 @@ export class Warden {
       random: this.options.random,
       concurrency: this.options.concurrency,
       definitions: this.definitions,
+      gate: (type) => this.breakers.gate(this.definitions.get(type)?.breaker),
     });
     this.runtime = {
       clock: this.options.clock,
@@ -306,6 +312,40 @@ export class Warden {
     this.control = new TreeControl(this.root, (operation) => {
       this.assertRunning(operation);
     });
+    this.breakers = new BreakerRegistry(
+      {
+        ...this.runtime,
+        emit: (event) => this.bus.emit(event),
+        breakerStore: new SqliteBreakerStore(this.store),
+      },
+      this.breakersNode,
+      (id) => this.root.find(id) !== undefined,
+      () => {
+        if (this.state === 'running') this.scheduler.poke();
+      },
+    );
+  }
+
+  /**
+   * The circuit breaker named `name`, created with `options` on first use (a supervised actor
+   * under `breakers`, its state kept in the database); later calls return the same breaker.
+   */
+  breaker<T = unknown>(name: string, options?: BreakerOptions<T>): Breaker {
+    if (this.state === 'stopping' || this.state === 'stopped') {
+      throw new NotRunningError('create a breaker', this.state);
+    }
+    return this.breakers.get(name, options);
+  }
+
+  /** A job type's breaker must exist by the time its jobs can run. */
+  private checkBreakerOf(definition: ResolvedJobDefinition): void {
+    const name = definition.breaker;
+    if (name === undefined || this.breakers.find(name) !== undefined) return;
+    throw new InvalidOptionError(
+      `defineJob('${definition.type}').breaker`,
+      'the name of a breaker created with warden.breaker() before start()',
+      name,
+    );
   }
 
   /** Every event, once committed, in commit order. */
@@ -329,6 +369,7 @@ export class Warden {
   ): JobType<Payload, Result> {
     const resolved = resolveJobDefinition(type, definition, this.options.concurrency);
     if (this.definitions.has(resolved.type)) throw new DuplicateJobTypeError(resolved.type);
+    if (this.state === 'running') this.checkBreakerOf(resolved);
     this.definitions.set(resolved.type, resolved);
     if (this.state === 'running') this.scheduler.poke();
     return {
@@ -345,6 +386,7 @@ export class Warden {
   async start(): Promise<void> {
     if (this.state === 'running') return;
     if (this.state !== 'idle') throw new NotRunningError('start', this.state);
+    for (const definition of this.definitions.values()) this.checkBreakerOf(definition);
     try {
       if (this.ownership === undefined) this.store.open();
       else this.ownership.open();
@@ -647,6 +689,7 @@ export class Warden {
     if (this.state === 'idle') {
       this.state = 'stopped';
       this.bus.complete();
+      this.breakers.complete();
       return Promise.resolve();
     }
     this.state = 'stopping';
@@ -664,6 +707,7 @@ export class Warden {
         this.releaseFile();
         this.state = 'stopped';
         this.bus.complete();
+        this.breakers.complete();
         this.options.logger.info('warden stopped');
       });
     return this.stopping;

@@ -15,6 +15,7 @@ import { canRetry, jobMachine, type JobStatus } from '../machines/jobMachine.js'
 import type { Logger } from '../observability/logger.js';
 import { toJsonText } from '../persistence/json.js';
 import type { ClaimedJob, JobProgress } from '../persistence/Store.js';
+import type { CallPermit } from './callPermit.js';
 import type { Deferred } from '../supervisor/jobScheduler.js';
 import { backoffDelay } from '../supervisor/backoff.js';
 import {
@@ -113,6 +114,8 @@ export class JobRun {
     private readonly host: JobRunHost,
     private readonly definition: ResolvedJobDefinition,
     claimed: ClaimedJob,
+    /** The job type's breaker let this attempt through: its outcome is reported there. */
+    private permit?: CallPermit,
   ) {
     this.id = claimed.id;
     this.type = claimed.type;
@@ -181,6 +184,7 @@ export class JobRun {
   /** Cancels the run: aborts its signal and ends the job `cancelled`; undefined when already over. */
   cancel(): Promise<void> | undefined {
     if (this.phase === 'done') return undefined;
+    this.endPermit(undefined, true);
     this.abort(new JobCancelledError(this.id));
     return new Promise((resolve, reject) => {
       this.conclude({ type: 'CANCEL' }, { to: 'cancelled', event: 'CANCEL' }, { resolve, reject });
@@ -190,6 +194,7 @@ export class JobRun {
   /** Gives up on the run at shutdown: aborts its signal and writes nothing (the next start recovers it). */
   abandon(): void {
     if (this.phase === 'done') return;
+    this.endPermit(undefined, true);
     this.clearTimer();
     this.abort(new ShutdownError());
     this.phase = 'done';
@@ -248,8 +253,18 @@ export class JobRun {
     this.controllers[phase]?.abort(reason);
   }
 
+  /** Reports the attempt's verdict to the breaker that admitted it (once), or gives it back. */
+  private endPermit(error: Error | undefined, release = false): void {
+    const permit = this.permit;
+    if (permit === undefined) return;
+    this.permit = undefined;
+    if (release) permit.release();
+    else permit.settle(error);
+  }
+
   private succeeded(phase: Phase, value: unknown): void {
     if (this.phase !== phase) return; // a late result: the attempt already ended
+    if (phase === 'attempt') this.endPermit(undefined);
     const json = toJsonText(value === undefined ? null : value, 'result');
     if ('problem' in json) {
       this.failed(phase, new InvalidResultError(`the handler's ${json.problem}`));
@@ -272,6 +287,7 @@ export class JobRun {
   private failed(phase: Phase, thrown: unknown): void {
     if (this.phase !== phase) return;
     const error = coerceError(thrown);
+    if (phase === 'attempt') this.endPermit(error);
     if (phase === 'fallback') {
       const attemptError = this.attemptError ?? error;
       const wrapped = new WardenError(

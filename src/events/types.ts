@@ -1,4 +1,5 @@
 import type { SerializedError } from '../errors.js';
+import type { BreakerEvent, BreakerEventMap } from './breakerEvents.js';
 import type { JobProgress } from '../persistence/Store.js';
 
 interface JobEventBase {
@@ -74,7 +75,7 @@ export interface ActorEventMap {
 }
 
 /** Every event Warden emits, by name. */
-export type WardenEventMap = JobEventMap & ActorEventMap;
+export type WardenEventMap = JobEventMap & ActorEventMap & BreakerEventMap;
 
 /** The name of a Warden event. */
 export type WardenEventType = keyof WardenEventMap;
@@ -100,6 +101,10 @@ const eventTypeSet: Record<WardenEventType, true> = {
   'actor.removed': true,
   'supervisor.escalated': true,
   'actor.undeliverable': true,
+  'breaker.opened': true,
+  'breaker.half-opened': true,
+  'breaker.closed': true,
+  'breaker.isolated': true,
 };
 
 /** True when `name` is an event Warden emits. */
@@ -132,5 +137,12 @@ export function isJobEvent(event: WardenEvent): event is JobEvent {
 
 /** True for supervision events (`actor.*`, `supervisor.*`). */
 export function isActorEvent(event: WardenEvent): event is ActorEvent {
-  return !event.type.startsWith('job.');
+  return event.type.startsWith('actor.') || event.type.startsWith('supervisor.');
 }
+
+/** True for breaker events (`breaker.*`). */
+export function isBreakerEvent(event: WardenEvent): event is BreakerEvent {
+  return event.type.startsWith('breaker.');
+}
+
+export type { BreakerEvent, BreakerEventMap };

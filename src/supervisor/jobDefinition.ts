@@ -54,6 +54,11 @@ export interface JobDefinition<Payload = unknown, Result = unknown, Checkpoint =
   readonly validate?: (payload: unknown) => boolean | void;
   /** At most this many jobs of this type run at once. @default the global concurrency */
   readonly concurrency?: number;
+  /**
+   * The name of a breaker (from `warden.breaker()`) that guards this type: each attempt is a call
+   * through it, and while it is open the type's queued jobs wait, spending no attempts.
+   */
+  readonly breaker?: string;
 }
 
 /** A job definition with its defaults filled in. */
@@ -67,6 +72,7 @@ export interface ResolvedJobDefinition {
   readonly fallback: ((payload: unknown, ctx: FallbackContext) => unknown) | undefined;
   readonly validate: ((payload: unknown) => boolean | void) | undefined;
   readonly concurrency: number;
+  readonly breaker: string | undefined;
 }
 
 /** Defaults of a job type. */
@@ -126,6 +132,10 @@ export function resolveJobDefinition(
       options['concurrency'] === undefined
         ? globalConcurrency
         : checkInteger(at('concurrency'), options['concurrency'], 1, 100_000),
+    breaker:
+      options['breaker'] === undefined
+        ? undefined
+        : checkString(at('breaker'), options['breaker'], 200),
   };
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { CallGate } from '../actors/callPermit.js';
 import { JobRun, type JobRunHost, type RunOutcome } from '../actors/jobRun.js';
 import { holdProcessOpen, type Clock, type TimerHandle } from '../clock.js';
 import {
@@ -159,6 +160,8 @@ export interface JobSchedulerOptions {
   readonly random: () => number;
   readonly concurrency: number;
   readonly definitions: ReadonlyMap<string, ResolvedJobDefinition>;
+  /** The breaker that admits jobs of `type`, for types that declare one. */
+  readonly gate?: (type: string) => CallGate | undefined;
 }
 
 type SchedulerState = 'idle' | 'running' | 'failed' | 'stopping' | 'stopped';
@@ -499,7 +502,8 @@ export class JobScheduler implements JobRunHost {
     for (const job of claimed) {
       const definition = this.options.definitions.get(job.type);
       if (definition === undefined) continue;
-      runs.push(this.track(new JobRun(this, definition, job)));
+      const gate = definition.breaker === undefined ? undefined : this.options.gate?.(job.type);
+      runs.push(this.track(new JobRun(this, definition, job, gate?.acquire())));
     }
     if (adopted.settled.size > 0) {
       this.awaitingFallback = this.awaitingFallback.filter((job) => !adopted.settled.has(job.id));
@@ -860,16 +864,29 @@ export class JobScheduler implements JobRunHost {
     const taken = new Map<string, number>();
     for (const type of adoptedTypes) taken.set(type, (taken.get(type) ?? 0) + 1);
     const picks: string[] = [];
+    // Jobs of a type whose breaker is open wait; half-open admits only its free trial calls.
+    const admitted = new Map<string, number>();
+    const gateRoom = (type: string): number => {
+      let room = admitted.get(type);
+      if (room === undefined) {
+        room = this.options.gate?.(type)?.available() ?? Number.POSITIVE_INFINITY;
+        admitted.set(type, room);
+      }
+      return room;
+    };
     const usedOf = (type: string): number =>
       (this.runningByType.get(type) ?? 0) + (taken.get(type) ?? 0);
+    const hasRoom = (type: string, limit: number): boolean =>
+      usedOf(type) < limit && gateRoom(type) > 0;
     const pick = (): void => {
       let consumed = 0;
       for (let i = 0; i < this.ready.length && free > 0; i++) {
         const candidate = this.ready[i];
         if (candidate === undefined) continue;
         const limit = definitions.get(candidate.type)?.concurrency ?? 0;
-        if (usedOf(candidate.type) >= limit) continue;
+        if (!hasRoom(candidate.type, limit)) continue;
         picks.push(candidate.id);
+        admitted.set(candidate.type, gateRoom(candidate.type) - 1);
         taken.set(candidate.type, (taken.get(candidate.type) ?? 0) + 1);
         this.ready[i] = undefined;
         consumed = i + 1;
@@ -884,7 +901,7 @@ export class JobScheduler implements JobRunHost {
     if (free > 0 && this.readyFull) {
       // The cache held only jobs of saturated types; look past them in the database.
       const open = [...definitions.values()]
-        .filter((d) => usedOf(d.type) < d.concurrency)
+        .filter((d) => hasRoom(d.type, d.concurrency))
         .map((d) => d.type);
       this.refill(open);
       for (const id of picks) {

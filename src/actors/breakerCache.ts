@@ -1,0 +1,187 @@
+import type { Clock } from '../clock.js';
+import { CircuitOpenError, coerceError, InvalidOptionError, WardenError } from '../errors.js';
+import { checkKeys, checkNumber, checkObject, checkString } from '../options.js';
+import type { Breaker } from './breaker.js';
+
+/** A value from `breaker.cached`, with where it came from. */
+export interface CachedValue<T> {
+  readonly value: T;
+  /** True when it was written before the breaker's latest state change, or its ttl is over: served only because the call was refused (or failed, with `staleOnError`). */
+  readonly stale: boolean;
+  /** How long ago it was computed, in ms (0 for a value computed by this call). */
+  readonly ageMs: number;
+  /** True when it came from the cache rather than from this call. */
+  readonly fromCache: boolean;
+}
+
+/** Options of one `breaker.cached` call. */
+export interface CachedOptions {
+  /** How long an entry is fresh, in ms (while the breaker stays in the state it was written in). @default 60_000 */
+  readonly ttlMs?: number;
+  /** Serve the last good value, marked stale, when the call fails too (not only when it is refused). @default false */
+  readonly staleOnError?: boolean;
+  /** Never serve a value older than this, stale or not, in ms. @default no limit */
+  readonly maxStaleMs?: number;
+  /** Aborts the call (a value already cached is still served). */
+  readonly signal?: AbortSignal;
+  /** Overrides the breaker's `timeoutMs` for the call. */
+  readonly timeoutMs?: number;
+}
+
+interface Entry {
+  readonly value: unknown;
+  readonly at: number;
+  /** The breaker's generation (its state) when the call that computed it began. */
+  readonly generation: number;
+}
+
+interface Pending {
+  readonly generation: number;
+  readonly promise: Promise<CachedValue<unknown>>;
+}
+
+const defaultTtlMs = 60_000;
+
+/**
+ * A breaker-aware cache: each entry remembers the breaker state it was computed in, and is fresh
+ * only while the breaker stays in that state and within its ttl. A value is stored only once its
+ * computation succeeded, so a failed or partial one never leaves an entry. Concurrent misses for
+ * one key share one call. The oldest entries are dropped past `cacheSize`.
+ */
+export class BreakerCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly breaker: Breaker,
+    private readonly clock: Clock,
+    private readonly size: number,
+  ) {}
+
+  get<T>(
+    key: string,
+    fn: (signal: AbortSignal) => T | Promise<T>,
+    input?: CachedOptions,
+  ): Promise<CachedValue<T>> {
+    let options: ReturnType<typeof resolve>;
+    try {
+      checkString('key', key, 10_000);
+      if (typeof fn !== 'function') throw new InvalidOptionError('fn', 'a function', fn);
+      options = resolve(input);
+    } catch (error) {
+      return Promise.reject(coerceError(error));
+    }
+    const now = this.clock.now();
+    const generation = this.breaker.generation;
+    const entry = this.entries.get(key);
+    if (entry !== undefined && entry.generation === generation && now - entry.at < options.ttlMs) {
+      return Promise.resolve({
+        value: entry.value as T,
+        stale: false,
+        ageMs: now - entry.at,
+        fromCache: true,
+      });
+    }
+    const shared = this.pending.get(key);
+    if (shared !== undefined && shared.generation === generation && options.signal === undefined) {
+      return shared.promise as Promise<CachedValue<T>>;
+    }
+    const promise = this.compute(key, fn, options, generation);
+    if (options.signal === undefined) {
+      this.pending.set(key, { generation, promise });
+      const clear = (): void => {
+        if (this.pending.get(key)?.promise === promise) this.pending.delete(key);
+      };
+      promise.then(clear, clear);
+    }
+    return promise as Promise<CachedValue<T>>;
+  }
+
+  private async compute(
+    key: string,
+    fn: (signal: AbortSignal) => unknown,
+    options: ReturnType<typeof resolve>,
+    generation: number,
+  ): Promise<CachedValue<unknown>> {
+    const outcome = await this.breaker.attempt(fn, {
+      signal: options.signal,
+      timeoutMs: options.timeoutMs ?? this.breaker.options.timeoutMs,
+      fallback: undefined,
+    });
+    if (outcome.ok) {
+      this.entries.delete(key); // re-inserted last: the oldest entry is first in the map
+      this.entries.set(key, { value: outcome.value, at: this.clock.now(), generation });
+      if (this.entries.size > this.size) {
+        const oldest = this.entries.keys().next();
+        if (oldest.done !== true) this.entries.delete(oldest.value);
+      }
+      return { value: outcome.value, stale: false, ageMs: 0, fromCache: false };
+    }
+    const error = outcome.error;
+    const refusedHere =
+      error instanceof CircuitOpenError || (WardenError.is(error) && error.code === 'CIRCUIT_OPEN');
+    const entry = this.entries.get(key);
+    const now = this.clock.now();
+    if (
+      entry !== undefined &&
+      (refusedHere || (options.staleOnError && outcome.failure)) &&
+      now - entry.at <= options.maxStaleMs
+    ) {
+      return { value: entry.value, stale: true, ageMs: now - entry.at, fromCache: true };
+    }
+    const fallback = this.breaker.options.fallback;
+    if (fallback !== undefined && outcome.failure)
+      return {
+        value: await fallback(coerceError(error)),
+        stale: true,
+        ageMs: 0,
+        fromCache: false,
+      };
+    throw error;
+  }
+
+  /** Drops one entry, or all of them. */
+  invalidate(key?: string): void {
+    if (key === undefined) this.entries.clear();
+    else this.entries.delete(key);
+  }
+}
+
+function resolve(input: unknown): {
+  ttlMs: number;
+  staleOnError: boolean;
+  maxStaleMs: number;
+  signal: AbortSignal | undefined;
+  timeoutMs: number | undefined;
+} {
+  const options = checkObject('cached options', input);
+  checkKeys('cached options', options, [
+    'ttlMs',
+    'staleOnError',
+    'maxStaleMs',
+    'signal',
+    'timeoutMs',
+  ]);
+  const signal = options['signal'];
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidOptionError('cached options.signal', 'an AbortSignal', signal);
+  }
+  const staleOnError = options['staleOnError'] ?? false;
+  if (typeof staleOnError !== 'boolean') {
+    throw new InvalidOptionError('cached options.staleOnError', 'true or false', staleOnError);
+  }
+  return {
+    ttlMs: checkNumber('cached options.ttlMs', options['ttlMs'] ?? defaultTtlMs, 0),
+    staleOnError,
+    maxStaleMs: checkNumber(
+      'cached options.maxStaleMs',
+      options['maxStaleMs'] ?? Number.MAX_SAFE_INTEGER,
+      0,
+    ),
+    signal,
+    timeoutMs:
+      options['timeoutMs'] === undefined
+        ? undefined
+        : checkNumber('cached options.timeoutMs', options['timeoutMs'], 1, 2_147_483_647),
+  };
+}
