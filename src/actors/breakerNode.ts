@@ -1,24 +1,17 @@
 import { createActor, type Actor } from 'xstate';
-import { coerceError, serializeError } from '../errors.js';
-import { actorStatusCell, type ActorMachineEvent } from '../machines/actorMachine.js';
+import { coerceError } from '../errors.js';
 import {
   circuitBreakerMachine,
   type BreakerMachineInput,
   type BreakerState,
 } from '../machines/circuitBreakerMachine.js';
 import type { BreakerStore } from '../persistence/breakerStore.js';
-import { defaultChildOptions, type ResolvedWorkerSpec } from '../supervisor/childSpec.js';
-import { resolveBackoff } from '../supervisor/backoff.js';
+import { builtInSpec, LeafNode } from '../supervisor/leafNode.js';
 import {
-  ErrorLog,
-  publishDead,
   publishLifecycle,
   reportRefused,
   type NodeParent,
-  type NodeRef,
-  type SupervisedNode,
   type SupervisionRuntime,
-  type TreeNode,
 } from '../supervisor/supervision.js';
 import type { Breaker } from './breaker.js';
 
@@ -33,51 +26,24 @@ export function breakerActorId(name: string): string {
  * is an abnormal exit its supervisor restarts. Past the supervisor's intensity it is dead-lettered,
  * so one broken breaker never takes the job runner down.
  */
-export class BreakerNode implements SupervisedNode {
+export class BreakerNode extends LeafNode {
   readonly id: string;
-  readonly spec: ResolvedWorkerSpec;
-  restarts = 0;
-  private readonly cell = actorStatusCell();
+  readonly spec;
   private actor: Actor<typeof circuitBreakerMachine> | undefined;
-  private readonly errors = new ErrorLog();
 
   constructor(
     private readonly breaker: Breaker,
     private readonly store: BreakerStore,
-    private readonly parent: NodeParent,
-    private readonly runtime: SupervisionRuntime,
+    parent: NodeParent,
+    runtime: SupervisionRuntime,
   ) {
+    super(parent, runtime);
     this.id = breakerActorId(breaker.name);
-    this.spec = {
-      id: this.id,
-      kind: 'worker',
-      restart: 'permanent',
-      shutdownMs: 0,
-      backoff: resolveBackoff('backoff', defaultChildOptions.backoff),
-      onExhausted: 'dead-letter',
-      start: undefined,
-      logic: undefined,
-      input: undefined,
-      startTimeoutMs: undefined,
-      maxRunMs: undefined,
-    };
-  }
-
-  get state(): string {
-    return this.cell.status;
-  }
-
-  get alive(): boolean {
-    const state = this.cell.status;
-    return state === 'starting' || state === 'running' || state === 'stopping';
-  }
-
-  get dead(): boolean {
-    return this.cell.status === 'dead';
+    this.spec = builtInSpec(this.id, 'dead-letter');
   }
 
   start(): void {
-    this.send({ type: 'START' });
+    this.transition({ type: 'START' });
     publishLifecycle(this.runtime, this.ref, { kind: 'started' });
     let actor: Actor<typeof circuitBreakerMachine>;
     try {
@@ -127,7 +93,7 @@ export class BreakerNode implements SupervisedNode {
       snapshot.context,
       this.runtime.clock.now(),
     );
-    this.send({ type: 'READY' });
+    this.transition({ type: 'READY' });
     this.parent.childStarted(this);
   }
 
@@ -164,19 +130,10 @@ export class BreakerNode implements SupervisedNode {
     return true;
   }
 
-  private exitAbnormally(error: Error): void {
+  protected override exitAbnormally(error: Error): void {
     const state = this.cell.status;
-    if (state !== 'starting' && state !== 'running') return;
-    this.release();
-    this.send({ type: 'EXIT' });
-    const serialized = serializeError(error);
-    this.errors.push(serialized);
-    publishLifecycle(this.runtime, this.ref, {
-      kind: 'exited',
-      reason: 'abnormal',
-      error: serialized,
-    });
-    this.parent.childExited(this, 'abnormal', error);
+    if (state === 'starting' || state === 'running') this.release();
+    super.exitAbnormally(error);
   }
 
   private release(): void {
@@ -188,49 +145,10 @@ export class BreakerNode implements SupervisedNode {
 
   stop(): Promise<void> {
     if (!this.alive) return Promise.resolve();
-    this.send({ type: 'STOP' });
+    this.transition({ type: 'STOP' });
     this.release();
-    this.send({ type: 'EXIT' });
+    this.transition({ type: 'EXIT' });
     publishLifecycle(this.runtime, this.ref, { kind: 'exited', reason: 'shutdown' });
     return Promise.resolve();
-  }
-
-  scheduleRestart(): void {
-    this.restarts++;
-    this.send({ type: 'RESTART' });
-  }
-
-  markDead(persist = true): void {
-    this.send({ type: 'DEAD' });
-    if (persist) publishDead(this.runtime, this.ref, 'worker', this.errors.all());
-  }
-
-  revive(): void {
-    this.send({ type: 'REVIVE' });
-  }
-
-  find(id: string): SupervisedNode | undefined {
-    return id === this.id ? this : undefined;
-  }
-
-  snapshot(): TreeNode {
-    const lastError = this.errors.last;
-    return {
-      id: this.id,
-      kind: 'worker',
-      state: this.cell.status,
-      restarts: this.restarts,
-      ...(lastError === undefined ? {} : { lastError }),
-    };
-  }
-
-  private send(event: ActorMachineEvent): void {
-    if (!this.cell.send(event)) {
-      reportRefused(this.runtime, `actor ${this.id}`, this.cell.status, event.type);
-    }
-  }
-
-  private get ref(): NodeRef {
-    return { actorId: this.id, supervisorId: this.parent.id, restarts: this.restarts };
   }
 }

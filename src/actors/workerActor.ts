@@ -7,22 +7,12 @@ import {
   ShutdownError,
   StartTimeoutError,
 } from '../errors.js';
-import {
-  actorStatusCell,
-  type ActorMachineEvent,
-  type ActorStatus,
-} from '../machines/actorMachine.js';
 import type { ActorStartContext, ResolvedWorkerSpec } from '../supervisor/childSpec.js';
+import { LeafNode } from '../supervisor/leafNode.js';
 import {
-  ErrorLog,
-  publishDead,
   publishLifecycle,
-  reportRefused,
   type NodeParent,
-  type NodeRef,
-  type SupervisedNode,
   type SupervisionRuntime,
-  type TreeNode,
 } from '../supervisor/supervision.js';
 
 /** Why the current run is being stopped: by its supervisor, or by one of its own timeouts. */
@@ -33,11 +23,8 @@ type StopCause = { readonly kind: 'parent' } | { readonly kind: 'timeout'; reado
  * run timeouts, and a shutdown that aborts first and force-stops after `shutdownMs`. Its status is
  * an `actorMachine` actor; every start and exit is written to the store before it is emitted.
  */
-export class WorkerNode implements SupervisedNode {
+export class WorkerNode extends LeafNode {
   readonly id: string;
-  restarts = 0;
-  private readonly cell = actorStatusCell();
-  private readonly errors = new ErrorLog();
   /** Increments with every run; a settlement from an older run is ignored. */
   private run = 0;
   private controller: AbortController | undefined;
@@ -50,38 +37,11 @@ export class WorkerNode implements SupervisedNode {
 
   constructor(
     readonly spec: ResolvedWorkerSpec,
-    private readonly parent: NodeParent,
-    private readonly runtime: SupervisionRuntime,
+    parent: NodeParent,
+    runtime: SupervisionRuntime,
   ) {
+    super(parent, runtime);
     this.id = spec.id;
-  }
-
-  get state(): ActorStatus {
-    return this.cell.status;
-  }
-
-  get alive(): boolean {
-    const state = this.cell.status;
-    return state === 'starting' || state === 'running' || state === 'stopping';
-  }
-
-  get dead(): boolean {
-    return this.cell.status === 'dead';
-  }
-
-  find(id: string): SupervisedNode | undefined {
-    return id === this.id ? this : undefined;
-  }
-
-  snapshot(): TreeNode {
-    const lastError = this.errors.last;
-    return {
-      id: this.id,
-      kind: 'worker',
-      state: this.cell.status,
-      restarts: this.restarts,
-      ...(lastError === undefined ? {} : { lastError }),
-    };
   }
 
   start(): void {
@@ -280,33 +240,10 @@ export class WorkerNode implements SupervisedNode {
     }
   }
 
-  scheduleRestart(): void {
-    this.restarts++;
-    this.transition({ type: 'RESTART' });
-  }
-
-  markDead(persist = true): void {
-    this.transition({ type: 'DEAD' });
-    if (persist) publishDead(this.runtime, this.ref, 'worker', this.errors.all());
-  }
-
-  revive(): void {
-    this.transition({ type: 'REVIVE' });
-  }
-
   private clearTimer(name: 'startTimer' | 'runTimer' | 'killTimer'): void {
     const timer = this[name];
     if (timer !== undefined) this.runtime.clock.clearTimeout(timer);
     this[name] = undefined;
-  }
-
-  private transition(event: ActorMachineEvent): void {
-    if (!this.cell.send(event))
-      reportRefused(this.runtime, `actor ${this.id}`, this.cell.status, event.type);
-  }
-
-  private get ref(): NodeRef {
-    return { actorId: this.id, supervisorId: this.parent.id, restarts: this.restarts };
   }
 
   private publishExit(reason: 'normal' | 'abnormal' | 'shutdown', error: Error | undefined): void {
