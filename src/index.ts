@@ -101,8 +101,7 @@ export {
   WardenError,
 } from './errors.js';
 export type { SerializedError } from './errors.js';
-export { Breaker } from './actors/breaker.js';
-export type { BreakerStats } from './actors/breaker.js';
+export type { Breaker, BreakerStats } from './actors/breaker.js';
 export { defaultBreakerOptions } from './actors/breakerOptions.js';
 export type { BreakerOptions, CallOptions } from './actors/breakerOptions.js';
 export type { CachedOptions, CachedValue } from './actors/breakerCache.js';

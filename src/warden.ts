@@ -42,7 +42,7 @@ import type { Breaker } from './actors/breaker.js';
 import type { BreakerOptions } from './actors/breakerOptions.js';
 import { SqliteBreakerStore } from './persistence/breakerStore.js';
 import { FileOwnership } from './supervisor/ownership.js';
-import { createRootTree, systemNodeIds } from './supervisor/rootNode.js';
+import { createRootTree, isSystemId } from './supervisor/rootNode.js';
 import type { SupervisionRuntime, TreeNode } from './supervisor/supervision.js';
 import { createNode, type SupervisorNode } from './supervisor/supervisorActor.js';
 import { TreeControl, type ActorHandle } from './supervisor/treeApi.js';
@@ -330,11 +330,11 @@ export class Warden {
    * The circuit breaker named `name`, created with `options` on first use (a supervised actor
    * under `breakers`, its state kept in the database); later calls return the same breaker.
    */
-  breaker<T = unknown>(name: string, options?: BreakerOptions<T>): Breaker {
+  breaker<F = never>(name: string, options?: BreakerOptions<F>): Breaker<F> {
     if (this.state === 'stopping' || this.state === 'stopped') {
       throw new NotRunningError('create a breaker', this.state);
     }
-    return this.breakers.get(name, options);
+    return this.breakers.get(name, options) as Breaker<F>;
   }
 
   /** A job type's breaker must exist by the time its jobs can run. */
@@ -415,7 +415,7 @@ export class Warden {
     const ids = new Set<string>();
     const resolved = resolveChildSpec(spec, ids, 'spec', defaultChildOptions.topLevelOnExhausted);
     for (const id of ids) {
-      if (systemNodeIds.has(id) || this.root.find(id) !== undefined) {
+      if (isSystemId(id) || this.root.find(id) !== undefined) {
         throw new DuplicateActorError(id);
       }
     }

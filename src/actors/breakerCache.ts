@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { CircuitOpenError, coerceError, InvalidOptionError, WardenError } from '../errors.js';
-import { checkKeys, checkNumber, checkObject, checkString } from '../options.js';
-import type { Breaker } from './breaker.js';
+import { checkInteger, checkKeys, checkNumber, checkObject, checkString } from '../options.js';
+import type { CircuitBreaker } from './circuitBreaker.js';
 
 /** A value from `breaker.cached`, with where it came from. */
 export interface CachedValue<T> {
@@ -20,7 +20,7 @@ export interface CachedOptions {
   readonly ttlMs?: number;
   /** Serve the last good value, marked stale, when the call fails too (not only when it is refused). @default false */
   readonly staleOnError?: boolean;
-  /** Never serve a value older than this, stale or not, in ms. @default no limit */
+  /** Never serve a stale value older than this, in ms. @default no limit */
   readonly maxStaleMs?: number;
   /** Aborts the call (a value already cached is still served). */
   readonly signal?: AbortSignal;
@@ -33,6 +33,8 @@ interface Entry {
   readonly at: number;
   /** The breaker's generation (its state) when the call that computed it began. */
   readonly generation: number;
+  /** Which computation wrote it: a later-begun one is never replaced by an earlier-begun one. */
+  readonly order: number;
 }
 
 interface Pending {
@@ -51,9 +53,10 @@ const defaultTtlMs = 60_000;
 export class BreakerCache {
   private readonly entries = new Map<string, Entry>();
   private readonly pending = new Map<string, Pending>();
+  private computations = 0;
 
   constructor(
-    private readonly breaker: Breaker,
+    private readonly breaker: CircuitBreaker<unknown>,
     private readonly clock: Clock,
     private readonly size: number,
   ) {}
@@ -103,14 +106,22 @@ export class BreakerCache {
     options: ReturnType<typeof resolve>,
     generation: number,
   ): Promise<CachedValue<unknown>> {
+    const startedAt = this.clock.now();
+    const order = ++this.computations;
     const outcome = await this.breaker.attempt(fn, {
       signal: options.signal,
       timeoutMs: options.timeoutMs ?? this.breaker.options.timeoutMs,
       fallback: undefined,
     });
     if (outcome.ok) {
+      const current = this.entries.get(key);
+      // A slower, older computation never replaces what a newer one stored.
+      if (current !== undefined && current.order > order) {
+        return { value: outcome.value, stale: false, ageMs: 0, fromCache: false };
+      }
       this.entries.delete(key); // re-inserted last: the oldest entry is first in the map
-      this.entries.set(key, { value: outcome.value, at: this.clock.now(), generation });
+      // Its age counts from when the computation began: it may say nothing newer than that.
+      this.entries.set(key, { value: outcome.value, at: startedAt, generation, order });
       if (this.entries.size > this.size) {
         const oldest = this.entries.keys().next();
         if (oldest.done !== true) this.entries.delete(oldest.value);
@@ -130,13 +141,10 @@ export class BreakerCache {
       return { value: entry.value, stale: true, ageMs: now - entry.at, fromCache: true };
     }
     const fallback = this.breaker.options.fallback;
-    if (fallback !== undefined && outcome.failure)
-      return {
-        value: await fallback(coerceError(error)),
-        stale: true,
-        ageMs: 0,
-        fromCache: false,
-      };
+    if (fallback !== undefined && outcome.failure) {
+      const value = await this.breaker.answerWithFallback(fallback, error);
+      return { value, stale: true, ageMs: 0, fromCache: false };
+    }
     throw error;
   }
 
@@ -182,6 +190,6 @@ function resolve(input: unknown): {
     timeoutMs:
       options['timeoutMs'] === undefined
         ? undefined
-        : checkNumber('cached options.timeoutMs', options['timeoutMs'], 1, 2_147_483_647),
+        : checkInteger('cached options.timeoutMs', options['timeoutMs'], 1, 2_147_483_647),
   };
 }

@@ -7,17 +7,18 @@ import {
 } from '../machines/circuitBreakerMachine.js';
 import type { BreakerStore } from '../persistence/breakerStore.js';
 import { builtInSpec, LeafNode } from '../supervisor/leafNode.js';
+import { breakerIdPrefix } from '../supervisor/rootNode.js';
 import {
   publishLifecycle,
   reportRefused,
   type NodeParent,
   type SupervisionRuntime,
 } from '../supervisor/supervision.js';
-import type { Breaker } from './breaker.js';
+import type { CircuitBreaker } from './circuitBreaker.js';
 
 /** The supervision-tree id of the breaker named `name`. */
 export function breakerActorId(name: string): string {
-  return `breaker:${name}`;
+  return `${breakerIdPrefix}${name}`;
 }
 
 /**
@@ -30,9 +31,11 @@ export class BreakerNode extends LeafNode {
   readonly id: string;
   readonly spec;
   private actor: Actor<typeof circuitBreakerMachine> | undefined;
+  /** Set by resumeInput: the persisted open period ended while no process ran the breaker. */
+  private openPeriodOver = false;
 
   constructor(
-    private readonly breaker: Breaker,
+    private readonly breaker: CircuitBreaker<unknown>,
     private readonly store: BreakerStore,
     parent: NodeParent,
     runtime: SupervisionRuntime,
@@ -93,6 +96,8 @@ export class BreakerNode extends LeafNode {
       snapshot.context,
       this.runtime.clock.now(),
     );
+    // The change the timer would have made had a process been running: recorded and emitted.
+    if (this.openPeriodOver) this.breaker.changed('open', 'half-open', snapshot.context);
     this.transition({ type: 'READY' });
     this.parent.childStarted(this);
   }
@@ -101,14 +106,18 @@ export class BreakerNode extends LeafNode {
   private resumeInput(): BreakerMachineInput {
     const maxWaitMs = this.breaker.options.halfOpen.maxWaitMs;
     const record = this.store.loadBreaker(this.breaker.name);
+    this.openPeriodOver = false;
     if (record === undefined) {
       return { state: 'closed', opens: 0, openMs: 0, reopenMs: 0, maxWaitMs };
     }
     const now = this.runtime.clock.now();
+    const openMs = record.state === 'open' ? (record.openUntil ?? now) - now : 0;
+    // Open when the process stopped, and its open period ended since: half-open from the start.
+    this.openPeriodOver = record.state === 'open' && openMs <= 0;
     return {
-      state: record.state,
+      state: this.openPeriodOver ? 'half-open' : record.state,
       opens: record.opens,
-      openMs: record.state === 'open' ? (record.openUntil ?? now) - now : 0,
+      openMs,
       reopenMs: record.reopenMs,
       maxWaitMs,
     };

@@ -124,6 +124,30 @@ function resolveWindow(name: string, input: unknown): WindowOptions {
   throw new InvalidOptionError(`${name}.type`, "`'count'` or `'time'`", window['type']);
 }
 
+/** An open period of 0 ms would let every call through at once: a backoff must start at 1 ms. */
+function atLeastOneMs(name: string, backoff: ResolvedBackoff): ResolvedBackoff {
+  if (backoff.delayMs < 1) throw new InvalidOptionError(name, 'a whole number from 1 and up', 0);
+  return backoff;
+}
+
+/** The trial successes that close the breaker: no more than the trial calls let through. */
+function checkSuccesses(name: string, value: unknown, calls: number): number {
+  const successes = checkInteger(
+    name,
+    value ?? defaultBreakerOptions.halfOpen.successes,
+    1,
+    10_000,
+  );
+  if (successes > calls) {
+    throw new InvalidOptionError(
+      name,
+      `at most \`halfOpen.calls\` (${calls}), the trial calls let through`,
+      successes,
+    );
+  }
+  return successes;
+}
+
 /** Validates breaker options (unknown keys included) and applies the defaults. */
 export function resolveBreakerOptions(breaker: string, input: unknown): ResolvedBreakerOptions {
   const where = `breaker('${breaker}')`;
@@ -150,8 +174,15 @@ export function resolveBreakerOptions(breaker: string, input: unknown): Resolved
       options['slowCallRate'],
     );
   }
+  const window = resolveWindow(at('window'), options['window']);
+  const minimumCalls = checkInteger(
+    at('minimumCalls'),
+    options['minimumCalls'] ?? defaultBreakerOptions.minimumCalls,
+    1,
+    window.type === 'count' ? window.size : 1_000_000,
+  );
   return {
-    window: resolveWindow(at('window'), options['window']),
+    window,
     rules: {
       failureRate: rate(
         at('failureRate'),
@@ -166,26 +197,16 @@ export function resolveBreakerOptions(breaker: string, input: unknown): Resolved
         consecutive === undefined || consecutive === false
           ? defaultBreakerOptions.consecutiveFailures
           : checkInteger(at('consecutiveFailures'), consecutive, 1, 1_000_000),
-      minimumCalls: checkInteger(
-        at('minimumCalls'),
-        options['minimumCalls'] ?? defaultBreakerOptions.minimumCalls,
-        1,
-        1_000_000,
-      ),
+      minimumCalls,
     },
     slowCallMs,
     openMs:
       typeof openMs === 'number'
         ? { type: 'fixed', delayMs: checkInteger(at('openMs'), openMs, 1, maxMs), jitter: 0 }
-        : resolveBackoff(at('openMs'), openMs),
+        : atLeastOneMs(at('openMs.delayMs'), resolveBackoff(at('openMs'), openMs)),
     halfOpen: {
       calls,
-      successes: checkInteger(
-        at('halfOpen.successes'),
-        halfOpen['successes'] ?? defaultBreakerOptions.halfOpen.successes,
-        1,
-        calls,
-      ),
+      successes: checkSuccesses(at('halfOpen.successes'), halfOpen['successes'], calls),
       maxWaitMs: checkInteger(
         at('halfOpen.maxWaitMs'),
         halfOpen['maxWaitMs'] ?? defaultBreakerOptions.halfOpen.maxWaitMs,

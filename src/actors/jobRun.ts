@@ -264,12 +264,12 @@ export class JobRun {
 
   private succeeded(phase: Phase, value: unknown): void {
     if (this.phase !== phase) return; // a late result: the attempt already ended
-    if (phase === 'attempt') this.endPermit(undefined);
     const json = toJsonText(value === undefined ? null : value, 'result');
     if ('problem' in json) {
       this.failed(phase, new InvalidResultError(`the handler's ${json.problem}`));
       return;
     }
+    if (phase === 'attempt') this.endPermit(undefined);
     this.conclude(
       { type: 'SUCCEED' },
       phase === 'fallback' && this.attemptError !== undefined

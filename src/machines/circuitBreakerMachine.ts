@@ -18,6 +18,8 @@ export interface BreakerMachineContext {
   readonly reopenMs: number;
   /** How long a half-open trial may take to decide before the breaker opens again, in ms. */
   readonly maxWaitMs: number;
+  /** True once a trial call began in the current half-open period. */
+  readonly trialStarted: boolean;
 }
 
 /** Where a breaker resumes: its persisted state, with the open time that is left. */
@@ -38,6 +40,13 @@ export type BreakerMachineEvent =
   | { readonly type: 'TRIAL_PASSED' }
   /** A half-open trial call failed. */
   | { readonly type: 'TRIAL_FAILED'; readonly openMs: number; readonly reopenMs: number }
+  /**
+   * The first half-open trial call began: from now on it must decide within `maxWaitMs`, or the
+   * breaker opens again for `openMs` (the next step of its backoff, `reopenMs` the one after).
+   */
+  | { readonly type: 'TRIAL_STARTED'; readonly openMs: number; readonly reopenMs: number }
+  /** Every trial call ended without a verdict (their callers gave up): nothing is waited for. */
+  | { readonly type: 'TRIALS_IDLE' }
   /** Held open by hand until reset. */
   | { readonly type: 'ISOLATE' }
   /** Closed by hand, with its window and open count cleared. */
@@ -57,7 +66,7 @@ const opened = assign<
 
 /**
  * A circuit breaker: `closed` → `open` → (after the open period) `half-open` → `closed`, or back
- * to `open` when a trial fails or does not decide within `maxWaitMs`; `isolated` is held open by
+ * to `open` when a trial fails or, once begun, does not decide within `maxWaitMs`; `isolated` is held open by
  * hand. `restoring` is a transient start state that resumes the persisted one.
  */
 export const circuitBreakerMachine = setup({
@@ -82,6 +91,7 @@ export const circuitBreakerMachine = setup({
     openMs: input.openMs,
     reopenMs: input.reopenMs,
     maxWaitMs: input.maxWaitMs,
+    trialStarted: false,
   }),
   initial: 'restoring',
   states: {
@@ -100,20 +110,34 @@ export const circuitBreakerMachine = setup({
       },
     },
     open: {
-      after: { openPeriod: 'half-open' },
+      after: { openPeriod: { target: 'half-open', actions: assign({ trialStarted: false }) } },
       on: { ISOLATE: 'isolated', RESET: { target: 'closed', actions: assign({ opens: 0 }) } },
     },
     'half-open': {
       after: {
         trialWait: {
+          // Without a trial under way there is nothing to wait for: a quiet service stays half-open.
+          guard: ({ context }) => context.trialStarted,
           target: 'open',
-          actions: assign(({ context }) => ({
-            opens: context.opens + 1,
-            openMs: context.reopenMs,
-          })),
+          actions: assign(({ context }) => ({ opens: context.opens + 1 })),
         },
       },
       on: {
+        // Re-entering restarts the trial's wait from the moment it began.
+        TRIAL_STARTED: {
+          target: 'half-open',
+          reenter: true,
+          actions: assign(({ event }) => ({
+            trialStarted: true,
+            openMs: event.openMs,
+            reopenMs: event.reopenMs,
+          })),
+        },
+        TRIALS_IDLE: {
+          target: 'half-open',
+          reenter: true,
+          actions: assign({ trialStarted: false }),
+        },
         TRIAL_PASSED: { target: 'closed', actions: assign({ opens: 0 }) },
         TRIAL_FAILED: { target: 'open', actions: 'opened' },
         ISOLATE: 'isolated',

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors.js';
-import { checkInteger, checkNumber, checkObject } from '../options.js';
+import { checkInteger, checkKeys, checkNumber, checkObject } from '../options.js';
 
 /** The longest delay a timer can wait (about 24.8 days). */
 const maxDelay = 2_147_483_647;
@@ -57,8 +57,10 @@ export function resolveBackoff(name: string, input: unknown): ResolvedBackoff {
   const delayMs = checkInteger(`${name}.delayMs`, options['delayMs'], 0, maxDelay);
   switch (options['type']) {
     case 'fixed':
+      checkKeys(name, options, ['type', 'delayMs', 'jitter']);
       return { type: 'fixed', delayMs, jitter };
     case 'exponential':
+      checkKeys(name, options, ['type', 'delayMs', 'factor', 'maxDelayMs', 'jitter']);
       return {
         type: 'exponential',
         delayMs,

@@ -1,8 +1,9 @@
-import { Breaker, type BreakerRuntime } from '../actors/breaker.js';
+import type { BreakerRuntime } from '../actors/breaker.js';
+import { CircuitBreaker } from '../actors/circuitBreaker.js';
 import { breakerActorId, BreakerNode } from '../actors/breakerNode.js';
 import { resolveBreakerOptions } from '../actors/breakerOptions.js';
 import type { CallGate } from '../actors/callPermit.js';
-import { DuplicateActorError, InvalidOptionError } from '../errors.js';
+import { DuplicateActorError, InvalidOptionError, quote } from '../errors.js';
 import { checkString } from '../options.js';
 import type { NodeParent, SupervisedNode, SupervisionRuntime } from './supervision.js';
 
@@ -12,22 +13,35 @@ export interface BreakerParent extends NodeParent {
   addChild(node: SupervisedNode): Promise<void>;
 }
 
-/** True when two option values agree, functions aside (an inline callback is new every call). */
-function sameSettings(a: unknown, b: unknown): boolean {
-  if (typeof a === 'function' && typeof b === 'function') return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return a === b;
+/** The first setting where two option values differ (functions aside: an inline callback is new every call), or undefined. */
+function firstDifference(a: unknown, b: unknown, path: string): string | undefined {
+  if (typeof a === 'function' && typeof b === 'function') return undefined;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    return a === b ? undefined : path;
+  }
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   for (const key of keys) {
-    if (!sameSettings((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) {
-      return false;
-    }
+    const found = firstDifference(
+      (a as Record<string, unknown>)[key],
+      (b as Record<string, unknown>)[key],
+      path === '' ? key : `${path}.${key}`,
+    );
+    if (found !== undefined) return found;
   }
-  return true;
+  return undefined;
+}
+
+/** The value at a dotted path of plain objects. */
+function valueAt(value: unknown, path: string): unknown {
+  let at = value;
+  for (const key of path.split('.')) {
+    at = typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined;
+  }
+  return at;
 }
 
 interface Entry {
-  readonly breaker: Breaker;
-  readonly input: unknown;
+  readonly breaker: CircuitBreaker<unknown>;
 }
 
 /**
@@ -47,15 +61,21 @@ export class BreakerRegistry {
   ) {}
 
   /** The breaker named `name`, created with `options` on first use. */
-  get(name: unknown, options?: unknown): Breaker {
+  get(name: unknown, options?: unknown): CircuitBreaker<unknown> {
     const key = checkString('breaker name', name, 200);
     const existing = this.entries.get(key);
     if (existing !== undefined) {
-      if (options !== undefined && !sameSettings(existing.input ?? {}, options)) {
+      if (options === undefined) return existing.breaker;
+      // Settings are compared once defaults are applied: giving a default explicitly is the same.
+      const first = existing.breaker.options;
+      const again = resolveBreakerOptions(key, options);
+      const differs = firstDifference(first, again, '');
+      if (differs !== undefined) {
+        const option = differs.replace(/^rules\./, '');
         throw new InvalidOptionError(
-          `breaker('${key}') options`,
-          'the settings it was first created with (or left out, to get the breaker)',
-          options,
+          `breaker('${key}').${option}`,
+          `${quote(valueAt(first, differs))} as when the breaker was first created (leave the options out to get it)`,
+          valueAt(again, differs),
         );
       }
       return existing.breaker;
@@ -63,18 +83,20 @@ export class BreakerRegistry {
     const resolved = resolveBreakerOptions(key, options);
     const id = breakerActorId(key);
     if (this.idTaken(id)) throw new DuplicateActorError(id);
-    const breaker = new Breaker(key, resolved, this.runtime);
+    const breaker = new CircuitBreaker<unknown>(key, resolved, this.runtime);
     breaker.reopened.add(this.reopened);
-    this.entries.set(key, { breaker, input: options });
+    this.entries.set(key, { breaker });
     const node = new BreakerNode(breaker, this.runtime.breakerStore, this.parent, this.runtime);
     void this.parent.addChild(node);
     // Usable at once: its start is synchronous, so a running supervisor need not queue it.
-    if (this.parent.state === 'running' && !node.alive) node.start();
+    if ((this.parent.state === 'running' || this.parent.state === 'starting') && !node.alive) {
+      node.start();
+    }
     return breaker;
   }
 
   /** The breaker named `name`, if it was created. */
-  find(name: string): Breaker | undefined {
+  find(name: string): CircuitBreaker<unknown> | undefined {
     return this.entries.get(name)?.breaker;
   }
 
@@ -84,7 +106,7 @@ export class BreakerRegistry {
   }
 
   /** Every breaker, in creation order. */
-  all(): Breaker[] {
+  all(): CircuitBreaker<unknown>[] {
     return [...this.entries.values()].map((entry) => entry.breaker);
   }
 

@@ -865,14 +865,21 @@ export class JobScheduler implements JobRunHost {
     for (const type of adoptedTypes) taken.set(type, (taken.get(type) ?? 0) + 1);
     const picks: string[] = [];
     // Jobs of a type whose breaker is open wait; half-open admits only its free trial calls.
-    const admitted = new Map<string, number>();
+    // Counted per breaker, so that types sharing one share its trial calls.
+    const admitted = new Map<CallGate, number>();
     const gateRoom = (type: string): number => {
-      let room = admitted.get(type);
+      const gate = this.options.gate?.(type);
+      if (gate === undefined) return Number.POSITIVE_INFINITY;
+      let room = admitted.get(gate);
       if (room === undefined) {
-        room = this.options.gate?.(type)?.available() ?? Number.POSITIVE_INFINITY;
-        admitted.set(type, room);
+        room = gate.available();
+        admitted.set(gate, room);
       }
       return room;
+    };
+    const takeRoom = (type: string): void => {
+      const gate = this.options.gate?.(type);
+      if (gate !== undefined) admitted.set(gate, gateRoom(type) - 1);
     };
     const usedOf = (type: string): number =>
       (this.runningByType.get(type) ?? 0) + (taken.get(type) ?? 0);
@@ -886,7 +893,7 @@ export class JobScheduler implements JobRunHost {
         const limit = definitions.get(candidate.type)?.concurrency ?? 0;
         if (!hasRoom(candidate.type, limit)) continue;
         picks.push(candidate.id);
-        admitted.set(candidate.type, gateRoom(candidate.type) - 1);
+        takeRoom(candidate.type);
         taken.set(candidate.type, (taken.get(candidate.type) ?? 0) + 1);
         this.ready[i] = undefined;
         consumed = i + 1;

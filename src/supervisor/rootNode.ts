@@ -21,6 +21,14 @@ export const systemNodeIds: ReadonlySet<string> = new Set([
   poolsNodeId,
 ]);
 
+/** The id prefix of Warden's breaker actors (`breaker:<name>`), reserved like the ids above. */
+export const breakerIdPrefix = 'breaker:';
+
+/** True for the ids of Warden's own actors: reserved, and never stopped or removed by hand. */
+export function isSystemId(id: string): boolean {
+  return systemNodeIds.has(id) || id.startsWith(breakerIdPrefix);
+}
+
 /**
  * The root's stop order: dependents before what they depend on. The user's trees go first, in
  * reverse start order; then the job runner, whose running jobs call breakers and pools during

@@ -1,6 +1,6 @@
 import { ActorNotFoundError, InvalidOptionError, quote } from '../errors.js';
 import { checkString } from '../options.js';
-import { systemNodeIds } from './rootNode.js';
+import { isSystemId } from './rootNode.js';
 import type { SupervisedNode, TreeNode } from './supervision.js';
 import type { SupervisorNode } from './supervisorActor.js';
 
@@ -42,7 +42,7 @@ export class TreeControl {
   async apply(operation: Operation, id: unknown, expected?: SupervisedNode): Promise<void> {
     this.assertRunning(operations[operation]);
     const name = checkString('id', id, 200);
-    if (systemNodeIds.has(name)) {
+    if (isSystemId(name)) {
       throw new InvalidOptionError(
         'id',
         `the id of one of your actors (${quote(name)} is Warden's own: it stops with warden.stop())`,

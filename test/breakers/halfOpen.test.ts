@@ -91,6 +91,18 @@ describe('half-open trials', () => {
     expect(breaker.state).toBe('half-open'); // a fresh trial, not stuck
   });
 
+  it('stays half-open without traffic: the wait runs only once a trial call began', async () => {
+    const { breaker, clock } = await openBreaker({ halfOpen: { calls: 1, maxWaitMs: 5000 } });
+    await clock.advance(60_000);
+    expect(breaker.state).toBe('half-open');
+    expect(breaker.history()).toHaveLength(2); // opened, half-opened: no reopening
+    void breaker.call(() => new Promise(() => undefined));
+    await clock.advance(4999);
+    expect(breaker.state).toBe('half-open');
+    await clock.advance(1);
+    expect(breaker.state).toBe('open');
+  });
+
   it('counts a slow trial call as failed', async () => {
     const { breaker, clock } = await openBreaker({ slowCallMs: 100 });
     const gate = deferred<string>();

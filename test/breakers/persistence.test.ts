@@ -45,8 +45,14 @@ describe('breaker persistence', () => {
     await first.warden.stop();
 
     const second = await reopen(database, t0 + 600_000);
-    await second.clock.advance(0);
+    // At once: the first call after start() is a trial, not refused.
     expect(second.breaker.state).toBe('half-open');
+    expect(second.trace).toEqual(['breaker.half-opened api from open']);
+    expect(second.breaker.history().at(-1)).toMatchObject({
+      from: 'open',
+      to: 'half-open',
+      at: t0 + 600_000,
+    });
     expect(await callTimes(second.breaker, 1, ok)).toEqual(['ok']);
     expect(second.breaker.state).toBe('closed');
   });

@@ -225,6 +225,9 @@ describe('calls', () => {
     const breaker = warden.breaker('api', { consecutiveFailures: 2, isFailure: () => true });
     expect(warden.breaker('api')).toBe(breaker);
     expect(warden.breaker('api', { consecutiveFailures: 2, isFailure: () => true })).toBe(breaker);
+    expect(() => warden.breaker('api', { consecutiveFailures: 3 })).toThrow(
+      "Expected `breaker('api').consecutiveFailures` to be `2` (number) as when the breaker was first created",
+    );
     expect(() => warden.breaker('api', { consecutiveFailures: 3 })).toThrow(InvalidOptionError);
   });
 
@@ -237,7 +240,12 @@ describe('calls', () => {
     [{ window: { type: 'sliding' } }, 'window.type', 'sliding'],
     [{ window: { type: 'time', ms: 1000, bucket: 5 } }, 'window.bucket', 'did you mean `buckets`'],
     [{ slowCallRate: 0.5 }, 'slowCallRate', 'slowCallMs'],
-    [{ halfOpen: { calls: 2, successes: 3 } }, 'halfOpen.successes', '3'],
+    [
+      { halfOpen: { calls: 2, successes: 3 } },
+      'halfOpen.successes',
+      'at most `halfOpen.calls` (2)',
+    ],
+    [{ minimumCalls: 21 }, 'minimumCalls', 'from 1 to 20'],
     [{ halfOpen: { call: 2 } }, 'halfOpen.call', 'did you mean `calls`'],
     [{ openMs: -1 }, 'openMs', '-1'],
     [{ openMs: { type: 'linear', delayMs: 5 } }, 'openMs.type', 'linear'],

@@ -20,6 +20,8 @@ const events: BreakerMachineEvent[] = [
   { type: 'TRIP', openMs: 1000, reopenMs: 2000 },
   { type: 'TRIAL_PASSED' },
   { type: 'TRIAL_FAILED', openMs: 2000, reopenMs: 4000 },
+  { type: 'TRIAL_STARTED', openMs: 2000, reopenMs: 4000 },
+  { type: 'TRIALS_IDLE' },
   { type: 'ISOLATE' },
   { type: 'RESET' },
 ];
@@ -65,14 +67,28 @@ describe('circuitBreakerMachine', () => {
     expect(state()).toBe('half-open');
   });
 
-  it('reopens a half-open breaker whose trial does not decide within maxWaitMs', async () => {
+  it('reopens a half-open breaker whose begun trial does not decide within maxWaitMs', async () => {
     const { actor, clock, state } = start({ ...closedInput, maxWaitMs: 500 });
     actor.send({ type: 'TRIP', openMs: 1000, reopenMs: 3000 });
     await clock.advance(1000);
     expect(state()).toBe('half-open');
-    await clock.advance(500);
-    expect(state()).toBe('open');
-    expect(actor.getSnapshot().context).toMatchObject({ opens: 2, openMs: 3000 });
+    await clock.advance(10_000);
+    expect(state()).toBe('half-open'); // no trial began: nothing to wait for
+    actor.send({ type: 'TRIAL_STARTED', openMs: 3000, reopenMs: 6000 });
+    await clock.advance(499);
+    expect(state()).toBe('half-open');
+    await clock.advance(1);
+    expect(state()).toBe('open'); // for the period the trial's start named
+    expect(actor.getSnapshot().context).toMatchObject({ opens: 2, openMs: 3000, reopenMs: 6000 });
+  });
+
+  it('stops waiting when every trial call ended without a verdict', async () => {
+    const { actor, clock, state } = start({ ...closedInput, state: 'half-open', maxWaitMs: 500 });
+    actor.send({ type: 'TRIAL_STARTED', openMs: 3000, reopenMs: 6000 });
+    await clock.advance(400);
+    actor.send({ type: 'TRIALS_IDLE' });
+    await clock.advance(10_000);
+    expect(state()).toBe('half-open');
   });
 
   it('stays isolated, whatever time passes, until reset', async () => {
