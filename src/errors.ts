@@ -317,3 +317,61 @@ export class CallTimeoutError extends WardenError {
     );
   }
 }
+
+/** An acquire that found no free resource within its `acquireTimeoutMs`; it left no waiter behind. */
+export class PoolTimeoutError extends WardenError {
+  constructor(
+    readonly pool: string,
+    readonly timeoutMs: number,
+    /** What the pool looked like then: why nothing was free. */
+    readonly state: { readonly size: number; readonly leased: number; readonly waiting: number },
+    options?: { cause?: unknown },
+  ) {
+    super(
+      'POOL_TIMEOUT',
+      `no resource of pool ${quote(pool)} was free within ${timeoutMs} ms (${state.leased} of ${state.size} leased, ${state.waiting} waiting)${
+        options?.cause instanceof Error ? `; the last create failed: ${options.cause.message}` : ''
+      }`,
+      options,
+    );
+  }
+}
+
+/** A pool that is draining, stopped, or dead-lettered after its creates kept failing. */
+export class PoolClosedError extends WardenError {
+  constructor(
+    readonly pool: string,
+    readonly state: string,
+    options?: { cause?: unknown },
+  ) {
+    super('POOL_CLOSED', `pool ${quote(pool)} is ${state}: it hands out no resources`, options);
+  }
+}
+
+/** A lease used after it ended: released twice, or after `destroy()`. */
+export class LeaseEndedError extends WardenError {
+  constructor(
+    readonly pool: string,
+    readonly how: 'released' | 'destroyed',
+    attempted: string,
+  ) {
+    super(
+      'LEASE_ENDED',
+      `this lease of pool ${quote(pool)} was already ${how}: cannot ${attempted}`,
+    );
+  }
+}
+
+/** A pool's `create`, `destroy` or `validate` ran past its timeout; the resource was abandoned. */
+export class PoolOperationTimeoutError extends WardenError {
+  constructor(
+    readonly pool: string,
+    readonly operation: 'create' | 'destroy' | 'validate',
+    readonly timeoutMs: number,
+  ) {
+    super(
+      'POOL_OPERATION_TIMEOUT',
+      `pool ${quote(pool)}: ${operation} did not finish within ${timeoutMs} ms`,
+    );
+  }
+}

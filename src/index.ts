@@ -124,3 +124,19 @@ export type {
 export { isBreakerEvent } from './events/types.js';
 export type { BreakerEvent, BreakerEventMap } from './events/types.js';
 export { CallTimeoutError, CircuitOpenError } from './errors.js';
+export type { Lease, Pool, PoolStats } from './actors/pool.js';
+export { defaultPoolOptions } from './actors/poolOptions.js';
+export type {
+  AcquireOptions,
+  PoolCreateContext,
+  PoolOperationContext,
+  PoolOptions,
+} from './actors/poolOptions.js';
+export { nextSlotState, poolSlotMachine, slotTransitions } from './machines/poolSlotMachine.js';
+export type { SlotMachineEvent, SlotState } from './machines/poolSlotMachine.js';
+export {
+  LeaseEndedError,
+  PoolClosedError,
+  PoolOperationTimeoutError,
+  PoolTimeoutError,
+} from './errors.js';

@@ -38,6 +38,9 @@ import { WorkerNode } from './actors/workerActor.js';
 import { defaultChildOptions, resolveChildSpec, type ChildSpec } from './supervisor/childSpec.js';
 import { JobsNode } from './supervisor/jobsNode.js';
 import { BreakerRegistry } from './supervisor/breakerRegistry.js';
+import { PoolRegistry } from './supervisor/poolRegistry.js';
+import type { Pool } from './actors/pool.js';
+import type { PoolOptions } from './actors/poolOptions.js';
 import type { Breaker } from './actors/breaker.js';
 import type { BreakerOptions } from './actors/breakerOptions.js';
 import { SqliteBreakerStore } from './persistence/breakerStore.js';
@@ -255,6 +258,7 @@ export class Warden {
   private readonly poolsNode: SupervisorNode;
   private readonly control: TreeControl;
   private readonly breakers: BreakerRegistry;
+  private readonly pools: PoolRegistry;
   /** Who owns the database file; none for an in-memory database. */
   private readonly ownership: FileOwnership | undefined;
   private readonly deadAtStart = new Set<string>();
@@ -288,6 +292,7 @@ export class Warden {
       concurrency: this.options.concurrency,
       definitions: this.definitions,
       gate: (type) => this.breakers.gate(this.definitions.get(type)?.breaker),
+      pool: (name) => this.pools.find(name),
     });
     this.runtime = {
       clock: this.options.clock,
@@ -312,6 +317,11 @@ export class Warden {
     this.control = new TreeControl(this.root, (operation) => {
       this.assertRunning(operation);
     });
+    this.pools = new PoolRegistry(
+      this.runtime,
+      this.poolsNode,
+      (id) => this.root.find(id) !== undefined,
+    );
     this.breakers = new BreakerRegistry(
       {
         ...this.runtime,
@@ -324,6 +334,17 @@ export class Warden {
         if (this.state === 'running') this.scheduler.poke();
       },
     );
+  }
+
+  /**
+   * The resource pool named `name`: created with `options` (a supervisor under `pools`, whose
+   * children are the pool's slots), or the existing one when they are left out.
+   */
+  pool<R>(name: string, options?: PoolOptions<R>): Pool<R> {
+    if (this.state === 'stopping' || this.state === 'stopped') {
+      throw new NotRunningError('create a pool', this.state);
+    }
+    return this.pools.get(name, options) as Pool<R>;
   }
 
   /**
@@ -694,6 +715,7 @@ export class Warden {
     }
     this.state = 'stopping';
     this.jobs.graceMs = graceMs;
+    this.pools.graceMs = graceMs;
     // Whoever awaits stop() sees it through: Warden's own timers are unref'd.
     const release = holdProcessOpen();
     // No new work from now on, though the job runner stops only after the user's trees.

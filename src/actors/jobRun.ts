@@ -2,6 +2,7 @@ import { createActor, type Actor } from 'xstate';
 import type { Clock, TimerHandle } from '../clock.js';
 import {
   coerceError,
+  InvalidOptionError,
   InvalidPayloadError,
   InvalidResultError,
   JobCancelledError,
@@ -16,6 +17,8 @@ import type { Logger } from '../observability/logger.js';
 import { toJsonText } from '../persistence/json.js';
 import type { ClaimedJob, JobProgress } from '../persistence/Store.js';
 import type { CallPermit } from './callPermit.js';
+import type { Lease, Pool } from './pool.js';
+import type { AcquireOptions } from './poolOptions.js';
 import type { Deferred } from '../supervisor/jobScheduler.js';
 import { backoffDelay } from '../supervisor/backoff.js';
 import {
@@ -57,6 +60,8 @@ export interface JobRunHost {
   checkpoint(run: JobRun, json: string): Promise<void>;
   /** The job actor failed: a bug, reported rather than crashing the process. */
   actorError(run: JobRun, error: unknown): void;
+  /** The pool named `name`, for `ctx.acquire`. */
+  pool(name: string): Pool<unknown> | undefined;
 }
 
 type Phase = 'attempt' | 'fallback' | 'done';
@@ -109,6 +114,10 @@ export class JobRun {
   private timer: TimerHandle | undefined;
   private logger: Logger | undefined;
   private attemptError: Error | undefined;
+  /** Leases taken through `ctx` that the attempt has not ended yet. */
+  private leases: Lease<unknown>[] = [];
+  /** True once the attempt ran past its `timeoutMs`: its leases are destroyed, not released. */
+  private timedOut = false;
 
   constructor(
     private readonly host: JobRunHost,
@@ -195,6 +204,7 @@ export class JobRun {
   abandon(): void {
     if (this.phase === 'done') return;
     this.endPermit(undefined, true);
+    this.endLeases(true);
     this.clearTimer();
     this.abort(new ShutdownError());
     this.phase = 'done';
@@ -234,6 +244,7 @@ export class JobRun {
     const phase = this.phase;
     this.timer = this.host.clock.setTimeout(() => {
       this.timer = undefined;
+      this.timedOut = true;
       const error = new TimeoutError(timeoutMs);
       this.abort(error);
       this.failed(phase, error);
@@ -344,6 +355,8 @@ export class JobRun {
     error: Error,
   ): void {
     this.clearTimer();
+    this.endLeases(this.timedOut);
+    this.timedOut = false;
     this.attemptError = error;
     this.phase = 'fallback';
     this.armTimeout();
@@ -370,6 +383,7 @@ export class JobRun {
   ): void {
     this.phase = 'done';
     this.clearTimer();
+    this.endLeases(event.type === 'CANCEL' || this.timedOut);
     this.actor.send(event);
     const reached = this.actor.getSnapshot().value;
     this.actor.stop();
@@ -383,6 +397,49 @@ export class JobRun {
       return;
     }
     this.host.finish(this, outcome, deferred);
+  }
+
+  /** Leases a pool's resource for this attempt; the attempt's end releases (or destroys) it. */
+  async acquire(
+    ref: unknown,
+    options: AcquireOptions | undefined,
+    signal: AbortSignal,
+  ): Promise<Lease<unknown>> {
+    const pool = this.poolOf(ref);
+    const lease = await pool.acquire({ ...options, signal: options?.signal ?? signal });
+    if (this.phase === 'done') {
+      lease.release(); // the attempt ended while it waited
+      throw new JobCancelledError(this.id);
+    }
+    this.leases.push(lease);
+    return lease;
+  }
+
+  private poolOf(ref: unknown): Pool<unknown> {
+    if (typeof ref === 'string') {
+      const pool = this.host.pool(ref);
+      if (pool === undefined) {
+        throw new InvalidOptionError('pool', 'the name of a pool created with warden.pool()', ref);
+      }
+      return pool;
+    }
+    if (typeof ref === 'object' && ref !== null && 'acquire' in ref && 'name' in ref) {
+      return ref as Pool<unknown>;
+    }
+    throw new InvalidOptionError('pool', 'a pool, or the name of one', ref);
+  }
+
+  /** Ends the leases the handler left open: destroyed when the handler may still hold them. */
+  private endLeases(destroy: boolean): void {
+    if (this.leases.length === 0) return;
+    for (const lease of this.leases.splice(0)) {
+      try {
+        if (destroy) lease.destroy();
+        else lease.release();
+      } catch {
+        // already ended by the handler
+      }
+    }
   }
 
   /** Queues a progress write. */
@@ -438,6 +495,30 @@ class RunContext implements JobContext {
   get checkpoint(): (data: unknown) => Promise<void> {
     return (this.run.checkpointFunction ??= (data: unknown): Promise<void> =>
       this.run.saveCheckpoint(data));
+  }
+  acquire<R>(pool: string | Pool<R>, options?: AcquireOptions): Promise<Lease<R>> {
+    return this.run.acquire(pool, options, this.signal) as Promise<Lease<R>>;
+  }
+  async use<R, T>(
+    pool: string | Pool<R>,
+    fn: (resource: R, ctx: { readonly signal: AbortSignal }) => T | Promise<T>,
+    options?: AcquireOptions,
+  ): Promise<T> {
+    if (typeof fn !== 'function') throw new InvalidOptionError('fn', 'a function', fn);
+    const lease = await this.acquire(pool, options);
+    let value: T;
+    try {
+      value = await fn(lease.resource, { signal: this.signal });
+    } catch (error) {
+      lease.fail(error); // nothing if the attempt's end ended it first
+      throw error;
+    }
+    try {
+      lease.release();
+    } catch {
+      // the attempt ended (timed out, was cancelled) first and ended the lease
+    }
+    return value;
   }
 }
 

@@ -2,6 +2,8 @@ import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { checkFunction, checkInteger, checkObject, checkString } from '../options.js';
 import type { JobProgress } from '../persistence/Store.js';
+import type { Lease, Pool } from '../actors/pool.js';
+import type { AcquireOptions } from '../actors/poolOptions.js';
 import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './backoff.js';
 
 /** What a job handler receives besides its payload. */
@@ -21,6 +23,18 @@ export interface JobContext<Checkpoint = unknown> {
   readonly lastCheckpoint: Checkpoint | undefined;
   /** A child of Warden's logger carrying `jobId`, `jobType` and `attempt`. */
   readonly log: Logger;
+  /**
+   * Leases a resource of a pool (by name, or the pool) for this attempt. Whatever `release()` or
+   * `destroy()` the handler does not call is done when the attempt ends: released after a return
+   * or a throw, destroyed after a timeout, a cancel or a shutdown (the handler may still hold it).
+   */
+  acquire<R>(pool: string | Pool<R>, options?: AcquireOptions): Promise<Lease<R>>;
+  /** `pool.use` for this attempt: the lease never outlives it, and `signal` is the attempt's. */
+  use<R, T>(
+    pool: string | Pool<R>,
+    fn: (resource: R, ctx: { readonly signal: AbortSignal }) => T | Promise<T>,
+    options?: AcquireOptions,
+  ): Promise<T>;
 }
 
 /** What a fallback receives: the job's context and the error of its last attempt. */

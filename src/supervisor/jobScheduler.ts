@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CallGate } from '../actors/callPermit.js';
+import type { Pool } from '../actors/pool.js';
 import { JobRun, type JobRunHost, type RunOutcome } from '../actors/jobRun.js';
 import { holdProcessOpen, type Clock, type TimerHandle } from '../clock.js';
 import {
@@ -162,6 +163,8 @@ export interface JobSchedulerOptions {
   readonly definitions: ReadonlyMap<string, ResolvedJobDefinition>;
   /** The breaker that admits jobs of `type`, for types that declare one. */
   readonly gate?: (type: string) => CallGate | undefined;
+  /** The pool named `name`, for `ctx.acquire` and `ctx.use` in handlers. */
+  readonly pool?: (name: string) => Pool<unknown> | undefined;
 }
 
 type SchedulerState = 'idle' | 'running' | 'failed' | 'stopping' | 'stopped';
@@ -237,6 +240,10 @@ export class JobScheduler implements JobRunHost {
 
   random(): number {
     return this.options.random();
+  }
+
+  pool(name: string): Pool<unknown> | undefined {
+    return this.options.pool?.(name);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { resolveChildSpec, type ResolvedSupervisorSpec } from './childSpec.js';
+import { resolveChildSpec, type OnExhausted, type ResolvedSupervisorSpec } from './childSpec.js';
 import { jobsNodeId } from './jobsNode.js';
 import type { IntensityOptions } from './restartIntensity.js';
 import type { NodeParent, SupervisedNode, SupervisionRuntime } from './supervision.js';
@@ -24,9 +24,12 @@ export const systemNodeIds: ReadonlySet<string> = new Set([
 /** The id prefix of Warden's breaker actors (`breaker:<name>`), reserved like the ids above. */
 export const breakerIdPrefix = 'breaker:';
 
+/** The id prefix of pool supervisors (`pool:<name>`; their slots are `pool:<name>/<n>`). */
+export const poolIdPrefix = 'pool:';
+
 /** True for the ids of Warden's own actors: reserved, and never stopped or removed by hand. */
 export function isSystemId(id: string): boolean {
-  return systemNodeIds.has(id) || id.startsWith(breakerIdPrefix);
+  return systemNodeIds.has(id) || id.startsWith(breakerIdPrefix) || id.startsWith(poolIdPrefix);
 }
 
 /**
@@ -41,12 +44,18 @@ export function rootStopOrder(children: readonly SupervisedNode[]): SupervisedNo
   return [...user, ...system];
 }
 
-function systemSupervisorSpec(id: string, intensity?: IntensityOptions): ResolvedSupervisorSpec {
+/** The spec of a one-for-one supervisor of Warden's own, its children added at run time. */
+export function systemSupervisorSpec(
+  id: string,
+  intensity?: IntensityOptions,
+  onExhausted?: OnExhausted,
+): ResolvedSupervisorSpec {
   const spec = resolveChildSpec({
     kind: 'supervisor',
     id,
     strategy: 'one-for-one',
     ...intensity,
+    ...(onExhausted === undefined ? {} : { onExhausted }),
     children: [],
   });
   if (spec.kind !== 'supervisor') throw new Error(`the ${id} spec must be a supervisor`);

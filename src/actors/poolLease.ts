@@ -1,0 +1,78 @@
+import type { TimerHandle } from '../clock.js';
+import { coerceError, LeaseEndedError } from '../errors.js';
+import type { Lease } from './pool.js';
+import type { SlotNode } from './slotNode.js';
+
+/** What a lease tells its pool. */
+export interface LeaseHost<R> {
+  readonly name: string;
+  /** The holder gave the resource back (`destroy`: it is broken and must go). */
+  returned(lease: PoolLease<R>, destroy: boolean): void;
+  /** Whether `error`, thrown while using `resource`, means it is broken. */
+  isBroken(error: Error, resource: R): boolean;
+}
+
+/** One lease of one slot's resource. */
+export class PoolLease<R> implements Lease<R> {
+  ended: 'released' | 'destroyed' | undefined;
+  private controller: AbortController | undefined;
+
+  constructor(
+    private readonly host: LeaseHost<R>,
+    readonly slot: SlotNode<R>,
+    readonly resource: R,
+  ) {}
+
+  /** Created on first use: most holders never read it. */
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+
+  release(): void {
+    this.end('released', 'release it');
+    this.host.returned(this, false);
+  }
+
+  destroy(): void {
+    this.end('destroyed', 'destroy it');
+    this.host.returned(this, true);
+  }
+
+  fail(error: unknown): void {
+    if (this.ended !== undefined) return;
+    if (this.host.isBroken(coerceError(error), this.resource)) this.destroy();
+    else this.release();
+  }
+
+  /** The pool takes the resource back (a stop outlived the drain): the holder's signal aborts. */
+  revoke(reason: Error): void {
+    if (this.ended !== undefined) return;
+    this.ended = 'released';
+    this.controller ??= new AbortController();
+    this.controller.abort(reason);
+  }
+
+  private end(how: 'released' | 'destroyed', attempted: string): void {
+    if (this.ended !== undefined) throw new LeaseEndedError(this.host.name, this.ended, attempted);
+    this.ended = how;
+  }
+}
+
+/** An acquirer waiting for a resource. */
+export interface Waiter<R> {
+  readonly priority: number;
+  readonly seq: number;
+  resolve(lease: PoolLease<R>): void;
+  reject(error: Error): void;
+  timer: TimerHandle | undefined;
+  readonly signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/** Inserts `waiter` after every waiter of its priority or higher: priority first, then arrival. */
+export function enqueueWaiter<R>(waiters: Waiter<R>[], waiter: Waiter<R>): void {
+  let index = waiters.length;
+  while (index > 0 && (waiters[index - 1]?.priority ?? 0) < waiter.priority) index--;
+  waiters.splice(index, 0, waiter);
+}

@@ -1,0 +1,60 @@
+import type { PoolStats } from './pool.js';
+import type { ResolvedPoolOptions } from './poolOptions.js';
+import type { SlotNode } from './slotNode.js';
+
+/** What `poolStats` reads from a pool. */
+export interface PoolCounts {
+  readonly state: PoolStats['state'];
+  readonly options: Pick<ResolvedPoolOptions<unknown>, 'max' | 'saturation'>;
+  readonly slots: ReadonlySet<SlotNode<unknown>> | ReadonlySet<SlotNode<never>>;
+  readonly waiting: number;
+  readonly counts: Pick<
+    PoolStats,
+    | 'created'
+    | 'destroyed'
+    | 'abandoned'
+    | 'acquires'
+    | 'acquireTimeouts'
+    | 'consecutiveCreateFailures'
+  >;
+  readonly errors: PoolStats['errors'];
+  readonly now: number;
+}
+
+/** Creates that fail in a row before a pool reports itself degraded. */
+export const degradedAfterCreateFailures = 3;
+
+/** A pool's stats: sizes by slot state, utilisation and whether it is degraded. */
+export function poolStats(pool: PoolCounts): PoolStats {
+  let idle = 0;
+  let leased = 0;
+  let creating = 0;
+  const resources: PoolStats['resources'][number][] = [];
+  for (const slot of pool.slots as ReadonlySet<SlotNode<unknown>>) {
+    if (slot.slot === 'idle') idle++;
+    else if (slot.slot === 'leased' || slot.slot === 'retiring') leased++;
+    else if (slot.slot === 'creating') creating++;
+    resources.push({
+      slot: slot.id,
+      state: slot.slot,
+      uses: slot.uses,
+      ageMs: slot.createdAt === 0 ? 0 : pool.now - slot.createdAt,
+    });
+  }
+  const utilisation = leased / pool.options.max;
+  return {
+    state: pool.state,
+    size: pool.slots.size,
+    idle,
+    leased,
+    creating,
+    waiting: pool.waiting,
+    ...pool.counts,
+    errors: { ...pool.errors },
+    utilisation,
+    degraded:
+      (utilisation >= pool.options.saturation && pool.waiting > 0) ||
+      pool.counts.consecutiveCreateFailures >= degradedAfterCreateFailures,
+    resources,
+  };
+}

@@ -1,0 +1,587 @@
+import type { Clock, TimerHandle } from '../clock.js';
+import {
+  coerceError,
+  InvalidOptionError,
+  PoolClosedError,
+  PoolTimeoutError,
+  ShutdownError,
+} from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { checkInteger, checkKeys, checkObject } from '../options.js';
+import type { ResolvedWorkerSpec } from '../supervisor/childSpec.js';
+import type { NodeParent, SupervisedNode, SupervisionRuntime } from '../supervisor/supervision.js';
+import type { Lease, Pool, PoolStats } from './pool.js';
+import { enqueueWaiter, PoolLease, type LeaseHost, type Waiter } from './poolLease.js';
+import type {
+  AcquireOptions,
+  PoolCreateContext,
+  PoolOperationContext,
+  ResolvedPoolOptions,
+} from './poolOptions.js';
+import { boundedOperation, SlotNode, type SlotHost } from './slotNode.js';
+import { poolStats } from './poolStats.js';
+
+/** The supervisor a pool's slots are children of. */
+export interface SlotParent extends NodeParent {
+  readonly state: string;
+  addChild(node: SupervisedNode): Promise<void>;
+}
+
+const priorityLimit = 2 ** 31 - 1;
+
+/**
+ * A resource pool: idle resources handed out last-in first-out, waiters served by priority then
+ * arrival, resources made on demand up to `max` and kept down to `min`. Each resource lives in a
+ * slot, a supervised child of the pool's supervisor (see `SlotNode`).
+ */
+export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
+  private status: PoolStats['state'] = 'idle';
+  private readonly slots = new Set<SlotNode<R>>();
+  private idle: SlotNode<R>[] = [];
+  private readonly waiters: Waiter<R>[] = [];
+  private readonly leases = new Set<PoolLease<R>>();
+  private seq = 0;
+  private waiterSeq = 0;
+  private lastCreateError: Error | undefined;
+  private failure: Error | undefined;
+  private reaper: { timer: TimerHandle; at: number } | undefined;
+  private healthTimer: TimerHandle | undefined;
+  private drained: (() => void) | undefined;
+  private readonly counts = {
+    created: 0,
+    destroyed: 0,
+    abandoned: 0,
+    acquires: 0,
+    acquireTimeouts: 0,
+    consecutiveCreateFailures: 0,
+  };
+  private readonly errorCounts = { create: 0, destroy: 0, validate: 0, broken: 0 };
+  private readonly slotSpec: ResolvedWorkerSpec;
+
+  constructor(
+    readonly name: string,
+    /** The pool supervisor's id: slots are `<id>/<n>`. */
+    private readonly id: string,
+    readonly options: ResolvedPoolOptions<R>,
+    private readonly parent: SlotParent,
+    private readonly runtime: SupervisionRuntime,
+  ) {
+    this.slotSpec = {
+      id,
+      kind: 'worker',
+      // Recreated after a failure (with backoff, within the supervisor's intensity); a resource
+      // retired in the normal way is not: the pool makes another when it needs one.
+      restart: 'transient',
+      shutdownMs: options.destroyTimeoutMs,
+      backoff: options.createBackoff,
+      onExhausted: 'escalate',
+      start: undefined,
+      logic: undefined,
+      input: undefined,
+      startTimeoutMs: undefined,
+      maxRunMs: undefined,
+    };
+  }
+
+  private get clock(): Clock {
+    return this.runtime.clock;
+  }
+
+  private get logger(): Logger {
+    return this.runtime.logger;
+  }
+
+  get createTimeoutMs(): number {
+    return this.options.createTimeoutMs;
+  }
+
+  get destroyTimeoutMs(): number {
+    return this.options.destroyTimeoutMs;
+  }
+
+  create(ctx: PoolCreateContext): R | Promise<R> {
+    return this.options.create(ctx);
+  }
+
+  destroy(resource: R, ctx: PoolOperationContext): void | Promise<void> {
+    return this.options.destroy?.(resource, ctx);
+  }
+
+  // --- lifecycle, driven by the pool's supervisor -------------------------------------------
+
+  /** The supervisor started (or was revived): make `min` resources. */
+  started(): void {
+    this.status = 'running';
+    this.failure = undefined;
+    this.ensure();
+    this.armHealthChecks();
+  }
+
+  /** The supervisor gave up (creates kept failing): waiters are told why. */
+  failed(error: Error): void {
+    this.status = 'failed';
+    this.failure = this.lastCreateError ?? error;
+    this.rejectWaiters();
+    this.clearTimers();
+  }
+
+  /** Stops handing out resources; waits up to `timeoutMs` for leases to come back, then ends them. */
+  async drain(options: { readonly timeoutMs?: number } = {}): Promise<void> {
+    const input = checkObject('drain options', options);
+    checkKeys('drain options', input, ['timeoutMs']);
+    const timeoutMs = checkInteger(
+      'drain options.timeoutMs',
+      input['timeoutMs'] ?? this.options.drainTimeoutMs,
+      0,
+      2_147_483_647,
+    );
+    if (this.status === 'running' || this.status === 'idle') this.status = 'draining';
+    this.rejectWaiters();
+    this.clearTimers();
+    if (this.leases.size > 0 && timeoutMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = this.clock.setTimeout(() => {
+          this.drained = undefined;
+          resolve();
+        }, timeoutMs);
+        this.drained = () => {
+          this.clock.clearTimeout(timer);
+          this.drained = undefined;
+          resolve();
+        };
+      });
+    }
+    for (const lease of [...this.leases]) {
+      lease.revoke(new ShutdownError(`pool ${this.name} stopped before this lease was released`));
+      this.leases.delete(lease);
+    }
+    // Idle resources first, then the rest, newest first.
+    for (const slot of [...this.slots].reverse()) await slot.stop();
+    this.status = 'stopped';
+  }
+
+  // --- acquiring -----------------------------------------------------------------------------
+
+  acquire(options?: AcquireOptions): Promise<Lease<R>> {
+    return this.take(options);
+  }
+
+  private take(options?: AcquireOptions): Promise<PoolLease<R>> {
+    if (this.status !== 'running') {
+      return Promise.reject(
+        new PoolClosedError(this.name, this.status === 'idle' ? 'not started' : this.status, {
+          cause: this.failure,
+        }),
+      );
+    }
+    let priority = 0;
+    let timeoutMs = this.options.acquireTimeoutMs;
+    let signal: AbortSignal | undefined;
+    if (options !== undefined) {
+      try {
+        ({ priority, timeoutMs, signal } = this.acquireOptions(options));
+      } catch (error) {
+        return Promise.reject(coerceError(error));
+      }
+      if (signal?.aborted === true) return Promise.reject(coerceError(signal.reason));
+    }
+    if (this.waiters.length === 0 && !this.options.validateOnBorrow) {
+      const slot = this.takeIdle();
+      if (slot !== undefined) return Promise.resolve(this.lease(slot));
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter<R> = {
+        priority,
+        seq: ++this.waiterSeq,
+        resolve,
+        reject,
+        timer: undefined,
+        signal,
+        onAbort: undefined,
+      };
+      waiter.timer = this.clock.setTimeout(() => {
+        waiter.timer = undefined;
+        if (!this.dropWaiter(waiter)) return;
+        this.counts.acquireTimeouts++;
+        const { size, leased } = this.stats;
+        reject(
+          new PoolTimeoutError(
+            this.name,
+            timeoutMs,
+            { size, leased, waiting: this.waiters.length },
+            { cause: this.lastCreateError },
+          ),
+        );
+      }, timeoutMs);
+      if (signal !== undefined) {
+        waiter.onAbort = () => {
+          if (this.dropWaiter(waiter)) reject(coerceError(signal.reason));
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      enqueueWaiter(this.waiters, waiter);
+      this.dispatch();
+      this.ensure();
+    });
+  }
+
+  private acquireOptions(input: AcquireOptions): {
+    priority: number;
+    timeoutMs: number;
+    signal: AbortSignal | undefined;
+  } {
+    const options = checkObject('acquire options', input);
+    checkKeys('acquire options', options, ['signal', 'priority', 'timeoutMs']);
+    const signal = options['signal'];
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new InvalidOptionError('acquire options.signal', 'an AbortSignal', signal);
+    }
+    return {
+      signal,
+      priority: checkInteger(
+        'acquire options.priority',
+        options['priority'] ?? 0,
+        -priorityLimit - 1,
+        priorityLimit,
+      ),
+      timeoutMs: checkInteger(
+        'acquire options.timeoutMs',
+        options['timeoutMs'] ?? this.options.acquireTimeoutMs,
+        1,
+        2_147_483_647,
+      ),
+    };
+  }
+
+  async use<T>(
+    fn: (resource: R, ctx: { readonly signal: AbortSignal }) => T | Promise<T>,
+    options?: AcquireOptions,
+  ): Promise<T> {
+    if (typeof fn !== 'function') throw new InvalidOptionError('fn', 'a function', fn);
+    const lease = await this.take(options);
+    const signal = options?.signal;
+    if (signal?.aborted === true) {
+      lease.release(); // aborted while the resource was on its way
+      throw coerceError(signal.reason);
+    }
+    try {
+      const value = await fn(lease.resource, { signal: options?.signal ?? lease.signal });
+      if (lease.ended === undefined) lease.release();
+      return value;
+    } catch (error) {
+      lease.fail(error);
+      throw error;
+    }
+  }
+
+  isBroken(error: Error, resource: R): boolean {
+    const predicate = this.options.isBroken;
+    if (predicate === undefined) return false;
+    try {
+      return predicate(error, resource);
+    } catch (thrown) {
+      this.logger.error({ err: thrown, pool: this.name }, 'isBroken() threw; the resource is kept');
+      return false;
+    }
+  }
+
+  private dropWaiter(waiter: Waiter<R>): boolean {
+    const index = this.waiters.indexOf(waiter);
+    if (index < 0) return false;
+    this.waiters.splice(index, 1);
+    this.forgetWaiter(waiter);
+    return true;
+  }
+
+  private forgetWaiter(waiter: Waiter<R>): void {
+    if (waiter.timer !== undefined) this.clock.clearTimeout(waiter.timer);
+    waiter.timer = undefined;
+    if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
+  }
+
+  private rejectWaiters(): void {
+    const error = new PoolClosedError(this.name, this.status, { cause: this.failure });
+    for (const waiter of this.waiters.splice(0)) {
+      this.forgetWaiter(waiter);
+      waiter.reject(error);
+    }
+  }
+
+  /** An idle resource that may still be handed out, most recently used first. */
+  private takeIdle(): SlotNode<R> | undefined {
+    for (;;) {
+      const slot = this.idle.pop();
+      if (slot === undefined) return undefined;
+      if (slot.slot === 'idle' && !this.expired(slot)) return slot;
+      if (slot.slot === 'idle') slot.retire();
+    }
+  }
+
+  private expired(slot: SlotNode<R>): boolean {
+    const { maxAgeMs, maxUses } = this.options;
+    if (maxUses !== undefined && slot.uses >= maxUses) return true;
+    return maxAgeMs !== undefined && this.clock.now() - slot.createdAt >= maxAgeMs;
+  }
+
+  private lease(slot: SlotNode<R>): PoolLease<R> {
+    slot.move('LEASE');
+    slot.uses++;
+    this.counts.acquires++;
+    const lease = new PoolLease(this, slot, slot.resource as R);
+    this.leases.add(lease);
+    return lease;
+  }
+
+  /** Hands idle resources to waiters, best waiter first. */
+  private dispatch(): void {
+    while (this.waiters.length > 0 && this.status === 'running') {
+      if (this.options.validateOnBorrow) {
+        const slot = this.takeIdle();
+        if (slot === undefined) return;
+        this.validateFor(slot);
+        continue;
+      }
+      const slot = this.takeIdle();
+      if (slot === undefined) return;
+      const waiter = this.waiters.shift();
+      if (waiter === undefined) return;
+      this.forgetWaiter(waiter);
+      waiter.resolve(this.lease(slot));
+    }
+  }
+
+  /** Checks a resource before handing it to the best waiter; a failed check destroys it. */
+  private validateFor(slot: SlotNode<R>): void {
+    slot.move('VALIDATE');
+    this.validate(slot).then(
+      (valid) => {
+        if (slot.slot !== 'validating') return; // a stop took it meanwhile
+        const waiter = valid ? this.waiters.shift() : undefined;
+        if (!valid) {
+          slot.retire();
+          this.dispatch();
+          return;
+        }
+        if (waiter === undefined) {
+          slot.move('VALID');
+          this.idle.push(slot);
+          return;
+        }
+        this.forgetWaiter(waiter);
+        slot.move('VALID_LEASE');
+        slot.uses++;
+        this.counts.acquires++;
+        const lease = new PoolLease(this, slot, slot.resource as R);
+        this.leases.add(lease);
+        waiter.resolve(lease);
+      },
+      () => undefined,
+    );
+  }
+
+  private async validate(slot: SlotNode<R>): Promise<boolean> {
+    const check = this.options.validate;
+    if (check === undefined) return true;
+    const resource = slot.resource as R;
+    try {
+      const verdict: unknown = await boundedOperation(
+        this.runtime,
+        this.name,
+        'validate',
+        this.options.validateTimeoutMs,
+        (ctx) => check(resource, ctx),
+      );
+      if (verdict !== false) return true;
+    } catch (error) {
+      this.logger.warn(
+        { err: error, pool: this.name, slot: slot.id },
+        'a resource failed its check',
+      );
+    }
+    this.errorCounts.validate++;
+    return false;
+  }
+
+  // --- slots ---------------------------------------------------------------------------------
+
+  slotReady(slot: SlotNode<R>): void {
+    this.counts.created++;
+    this.counts.consecutiveCreateFailures = 0;
+    this.makeIdle(slot);
+  }
+
+  private makeIdle(slot: SlotNode<R>): void {
+    if (this.status !== 'running') {
+      slot.retire();
+      return;
+    }
+    if (this.expired(slot)) {
+      slot.retire();
+      return;
+    }
+    slot.idleSince = this.clock.now();
+    this.idle.push(slot);
+    this.dispatch();
+    this.armReaper();
+  }
+
+  returned(lease: PoolLease<R>, destroy: boolean): void {
+    this.leases.delete(lease);
+    const { slot } = lease;
+    if (destroy) {
+      this.errorCounts.broken++;
+      slot.retire();
+    } else if (this.expired(slot) || this.status !== 'running') {
+      slot.retire();
+    }
+    if (slot.retiring) {
+      slot.released(); // destroyed now; the pool makes another if it needs one
+    } else {
+      slot.move('RELEASE');
+      this.makeIdle(slot);
+    }
+    if (this.leases.size === 0) this.drained?.();
+  }
+
+  /** Destroys and replaces a resource that died on its own (its process was killed, say). */
+  lost(slot: SlotNode<R>, error: Error): void {
+    if (slot.slot === 'destroying' || slot.slot === 'destroyed' || slot.slot === 'creating') return;
+    this.errorCounts.broken++;
+    this.idle = this.idle.filter((candidate) => candidate !== slot);
+    slot.retire(error); // abnormal: its supervisor recreates it
+    for (const lease of this.leases) {
+      if (lease.slot !== slot) continue;
+      this.leases.delete(lease);
+      lease.revoke(error); // the holder's signal aborts
+      slot.released();
+    }
+  }
+
+  slotGone(slot: SlotNode<R>, error: Error | undefined): void {
+    this.idle = this.idle.filter((candidate) => candidate !== slot);
+    if (slot.createdAt > 0) this.counts.destroyed++; // it had a resource
+    // A slot that failed is recreated by its supervisor; one that ended normally is gone.
+    if (error === undefined) this.slots.delete(slot);
+    this.ensure();
+  }
+
+  operationFailed(operation: 'create' | 'destroy', error: Error): void {
+    this.errorCounts[operation]++;
+    if (error instanceof Error && (error as { code?: unknown }).code === 'POOL_OPERATION_TIMEOUT') {
+      this.counts.abandoned++;
+    }
+    if (operation === 'create') {
+      this.lastCreateError = error;
+      this.counts.consecutiveCreateFailures++;
+    }
+    this.logger.warn({ err: error, pool: this.name }, `a pool resource's ${operation} failed`);
+  }
+
+  /** Makes slots until there are `min`, and enough for the waiters, never more than `max`. */
+  private ensure(): void {
+    if (this.status !== 'running') return;
+    // A supervisor that is failing (or stopping) stops its slots: none is made meanwhile.
+    if (this.parent.state !== 'running' && this.parent.state !== 'starting') return;
+    // Slots that will have a resource soon: creating, or failed and waiting to be recreated.
+    let creating = 0;
+    for (const slot of this.slots) {
+      if (slot.slot === 'creating' || slot.slot === 'destroyed' || !slot.alive) creating++;
+    }
+    while (
+      this.slots.size < this.options.max &&
+      (this.slots.size < this.options.min || this.waiters.length > creating)
+    ) {
+      this.spawn();
+      creating++;
+    }
+  }
+
+  private spawn(): void {
+    const id = `${this.id}/${++this.seq}`;
+    const slot = new SlotNode<R>(id, { ...this.slotSpec, id }, this, this.parent, this.runtime);
+    this.slots.add(slot);
+    void this.parent.addChild(slot);
+    // Created side by side: a running supervisor need not queue its start.
+    if (this.parent.state === 'running' && !slot.alive) slot.start();
+  }
+
+  // --- timers: idle eviction and health checks --------------------------------------------
+
+  private armReaper(): void {
+    if (this.slots.size <= this.options.min && this.options.maxAgeMs === undefined) return;
+    let due = Number.POSITIVE_INFINITY;
+    for (const slot of this.idle) {
+      due = Math.min(due, slot.idleSince + this.options.idleTimeoutMs);
+      if (this.options.maxAgeMs !== undefined)
+        due = Math.min(due, slot.createdAt + this.options.maxAgeMs);
+    }
+    if (due === Number.POSITIVE_INFINITY || (this.reaper !== undefined && this.reaper.at <= due))
+      return;
+    if (this.reaper !== undefined) this.clock.clearTimeout(this.reaper.timer);
+    const timer = this.clock.setTimeout(
+      () => {
+        this.reaper = undefined;
+        this.reap();
+      },
+      Math.max(0, due - this.clock.now()),
+    );
+    this.reaper = { timer, at: due };
+  }
+
+  /** Retires idle resources past their idle time (down to `min`) or their age. */
+  private reap(): void {
+    const now = this.clock.now();
+    let kept = this.slots.size;
+    for (const slot of [...this.idle]) {
+      const idleTooLong = now - slot.idleSince >= this.options.idleTimeoutMs;
+      if (this.expired(slot) || (idleTooLong && kept > this.options.min)) {
+        this.idle = this.idle.filter((candidate) => candidate !== slot);
+        slot.retire();
+        kept--;
+      }
+    }
+    this.armReaper();
+  }
+
+  private armHealthChecks(): void {
+    const every = this.options.healthCheckIntervalMs;
+    if (every === undefined || this.healthTimer !== undefined) return;
+    this.healthTimer = this.clock.setTimeout(() => {
+      this.healthTimer = undefined;
+      if (this.status !== 'running') return;
+      for (const slot of [...this.idle]) {
+        this.idle = this.idle.filter((candidate) => candidate !== slot);
+        slot.move('VALIDATE');
+        void this.validate(slot).then((valid) => {
+          if (slot.slot !== 'validating') return;
+          if (!valid) {
+            slot.retire(); // destroyed; `ensure` keeps `min`
+            return;
+          }
+          slot.move('VALID');
+          this.makeIdle(slot);
+        });
+      }
+      this.armHealthChecks();
+    }, every);
+  }
+
+  private clearTimers(): void {
+    if (this.reaper !== undefined) this.clock.clearTimeout(this.reaper.timer);
+    this.reaper = undefined;
+    if (this.healthTimer !== undefined) this.clock.clearTimeout(this.healthTimer);
+    this.healthTimer = undefined;
+  }
+
+  get stats(): PoolStats {
+    return poolStats({
+      state: this.status,
+      options: this.options,
+      slots: this.slots,
+      waiting: this.waiters.length,
+      counts: this.counts,
+      errors: this.errorCounts,
+      now: this.clock.now(),
+    });
+  }
+}

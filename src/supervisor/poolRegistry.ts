@@ -1,0 +1,67 @@
+import type { Pool } from '../actors/pool.js';
+import { resolvePoolOptions } from '../actors/poolOptions.js';
+import { DuplicateActorError, InvalidOptionError } from '../errors.js';
+import { checkString } from '../options.js';
+import { PoolSupervisorNode } from './poolSupervisor.js';
+import { poolIdPrefix } from './rootNode.js';
+import type { NodeParent, SupervisedNode, SupervisionRuntime } from './supervision.js';
+
+/** The supervisor that pool supervisors are children of (`pools`). */
+export interface PoolsParent extends NodeParent {
+  readonly state: string;
+  addChild(node: SupervisedNode): Promise<void>;
+}
+
+/** Every pool of one Warden, by name: `pool(name, options)` creates it once, `pool(name)` finds it. */
+export class PoolRegistry {
+  private readonly nodes = new Map<string, PoolSupervisorNode<unknown>>();
+
+  constructor(
+    private readonly runtime: SupervisionRuntime,
+    private readonly parent: PoolsParent,
+    /** True when a node of the tree already has this id. */
+    private readonly idTaken: (id: string) => boolean,
+  ) {}
+
+  /** The pool named `name`: created with `options`, or the existing one when they are left out. */
+  get(name: unknown, options?: unknown): Pool<unknown> {
+    const key = checkString('pool name', name, 200);
+    const existing = this.nodes.get(key);
+    if (existing !== undefined) {
+      if (options !== undefined) {
+        throw new InvalidOptionError(
+          `pool('${key}') options`,
+          'left out: the pool exists already, and its options are fixed when it is created',
+          options,
+        );
+      }
+      return existing.pool;
+    }
+    if (options === undefined) {
+      throw new InvalidOptionError(
+        `pool('${key}') options`,
+        `an options object with \`create\` (no pool named \`${key}\` exists yet)`,
+        options,
+      );
+    }
+    const resolved = resolvePoolOptions<unknown>(key, options);
+    const id = `${poolIdPrefix}${key}`;
+    if (this.idTaken(id)) throw new DuplicateActorError(id);
+    const node = new PoolSupervisorNode(key, resolved, this.parent, this.runtime);
+    this.nodes.set(key, node);
+    void this.parent.addChild(node);
+    // Usable at once when Warden runs: its start need not wait in the supervisor's queue.
+    if (this.parent.state === 'running' && !node.alive) node.start();
+    return node.pool;
+  }
+
+  /** Bounds every pool's drain at the next stop (Warden's `stop({ graceMs })`). */
+  set graceMs(ms: number) {
+    for (const node of this.nodes.values()) node.graceMs = ms;
+  }
+
+  /** The pool named `name`, if it was created. */
+  find(name: string): Pool<unknown> | undefined {
+    return this.nodes.get(name)?.pool;
+  }
+}
