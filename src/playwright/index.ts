@@ -1,0 +1,7 @@
+export { BrowserCleanupError, createBrowserPool } from './browserPool.js';
+export type {
+  BrowserLease,
+  BrowserPool,
+  BrowserPoolOptions,
+  PooledBrowser,
+} from './browserPool.js';

@@ -1,0 +1,104 @@
+/**
+ * Packaging: `npm pack` (which builds dist/ through `prepare`) yields a tarball that installs into
+ * a fresh project, where both entry points, `warden` and `warden/playwright`, import and type-check.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const scratch = mkdtempSync(join(tmpdir(), 'warden-pack-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const npm = (args: string[], cwd: string): string =>
+  execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('the packed package', () => {
+  it('installs from its tarball and offers both entry points with their types', () => {
+    npm(['pack', '--pack-destination', scratch, '--silent'], root);
+    const tarball = readdirSync(scratch).find((file) => file.endsWith('.tgz'));
+    expect(tarball).toBeDefined();
+    const listing = execFileSync('tar', ['-tzf', join(scratch, tarball ?? '')], {
+      encoding: 'utf8',
+    });
+    expect(listing).toContain('package/dist/index.js');
+    expect(listing).toContain('package/dist/index.d.ts');
+    expect(listing).toContain('package/dist/playwright/index.js');
+    expect(listing).toContain('package/dist/playwright/index.d.ts');
+
+    const app = join(scratch, 'app');
+    execFileSync('mkdir', ['-p', app]);
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'app', private: true, type: 'module' }),
+    );
+    // Scripts are skipped: better-sqlite3 loads its native binding only when a database opens.
+    npm(
+      [
+        'install',
+        join(scratch, tarball ?? ''),
+        `playwright-core@${playwrightVersion()}`,
+        '--ignore-scripts',
+        '--prefer-offline',
+        '--no-audit',
+        '--no-fund',
+      ],
+      app,
+    );
+    const imported = execFileSync(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `const core = await import('warden'); const pw = await import('warden/playwright');
+         console.log(typeof core.createWarden, typeof core.CircuitOpenError, typeof pw.createBrowserPool);`,
+      ],
+      { cwd: app, encoding: 'utf8' },
+    );
+    expect(imported.trim()).toBe('function function function');
+
+    writeFileSync(
+      join(app, 'check.ts'),
+      `import { createWarden, type Breaker, type Pool } from 'warden';
+       import { createBrowserPool, type BrowserPool } from 'warden/playwright';
+       const warden = createWarden({ database: ':memory:' });
+       const breaker: Breaker<string> = warden.breaker('b', { fallback: () => 'x' });
+       const pool: Pool<number> = warden.pool('p', { create: () => 1 });
+       const browsers: BrowserPool = createBrowserPool(warden, 'browsers');
+       export { breaker, pool, browsers };\n`,
+    );
+    writeFileSync(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+          lib: ['es2022', 'dom'],
+        },
+        files: ['check.ts'],
+      }),
+    );
+    execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', app], { encoding: 'utf8' });
+  }, 180_000);
+});
+
+function playwrightVersion(): string {
+  const pkg = JSON.parse(
+    execFileSync(
+      'node',
+      ['-p', "JSON.stringify(require('./node_modules/playwright-core/package.json'))"],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    ),
+  ) as { version: string };
+  return pkg.version;
+}
