@@ -53,8 +53,9 @@ const scrape = warden.defineJob<{ path: string }, { title: string; links: string
         async ({ page }) => {
           await page.goto(`${base}${path}`);
           const title = await page.title();
-          const links = await page.$$eval('a', (anchors) =>
-            anchors.map((a) => a.getAttribute('href') ?? ''),
+          const anchors = await page.locator('a').all();
+          const links = (await Promise.all(anchors.map((a) => a.getAttribute('href')))).filter(
+            (href): href is string => href !== null,
           );
           titles.set(path, title);
           for (const link of links) {
