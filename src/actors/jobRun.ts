@@ -18,15 +18,11 @@ import { toJsonText } from '../persistence/json.js';
 import type { ClaimedJob, JobProgress } from '../persistence/Store.js';
 import type { CallPermit } from './callPermit.js';
 import type { Lease, Pool } from './pool.js';
+import { FallbackRunContext, RunContext } from './runContext.js';
 import type { AcquireOptions } from './poolOptions.js';
 import type { Deferred } from '../supervisor/jobScheduler.js';
 import { backoffDelay } from '../supervisor/backoff.js';
-import {
-  checkProgress,
-  type FallbackContext,
-  type JobContext,
-  type ResolvedJobDefinition,
-} from '../supervisor/jobDefinition.js';
+import { checkProgress, type ResolvedJobDefinition } from '../supervisor/jobDefinition.js';
 
 /** How an attempt ended, as decided by the job machine. */
 export type RunOutcome =
@@ -456,77 +452,5 @@ export class JobRun {
       return Promise.reject(new InvalidPayloadError(`the ${json.problem}`));
     }
     return this.host.checkpoint(this, json.text);
-  }
-}
-
-/** The `ctx` a handler receives: a thin view of its run. */
-class RunContext implements JobContext {
-  constructor(
-    protected readonly run: JobRun,
-    private readonly phase: 'attempt' | 'fallback',
-  ) {}
-  get jobId(): string {
-    return this.run.id;
-  }
-  get type(): string {
-    return this.run.type;
-  }
-  get attempt(): number {
-    return this.run.attempt;
-  }
-  get maxAttempts(): number {
-    return this.run.maxAttempts;
-  }
-  get signal(): AbortSignal {
-    return this.run.signal(this.phase);
-  }
-  get log(): Logger {
-    return this.run.log();
-  }
-  get lastCheckpoint(): unknown {
-    return this.run.lastCheckpoint();
-  }
-  // Bound on first use, so a handler may destructure them; most handlers never touch them.
-  get progress(): (done: number, total?: number) => void {
-    return (this.run.progressFunction ??= (done: number, total?: number): void => {
-      this.run.reportProgress(done, total);
-    });
-  }
-  get checkpoint(): (data: unknown) => Promise<void> {
-    return (this.run.checkpointFunction ??= (data: unknown): Promise<void> =>
-      this.run.saveCheckpoint(data));
-  }
-  acquire<R>(pool: string | Pool<R>, options?: AcquireOptions): Promise<Lease<R>> {
-    return this.run.acquire(pool, options, this.signal) as Promise<Lease<R>>;
-  }
-  async use<R, T>(
-    pool: string | Pool<R>,
-    fn: (resource: R, ctx: { readonly signal: AbortSignal }) => T | Promise<T>,
-    options?: AcquireOptions,
-  ): Promise<T> {
-    if (typeof fn !== 'function') throw new InvalidOptionError('fn', 'a function', fn);
-    const lease = await this.acquire(pool, options);
-    let value: T;
-    try {
-      value = await fn(lease.resource, { signal: this.signal });
-    } catch (error) {
-      lease.fail(error); // nothing if the attempt's end ended it first
-      throw error;
-    }
-    try {
-      lease.release();
-    } catch {
-      // the attempt ended (timed out, was cancelled) first and ended the lease
-    }
-    return value;
-  }
-}
-
-class FallbackRunContext extends RunContext implements FallbackContext {
-  constructor(
-    run: JobRun,
-    readonly error: Error,
-  ) {
-    super(run, 'fallback');
   }
 }

@@ -206,3 +206,40 @@ export interface AcquireOptions {
   /** Overrides the pool's `acquireTimeoutMs`. */
   readonly timeoutMs?: number;
 }
+
+const priorityLimit = 2 ** 31 - 1;
+
+/** Validates one acquire's options over the pool's `acquireTimeoutMs`. */
+export function resolveAcquireOptions(
+  input: AcquireOptions,
+  acquireTimeoutMs: number,
+): { priority: number; timeoutMs: number; signal: AbortSignal | undefined } {
+  const options = checkObject('acquire options', input);
+  checkKeys('acquire options', options, ['signal', 'priority', 'timeoutMs']);
+  const signal = options['signal'];
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new InvalidOptionError('acquire options.signal', 'an AbortSignal', signal);
+  }
+  return {
+    signal,
+    priority: checkInteger(
+      'acquire options.priority',
+      options['priority'] ?? 0,
+      -priorityLimit - 1,
+      priorityLimit,
+    ),
+    timeoutMs: checkInteger(
+      'acquire options.timeoutMs',
+      options['timeoutMs'] ?? acquireTimeoutMs,
+      1,
+      maxMs,
+    ),
+  };
+}
+
+/** Validates `drain()`'s options: how long to wait for leases to come back. */
+export function resolveDrainTimeout(input: unknown, drainTimeoutMs: number): number {
+  const options = checkObject('drain options', input);
+  checkKeys('drain options', options, ['timeoutMs']);
+  return checkInteger('drain options.timeoutMs', options['timeoutMs'] ?? drainTimeoutMs, 0, maxMs);
+}

@@ -3,10 +3,10 @@ import type { ResolvedPoolOptions } from './poolOptions.js';
 import type { SlotNode } from './slotNode.js';
 
 /** What `poolStats` reads from a pool. */
-export interface PoolCounts {
+export interface PoolCounts<R> {
   readonly state: PoolStats['state'];
-  readonly options: Pick<ResolvedPoolOptions<unknown>, 'max' | 'saturation'>;
-  readonly slots: ReadonlySet<SlotNode<unknown>> | ReadonlySet<SlotNode<never>>;
+  readonly options: Pick<ResolvedPoolOptions<R>, 'max' | 'saturation'>;
+  readonly slots: ReadonlySet<SlotNode<R>>;
   readonly waiting: number;
   readonly counts: Pick<
     PoolStats,
@@ -25,12 +25,12 @@ export interface PoolCounts {
 export const degradedAfterCreateFailures = 3;
 
 /** A pool's stats: sizes by slot state, utilisation and whether it is degraded. */
-export function poolStats(pool: PoolCounts): PoolStats {
+export function poolStats<R>(pool: PoolCounts<R>): PoolStats {
   let idle = 0;
   let leased = 0;
   let creating = 0;
   const resources: PoolStats['resources'][number][] = [];
-  for (const slot of pool.slots as ReadonlySet<SlotNode<unknown>>) {
+  for (const slot of pool.slots) {
     if (slot.slot === 'idle') idle++;
     else if (slot.slot === 'leased' || slot.slot === 'retiring') leased++;
     else if (slot.slot === 'creating') creating++;

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../clock.js';
+import type { Clock } from '../clock.js';
 import {
   coerceError,
   InvalidOptionError,
@@ -7,27 +7,26 @@ import {
   ShutdownError,
 } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { checkInteger, checkKeys, checkObject } from '../options.js';
 import type { ResolvedWorkerSpec } from '../supervisor/childSpec.js';
+import { builtInSpec } from '../supervisor/leafNode.js';
 import type { NodeParent, SupervisedNode, SupervisionRuntime } from '../supervisor/supervision.js';
 import type { Lease, Pool, PoolStats } from './pool.js';
 import { enqueueWaiter, PoolLease, type LeaseHost, type Waiter } from './poolLease.js';
-import type {
-  AcquireOptions,
-  PoolCreateContext,
-  PoolOperationContext,
-  ResolvedPoolOptions,
+import {
+  resolveAcquireOptions,
+  resolveDrainTimeout,
+  type AcquireOptions,
+  type ResolvedPoolOptions,
 } from './poolOptions.js';
 import { boundedOperation, SlotNode, type SlotHost } from './slotNode.js';
 import { poolStats } from './poolStats.js';
+import { PoolUpkeep } from './poolUpkeep.js';
 
 /** The supervisor a pool's slots are children of. */
 export interface SlotParent extends NodeParent {
   readonly state: string;
   addChild(node: SupervisedNode): Promise<void>;
 }
-
-const priorityLimit = 2 ** 31 - 1;
 
 /**
  * A resource pool: idle resources handed out last-in first-out, waiters served by priority then
@@ -44,8 +43,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
   private waiterSeq = 0;
   private lastCreateError: Error | undefined;
   private failure: Error | undefined;
-  private reaper: { timer: TimerHandle; at: number } | undefined;
-  private healthTimer: TimerHandle | undefined;
+  private readonly upkeep: PoolUpkeep<R>;
   private drained: (() => void) | undefined;
   private readonly counts = {
     created: 0,
@@ -66,21 +64,37 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     private readonly parent: SlotParent,
     private readonly runtime: SupervisionRuntime,
   ) {
+    // Recreated after a failure (with backoff, within the supervisor's intensity); a resource
+    // retired in the normal way is not: the pool makes another when it needs one.
     this.slotSpec = {
-      id,
-      kind: 'worker',
-      // Recreated after a failure (with backoff, within the supervisor's intensity); a resource
-      // retired in the normal way is not: the pool makes another when it needs one.
+      ...builtInSpec(id, 'escalate'),
       restart: 'transient',
       shutdownMs: options.destroyTimeoutMs,
       backoff: options.createBackoff,
-      onExhausted: 'escalate',
-      start: undefined,
-      logic: undefined,
-      input: undefined,
-      startTimeoutMs: undefined,
-      maxRunMs: undefined,
     };
+    this.upkeep = new PoolUpkeep<R>({
+      clock: runtime.clock,
+      options,
+      running: () => this.status === 'running',
+      size: () => this.slots.size,
+      idle: () => this.idle,
+      expired: (slot) => this.expired(slot),
+      takeOut: (slot) => {
+        this.idle = this.idle.filter((candidate) => candidate !== slot);
+      },
+      check: (slot) => {
+        slot.move('VALIDATE');
+        void this.validate(slot).then((valid) => {
+          if (slot.slot !== 'validating') return;
+          if (!valid) {
+            slot.retire(); // destroyed; `ensure` keeps `min`
+            return;
+          }
+          slot.move('VALID');
+          this.makeIdle(slot);
+        });
+      },
+    });
   }
 
   private get clock(): Clock {
@@ -91,22 +105,6 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     return this.runtime.logger;
   }
 
-  get createTimeoutMs(): number {
-    return this.options.createTimeoutMs;
-  }
-
-  get destroyTimeoutMs(): number {
-    return this.options.destroyTimeoutMs;
-  }
-
-  create(ctx: PoolCreateContext): R | Promise<R> {
-    return this.options.create(ctx);
-  }
-
-  destroy(resource: R, ctx: PoolOperationContext): void | Promise<void> {
-    return this.options.destroy?.(resource, ctx);
-  }
-
   // --- lifecycle, driven by the pool's supervisor -------------------------------------------
 
   /** The supervisor started (or was revived): make `min` resources. */
@@ -114,7 +112,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     this.status = 'running';
     this.failure = undefined;
     this.ensure();
-    this.armHealthChecks();
+    this.upkeep.armHealthChecks();
   }
 
   /** The supervisor gave up (creates kept failing): waiters are told why. */
@@ -122,22 +120,15 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     this.status = 'failed';
     this.failure = this.lastCreateError ?? error;
     this.rejectWaiters();
-    this.clearTimers();
+    this.upkeep.clear();
   }
 
   /** Stops handing out resources; waits up to `timeoutMs` for leases to come back, then ends them. */
   async drain(options: { readonly timeoutMs?: number } = {}): Promise<void> {
-    const input = checkObject('drain options', options);
-    checkKeys('drain options', input, ['timeoutMs']);
-    const timeoutMs = checkInteger(
-      'drain options.timeoutMs',
-      input['timeoutMs'] ?? this.options.drainTimeoutMs,
-      0,
-      2_147_483_647,
-    );
+    const timeoutMs = resolveDrainTimeout(options, this.options.drainTimeoutMs);
     if (this.status === 'running' || this.status === 'idle') this.status = 'draining';
     this.rejectWaiters();
-    this.clearTimers();
+    this.upkeep.clear();
     if (this.leases.size > 0 && timeoutMs > 0) {
       await new Promise<void>((resolve) => {
         const timer = this.clock.setTimeout(() => {
@@ -179,7 +170,10 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
       try {
-        ({ priority, timeoutMs, signal } = this.acquireOptions(options));
+        ({ priority, timeoutMs, signal } = resolveAcquireOptions(
+          options,
+          this.options.acquireTimeoutMs,
+        ));
       } catch (error) {
         return Promise.reject(coerceError(error));
       }
@@ -223,34 +217,6 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
       this.dispatch();
       this.ensure();
     });
-  }
-
-  private acquireOptions(input: AcquireOptions): {
-    priority: number;
-    timeoutMs: number;
-    signal: AbortSignal | undefined;
-  } {
-    const options = checkObject('acquire options', input);
-    checkKeys('acquire options', options, ['signal', 'priority', 'timeoutMs']);
-    const signal = options['signal'];
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new InvalidOptionError('acquire options.signal', 'an AbortSignal', signal);
-    }
-    return {
-      signal,
-      priority: checkInteger(
-        'acquire options.priority',
-        options['priority'] ?? 0,
-        -priorityLimit - 1,
-        priorityLimit,
-      ),
-      timeoutMs: checkInteger(
-        'acquire options.timeoutMs',
-        options['timeoutMs'] ?? this.options.acquireTimeoutMs,
-        1,
-        2_147_483_647,
-      ),
-    };
   }
 
   async use<T>(
@@ -422,7 +388,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     slot.idleSince = this.clock.now();
     this.idle.push(slot);
     this.dispatch();
-    this.armReaper();
+    this.upkeep.armReaper();
   }
 
   returned(lease: PoolLease<R>, destroy: boolean): void {
@@ -503,74 +469,6 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     void this.parent.addChild(slot);
     // Created side by side: a running supervisor need not queue its start.
     if (this.parent.state === 'running' && !slot.alive) slot.start();
-  }
-
-  // --- timers: idle eviction and health checks --------------------------------------------
-
-  private armReaper(): void {
-    if (this.slots.size <= this.options.min && this.options.maxAgeMs === undefined) return;
-    let due = Number.POSITIVE_INFINITY;
-    for (const slot of this.idle) {
-      due = Math.min(due, slot.idleSince + this.options.idleTimeoutMs);
-      if (this.options.maxAgeMs !== undefined)
-        due = Math.min(due, slot.createdAt + this.options.maxAgeMs);
-    }
-    if (due === Number.POSITIVE_INFINITY || (this.reaper !== undefined && this.reaper.at <= due))
-      return;
-    if (this.reaper !== undefined) this.clock.clearTimeout(this.reaper.timer);
-    const timer = this.clock.setTimeout(
-      () => {
-        this.reaper = undefined;
-        this.reap();
-      },
-      Math.max(0, due - this.clock.now()),
-    );
-    this.reaper = { timer, at: due };
-  }
-
-  /** Retires idle resources past their idle time (down to `min`) or their age. */
-  private reap(): void {
-    const now = this.clock.now();
-    let kept = this.slots.size;
-    for (const slot of [...this.idle]) {
-      const idleTooLong = now - slot.idleSince >= this.options.idleTimeoutMs;
-      if (this.expired(slot) || (idleTooLong && kept > this.options.min)) {
-        this.idle = this.idle.filter((candidate) => candidate !== slot);
-        slot.retire();
-        kept--;
-      }
-    }
-    this.armReaper();
-  }
-
-  private armHealthChecks(): void {
-    const every = this.options.healthCheckIntervalMs;
-    if (every === undefined || this.healthTimer !== undefined) return;
-    this.healthTimer = this.clock.setTimeout(() => {
-      this.healthTimer = undefined;
-      if (this.status !== 'running') return;
-      for (const slot of [...this.idle]) {
-        this.idle = this.idle.filter((candidate) => candidate !== slot);
-        slot.move('VALIDATE');
-        void this.validate(slot).then((valid) => {
-          if (slot.slot !== 'validating') return;
-          if (!valid) {
-            slot.retire(); // destroyed; `ensure` keeps `min`
-            return;
-          }
-          slot.move('VALID');
-          this.makeIdle(slot);
-        });
-      }
-      this.armHealthChecks();
-    }, every);
-  }
-
-  private clearTimers(): void {
-    if (this.reaper !== undefined) this.clock.clearTimeout(this.reaper.timer);
-    this.reaper = undefined;
-    if (this.healthTimer !== undefined) this.clock.clearTimeout(this.healthTimer);
-    this.healthTimer = undefined;
   }
 
   get stats(): PoolStats {

@@ -14,17 +14,17 @@ import {
   type SupervisionRuntime,
   type TreeNode,
 } from '../supervisor/supervision.js';
-import type { PoolCreateContext, PoolOperationContext } from './poolOptions.js';
+import type { PoolOperationContext, ResolvedPoolOptions } from './poolOptions.js';
 
 /** What a slot needs from its pool. */
 export interface SlotHost<R> {
   readonly name: string;
-  create(ctx: PoolCreateContext): R | Promise<R>;
+  readonly options: Pick<
+    ResolvedPoolOptions<R>,
+    'create' | 'destroy' | 'createTimeoutMs' | 'destroyTimeoutMs'
+  >;
   /** The slot's resource died on its own. */
   lost(slot: SlotNode<R>, error: Error): void;
-  destroy(resource: R, ctx: PoolOperationContext): void | Promise<void>;
-  readonly createTimeoutMs: number;
-  readonly destroyTimeoutMs: number;
   /** The slot's resource is ready to be handed out. */
   slotReady(slot: SlotNode<R>): void;
   /** The slot ended for good (destroyed and not to be recreated), or is to be recreated. */
@@ -150,8 +150,8 @@ export class SlotNode<R> extends LeafNode {
       this.runtime,
       host.name,
       'create',
-      host.createTimeoutMs,
-      (ctx) => host.create({ signal: ctx.signal, lost }),
+      host.options.createTimeoutMs,
+      (ctx) => host.options.create({ signal: ctx.signal, lost }),
       (late) => {
         void this.destroyResource(late); // created after its timeout: abandoned
       },
@@ -231,8 +231,10 @@ export class SlotNode<R> extends LeafNode {
   private async destroyResource(resource: R | undefined): Promise<void> {
     if (resource === undefined) return;
     try {
-      await bounded(this.runtime, this.host.name, 'destroy', this.host.destroyTimeoutMs, (ctx) =>
-        this.host.destroy(resource, ctx),
+      const { destroy, destroyTimeoutMs } = this.host.options;
+      if (destroy === undefined) return;
+      await bounded(this.runtime, this.host.name, 'destroy', destroyTimeoutMs, (ctx) =>
+        destroy(resource, ctx),
       );
     } catch (error) {
       this.host.operationFailed('destroy', coerceError(error));
