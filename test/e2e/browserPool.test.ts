@@ -144,6 +144,28 @@ describe('browser pool (real Chromium)', () => {
     }
   });
 
+  it('cleans up page, then context, then (when recycled) the browser', async () => {
+    const { warden, browsers } = await browserPool({ max: 1, maxUses: 1 });
+    try {
+      const order: string[] = [];
+      const exited = new Promise<void>((resolve) => {
+        warden.on('actor.exited', (event) => {
+          if (event.actorId.startsWith('pool:browsers/')) resolve();
+        });
+      });
+      await browsers.use(async ({ page, context, browser }) => {
+        page.on('close', () => order.push('page'));
+        context.on('close', () => order.push('context'));
+        browser.on('disconnected', () => order.push('browser'));
+        await page.goto(`${base}/once`);
+      });
+      await exited; // used up: retired and destroyed after its one lease
+      expect(order).toEqual(['page', 'context', 'browser']);
+    } finally {
+      await warden.stop();
+    }
+  });
+
   it('recycles a browser after maxUses', async () => {
     const { warden, browsers } = await browserPool({ max: 1, maxUses: 2 });
     try {
