@@ -288,6 +288,7 @@ export class DuplicateActorError extends WardenError {
 
 /** A call refused by an open, isolated or busy half-open circuit breaker. */
 export class CircuitOpenError extends WardenError {
+  declare readonly code: 'CIRCUIT_OPEN';
   constructor(
     readonly breaker: string,
     readonly state: 'open' | 'half-open' | 'isolated',
@@ -307,6 +308,7 @@ export class CircuitOpenError extends WardenError {
 
 /** A call through a breaker ran past its `timeoutMs`; its signal was aborted. */
 export class CallTimeoutError extends WardenError {
+  declare readonly code: 'CALL_TIMEOUT';
   constructor(
     readonly breaker: string,
     readonly timeoutMs: number,
@@ -320,6 +322,7 @@ export class CallTimeoutError extends WardenError {
 
 /** An acquire that found no free resource within its `acquireTimeoutMs`; it left no waiter behind. */
 export class PoolTimeoutError extends WardenError {
+  declare readonly code: 'POOL_TIMEOUT';
   constructor(
     readonly pool: string,
     readonly timeoutMs: number,
@@ -329,7 +332,7 @@ export class PoolTimeoutError extends WardenError {
   ) {
     super(
       'POOL_TIMEOUT',
-      `no resource of pool ${quote(pool)} was free within ${timeoutMs} ms (${state.leased} of ${state.size} leased, ${state.waiting} waiting)${
+      `no resource of pool ${quote(pool)} was free within ${timeoutMs} ms (${state.leased} of ${state.size} leased, ${state.waiting} other acquirers waiting)${
         options?.cause instanceof Error ? `; the last create failed: ${options.cause.message}` : ''
       }`,
       options,
@@ -339,17 +342,27 @@ export class PoolTimeoutError extends WardenError {
 
 /** A pool that is draining, stopped, or dead-lettered after its creates kept failing. */
 export class PoolClosedError extends WardenError {
+  declare readonly code: 'POOL_CLOSED';
   constructor(
     readonly pool: string,
     readonly state: string,
     options?: { cause?: unknown },
   ) {
-    super('POOL_CLOSED', `pool ${quote(pool)} is ${state}: it hands out no resources`, options);
+    super(
+      'POOL_CLOSED',
+      state === 'failed'
+        ? `pool ${quote(pool)} was given up after its creates kept failing${
+            options?.cause instanceof Error ? ` (the last: ${options.cause.message})` : ''
+          }; restartActor('pool:${pool}') brings it back`
+        : `pool ${quote(pool)} is ${state}: it hands out no resources`,
+      options,
+    );
   }
 }
 
 /** A lease used after it ended: released twice, or after `destroy()`. */
 export class LeaseEndedError extends WardenError {
+  declare readonly code: 'LEASE_ENDED';
   constructor(
     readonly pool: string,
     readonly how: 'released' | 'destroyed',
@@ -364,6 +377,7 @@ export class LeaseEndedError extends WardenError {
 
 /** A pool's `create`, `destroy` or `validate` ran past its timeout; the resource was abandoned. */
 export class PoolOperationTimeoutError extends WardenError {
+  declare readonly code: 'POOL_OPERATION_TIMEOUT';
   constructor(
     readonly pool: string,
     readonly operation: 'create' | 'destroy' | 'validate',

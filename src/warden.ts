@@ -341,7 +341,8 @@ export class Warden {
    * children are the pool's slots), or the existing one when they are left out.
    */
   pool<R>(name: string, options?: PoolOptions<R>): Pool<R> {
-    if (this.state === 'stopping' || this.state === 'stopped') {
+    const stopped = this.state === 'stopping' || this.state === 'stopped';
+    if (stopped && (options !== undefined || this.pools.find(name) === undefined)) {
       throw new NotRunningError('create a pool', this.state);
     }
     return this.pools.get(name, options) as Pool<R>;

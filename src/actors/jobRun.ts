@@ -14,10 +14,12 @@ import {
 } from '../errors.js';
 import { canRetry, jobMachine, type JobStatus } from '../machines/jobMachine.js';
 import type { Logger } from '../observability/logger.js';
+import { checkObject } from '../options.js';
 import { toJsonText } from '../persistence/json.js';
 import type { ClaimedJob, JobProgress } from '../persistence/Store.js';
 import type { CallPermit } from './callPermit.js';
 import type { Lease, Pool } from './pool.js';
+import { PoolLease } from './poolLease.js';
 import { FallbackRunContext, RunContext } from './runContext.js';
 import type { AcquireOptions } from './poolOptions.js';
 import type { Deferred } from '../supervisor/jobScheduler.js';
@@ -402,7 +404,16 @@ export class JobRun {
     signal: AbortSignal,
   ): Promise<Lease<unknown>> {
     const pool = this.poolOf(ref);
-    const lease = await pool.acquire({ ...options, signal: options?.signal ?? signal });
+    const given = checkObject('acquire options', options);
+    const own = given['signal'];
+    // The attempt's end aborts the wait too, whatever signal the handler gave.
+    const mine =
+      own === undefined
+        ? signal
+        : own instanceof AbortSignal
+          ? AbortSignal.any([own, signal])
+          : own;
+    const lease = await pool.acquire({ ...given, signal: mine as AbortSignal }); // a bad one is refused there
     if (this.phase === 'done') {
       lease.release(); // the attempt ended while it waited
       throw new JobCancelledError(this.id);
@@ -425,13 +436,15 @@ export class JobRun {
     throw new InvalidOptionError('pool', 'a pool, or the name of one', ref);
   }
 
-  /** Ends the leases the handler left open: destroyed when the handler may still hold them. */
-  private endLeases(destroy: boolean): void {
+  /** Ends the leases the handler left open: destroyed (their signals aborted) when the handler may still hold them. */
+  private endLeases(destroy: boolean, reason?: Error): void {
     if (this.leases.length === 0) return;
     for (const lease of this.leases.splice(0)) {
       try {
-        if (destroy) lease.destroy();
-        else lease.release();
+        if (!destroy) lease.release();
+        else if (lease instanceof PoolLease) {
+          lease.abandon(reason ?? new ShutdownError(`job ${this.id}'s attempt ended`));
+        } else lease.destroy();
       } catch {
         // already ended by the handler
       }

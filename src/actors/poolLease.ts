@@ -14,7 +14,7 @@ export interface LeaseHost<R> {
 
 /** One lease of one slot's resource. */
 export class PoolLease<R> implements Lease<R> {
-  ended: 'released' | 'destroyed' | undefined;
+  ended: 'released' | 'destroyed' | 'revoked' | undefined;
   private controller: AbortController | undefined;
 
   constructor(
@@ -30,11 +30,13 @@ export class PoolLease<R> implements Lease<R> {
   }
 
   release(): void {
+    if (this.ended === 'revoked') return; // the pool took it back already: nothing to give
     this.end('released', 'release it');
     this.host.returned(this, false);
   }
 
   destroy(): void {
+    if (this.ended === 'revoked') return;
     this.end('destroyed', 'destroy it');
     this.host.returned(this, true);
   }
@@ -48,13 +50,23 @@ export class PoolLease<R> implements Lease<R> {
   /** The pool takes the resource back (a stop outlived the drain): the holder's signal aborts. */
   revoke(reason: Error): void {
     if (this.ended !== undefined) return;
-    this.ended = 'released';
+    this.ended = 'revoked';
     this.controller ??= new AbortController();
     this.controller.abort(reason);
   }
 
+  /** Ends the lease for its holder's attempt (a job's timeout, cancel or shutdown): its signal aborts, then the resource goes. */
+  abandon(reason: Error): void {
+    if (this.ended !== undefined) return;
+    this.controller ??= new AbortController();
+    this.controller.abort(reason);
+    this.destroy();
+  }
+
   private end(how: 'released' | 'destroyed', attempted: string): void {
-    if (this.ended !== undefined) throw new LeaseEndedError(this.host.name, this.ended, attempted);
+    if (this.ended === 'released' || this.ended === 'destroyed') {
+      throw new LeaseEndedError(this.host.name, this.ended, attempted);
+    }
     this.ended = how;
   }
 }

@@ -54,7 +54,7 @@ export interface PoolOptions<R> {
   readonly healthCheckIntervalMs?: number;
   /** `degraded` once this share of `max` is leased while acquirers wait. @default 0.9 */
   readonly saturation?: number;
-  /** Wait between failed creates of one slot; grows with the failures in its supervisor's window. @default exponential from 100 ms, at most 30 s, jitter 0.2 */
+  /** Wait between failed creates of one slot; grows with the failures in its supervisor's window. @default exponential from 100 ms, at most 5 s, jitter 0.2 */
   readonly createBackoff?: BackoffOptions;
   /** `drain()` and `warden.stop()` wait this long for leases to come back, then end them. @default 10_000 */
   readonly drainTimeoutMs?: number;
@@ -98,7 +98,8 @@ export const defaultPoolOptions = {
   validateOnBorrow: false,
   saturation: 0.9,
   drainTimeoutMs: 10_000,
-  createBackoff: { type: 'exponential', delayMs: 100, maxDelayMs: 30_000, jitter: 0.2 },
+  // Capped at 5 s so that creates failing for about 30 s straight spend the default intensity.
+  createBackoff: { type: 'exponential', delayMs: 100, maxDelayMs: 5_000, jitter: 0.2 },
   supervision: { maxRestarts: 10, withinMs: 60_000 },
 } as const;
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import { holdProcessOpen, type Clock } from '../clock.js';
 import {
   coerceError,
   InvalidOptionError,
@@ -25,7 +25,7 @@ import { PoolUpkeep } from './poolUpkeep.js';
 /** The supervisor a pool's slots are children of. */
 export interface SlotParent extends NodeParent {
   readonly state: string;
-  addChild(node: SupervisedNode): Promise<void>;
+  addStartedChild(node: SupervisedNode): void;
 }
 
 /**
@@ -45,6 +45,9 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
   private failure: Error | undefined;
   private readonly upkeep: PoolUpkeep<R>;
   private drained: (() => void) | undefined;
+  private draining: Promise<void> | undefined;
+  /** Checks under way for waiters (validateOnBorrow). */
+  private checking = 0;
   private readonly counts = {
     created: 0,
     destroyed: 0,
@@ -91,7 +94,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
             return;
           }
           slot.move('VALID');
-          this.makeIdle(slot);
+          this.makeIdle(slot, false); // a check is no use: its idle time runs on
         });
       },
     });
@@ -111,6 +114,9 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
   started(): void {
     this.status = 'running';
     this.failure = undefined;
+    // Slots that ended while the pool was down are forgotten, as its supervisor forgets them.
+    for (const slot of this.slots) if (!slot.alive) this.slots.delete(slot);
+    this.idle = this.idle.filter((slot) => slot.alive);
     this.ensure();
     this.upkeep.armHealthChecks();
   }
@@ -124,8 +130,21 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
   }
 
   /** Stops handing out resources; waits up to `timeoutMs` for leases to come back, then ends them. */
-  async drain(options: { readonly timeoutMs?: number } = {}): Promise<void> {
-    const timeoutMs = resolveDrainTimeout(options, this.options.drainTimeoutMs);
+  drain(options: { readonly timeoutMs?: number } = {}): Promise<void> {
+    let timeoutMs: number;
+    try {
+      timeoutMs = resolveDrainTimeout(options, this.options.drainTimeoutMs);
+    } catch (error) {
+      return Promise.reject(coerceError(error));
+    }
+    // One drain at a time: a second call shares the first.
+    this.draining ??= this.drainNow(timeoutMs).finally(() => {
+      this.draining = undefined;
+    });
+    return this.draining;
+  }
+
+  private async drainNow(timeoutMs: number): Promise<void> {
     if (this.status === 'running' || this.status === 'idle') this.status = 'draining';
     this.rejectWaiters();
     this.upkeep.clear();
@@ -142,11 +161,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
         };
       });
     }
-    for (const lease of [...this.leases]) {
-      lease.revoke(new ShutdownError(`pool ${this.name} stopped before this lease was released`));
-      this.leases.delete(lease);
-    }
-    // Idle resources first, then the rest, newest first.
+    // Newest first; each stop takes back the lease of its slot, aborting the holder's signal.
     for (const slot of [...this.slots].reverse()) await slot.stop();
     this.status = 'stopped';
   }
@@ -184,11 +199,19 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
       if (slot !== undefined) return Promise.resolve(this.lease(slot));
     }
     return new Promise((resolve, reject) => {
+      // Whoever awaits an acquire sees it through, though Warden's timers are unref'd.
+      const letGo = holdProcessOpen();
       const waiter: Waiter<R> = {
         priority,
         seq: ++this.waiterSeq,
-        resolve,
-        reject,
+        resolve: (lease) => {
+          letGo();
+          resolve(lease);
+        },
+        reject: (error) => {
+          letGo();
+          reject(error);
+        },
         timer: undefined,
         signal,
         onAbort: undefined,
@@ -198,7 +221,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
         if (!this.dropWaiter(waiter)) return;
         this.counts.acquireTimeouts++;
         const { size, leased } = this.stats;
-        reject(
+        waiter.reject(
           new PoolTimeoutError(
             this.name,
             timeoutMs,
@@ -209,7 +232,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
       }, timeoutMs);
       if (signal !== undefined) {
         waiter.onAbort = () => {
-          if (this.dropWaiter(waiter)) reject(coerceError(signal.reason));
+          if (this.dropWaiter(waiter)) waiter.reject(coerceError(signal.reason));
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
@@ -231,7 +254,9 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
       throw coerceError(signal.reason);
     }
     try {
-      const value = await fn(lease.resource, { signal: options?.signal ?? lease.signal });
+      // Aborted by the caller, or when the resource is lost under the work.
+      const both = signal === undefined ? lease.signal : AbortSignal.any([signal, lease.signal]);
+      const value = await fn(lease.resource, { signal: both });
       if (lease.ended === undefined) lease.release();
       return value;
     } catch (error) {
@@ -302,6 +327,8 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
   private dispatch(): void {
     while (this.waiters.length > 0 && this.status === 'running') {
       if (this.options.validateOnBorrow) {
+        // One check per waiter: a resource that passes goes to the best waiter then.
+        if (this.checking >= this.waiters.length) return;
         const slot = this.takeIdle();
         if (slot === undefined) return;
         this.validateFor(slot);
@@ -319,8 +346,10 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
   /** Checks a resource before handing it to the best waiter; a failed check destroys it. */
   private validateFor(slot: SlotNode<R>): void {
     slot.move('VALIDATE');
+    this.checking++;
     this.validate(slot).then(
       (valid) => {
+        this.checking--;
         if (slot.slot !== 'validating') return; // a stop took it meanwhile
         const waiter = valid ? this.waiters.shift() : undefined;
         if (!valid) {
@@ -376,7 +405,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     this.makeIdle(slot);
   }
 
-  private makeIdle(slot: SlotNode<R>): void {
+  private makeIdle(slot: SlotNode<R>, used = true): void {
     if (this.status !== 'running') {
       slot.retire();
       return;
@@ -385,7 +414,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
       slot.retire();
       return;
     }
-    slot.idleSince = this.clock.now();
+    if (used) slot.idleSince = this.clock.now();
     this.idle.push(slot);
     this.dispatch();
     this.upkeep.armReaper();
@@ -414,13 +443,28 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     if (slot.slot === 'destroying' || slot.slot === 'destroyed' || slot.slot === 'creating') return;
     this.errorCounts.broken++;
     this.idle = this.idle.filter((candidate) => candidate !== slot);
-    slot.retire(error); // abnormal: its supervisor recreates it
+    slot.retire(this.status === 'running' ? error : undefined); // abnormal: it is recreated
     for (const lease of this.leases) {
       if (lease.slot !== slot) continue;
       this.leases.delete(lease);
       lease.revoke(error); // the holder's signal aborts
       slot.released();
     }
+    if (this.leases.size === 0) this.drained?.();
+  }
+
+  running(): boolean {
+    return this.status === 'running';
+  }
+
+  slotStopping(slot: SlotNode<R>): void {
+    this.idle = this.idle.filter((candidate) => candidate !== slot);
+    for (const lease of this.leases) {
+      if (lease.slot !== slot) continue;
+      this.leases.delete(lease);
+      lease.revoke(new ShutdownError(`pool ${this.name} took this lease back: it is stopping`));
+    }
+    if (this.leases.size === 0) this.drained?.();
   }
 
   slotGone(slot: SlotNode<R>, error: Error | undefined): void {
@@ -453,6 +497,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     for (const slot of this.slots) {
       if (slot.slot === 'creating' || slot.slot === 'destroyed' || !slot.alive) creating++;
     }
+    creating += this.checking;
     while (
       this.slots.size < this.options.max &&
       (this.slots.size < this.options.min || this.waiters.length > creating)
@@ -466,9 +511,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     const id = `${this.id}/${++this.seq}`;
     const slot = new SlotNode<R>(id, { ...this.slotSpec, id }, this, this.parent, this.runtime);
     this.slots.add(slot);
-    void this.parent.addChild(slot);
-    // Created side by side: a running supervisor need not queue its start.
-    if (this.parent.state === 'running' && !slot.alive) slot.start();
+    this.parent.addStartedChild(slot); // created side by side, each started at once
   }
 
   get stats(): PoolStats {

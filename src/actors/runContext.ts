@@ -54,7 +54,8 @@ export class RunContext implements JobContext {
     const lease = await this.acquire(pool, options);
     let value: T;
     try {
-      value = await fn(lease.resource, { signal: this.signal });
+      // Aborted when the attempt ends, or when the resource is lost under the work.
+      value = await fn(lease.resource, { signal: AbortSignal.any([this.signal, lease.signal]) });
     } catch (error) {
       lease.fail(error); // nothing if the attempt's end ended it first
       throw error;

@@ -1,5 +1,5 @@
 import type { TimerHandle } from '../clock.js';
-import { coerceError, PoolOperationTimeoutError } from '../errors.js';
+import { coerceError, PoolOperationTimeoutError, ShutdownError } from '../errors.js';
 import {
   nextSlotState,
   type SlotMachineEvent,
@@ -29,6 +29,10 @@ export interface SlotHost<R> {
   slotReady(slot: SlotNode<R>): void;
   /** The slot ended for good (destroyed and not to be recreated), or is to be recreated. */
   slotGone(slot: SlotNode<R>, error: Error | undefined): void;
+  /** The slot is being stopped: a lease of it is taken back from its holder first. */
+  slotStopping(slot: SlotNode<R>): void;
+  /** False once the pool drains, stops or has been given up: no resource is made then. */
+  running(): boolean;
   /** A create or destroy failed or was abandoned. */
   operationFailed(operation: 'create' | 'destroy', error: Error): void;
 }
@@ -44,8 +48,8 @@ function bounded<T>(
   timeoutMs: number,
   operation: (ctx: PoolOperationContext) => T | Promise<T>,
   abandon: (late: T) => void = () => undefined,
+  controller = new AbortController(),
 ): Promise<T> {
-  const controller = new AbortController();
   return new Promise<T>((resolve, reject) => {
     let done = false;
     const timer: TimerHandle = runtime.clock.setTimeout(() => {
@@ -101,6 +105,10 @@ export class SlotNode<R> extends LeafNode {
   private stopping: Promise<void> | undefined;
   /** Bumped on each start, so an old create's result is recognised as late. */
   private run = 0;
+  /** The create under way: aborted by a stop, which waits for it to settle. */
+  private creation: { controller: AbortController; settled: Promise<void> } | undefined;
+  /** `lost()` was called before `create` resolved: the resource is dead on arrival. */
+  private lostEarly: Error | undefined;
 
   constructor(
     id: string,
@@ -137,35 +145,49 @@ export class SlotNode<R> extends LeafNode {
     this.uses = 0;
     this.ending = undefined;
     this.stopping = undefined;
+    this.lostEarly = undefined;
     const run = ++this.run;
     // The supervisor need not wait for the resource: slots are created side by side.
     this.transition({ type: 'READY' });
     this.parent.childStarted(this);
     const { host } = this;
+    if (!host.running()) {
+      // Restarted after its pool began to drain (or was given up): it makes nothing, and ends.
+      this.move('CREATE_FAILED');
+      this.endNormally();
+      return;
+    }
     const lost = (error?: Error): void => {
       if (run !== this.run) return; // a resource of an earlier run of this slot
-      host.lost(this, error ?? new Error(`a resource of pool ${host.name} died`));
+      const reason = error ?? new Error(`a resource of pool ${host.name} died`);
+      if (this.slot === 'creating') this.lostEarly ??= reason;
+      else host.lost(this, reason);
     };
-    bounded(
+    const controller = new AbortController();
+    let late: Promise<void> = Promise.resolve();
+    const created = bounded(
       this.runtime,
       host.name,
       'create',
       host.options.createTimeoutMs,
       (ctx) => host.options.create({ signal: ctx.signal, lost }),
-      (late) => {
-        void this.destroyResource(late); // created after its timeout: abandoned
+      (resource) => {
+        late = this.destroyResource(resource); // created after its timeout: abandoned
       },
+      controller,
     ).then(
       (resource) => {
         if (run !== this.run || this.slot !== 'creating') {
-          void this.destroyResource(resource);
+          late = this.destroyResource(resource);
           return;
         }
         this.resource = resource;
         this.createdAt = this.runtime.clock.now();
         this.idleSince = this.createdAt;
         this.move('CREATED');
-        host.slotReady(this);
+        const early = this.lostEarly;
+        if (early !== undefined) host.lost(this, early);
+        else host.slotReady(this);
       },
       (error: unknown) => {
         if (run !== this.run || this.slot !== 'creating') return;
@@ -173,9 +195,23 @@ export class SlotNode<R> extends LeafNode {
         host.operationFailed('create', reason);
         this.move('CREATE_FAILED');
         host.slotGone(this, reason);
-        this.exitAbnormally(reason);
+        // A pool that no longer makes resources does not have this one recreated.
+        if (host.running()) this.exitAbnormally(reason);
+        else this.endNormally();
       },
     );
+    this.creation = {
+      controller,
+      settled: created.then(() => late),
+    };
+  }
+
+  /** Ends the slot for good: a normal exit, which its supervisor does not restart. */
+  private endNormally(): void {
+    if (this.cell.status !== 'running') return;
+    this.transition({ type: 'EXIT' });
+    publishLifecycle(this.runtime, this.ref, { kind: 'exited', reason: 'normal' });
+    this.parent.childExited(this, 'normal', undefined);
   }
 
   /**
@@ -219,13 +255,8 @@ export class SlotNode<R> extends LeafNode {
     this.move('DESTROYED');
     this.host.slotGone(this, abnormal);
     if (this.cell.status !== 'running') return;
-    if (abnormal !== undefined) {
-      this.exitAbnormally(abnormal);
-      return;
-    }
-    this.transition({ type: 'EXIT' });
-    publishLifecycle(this.runtime, this.ref, { kind: 'exited', reason: 'normal' });
-    this.parent.childExited(this, 'normal', undefined);
+    if (abnormal !== undefined && this.host.running()) this.exitAbnormally(abnormal);
+    else this.endNormally();
   }
 
   private async destroyResource(resource: R | undefined): Promise<void> {
@@ -241,12 +272,15 @@ export class SlotNode<R> extends LeafNode {
     }
   }
 
-  /** Stops the slot: its resource is destroyed (a lease still out is ended by the pool first). */
+  /** Stops the slot: a lease of it is taken back, a create under way aborted and waited for, the resource destroyed. */
   stop(): Promise<void> {
     if (!this.alive) return Promise.resolve();
     if (this.stopping !== undefined) return this.stopping;
     this.transition({ type: 'STOP' });
+    this.host.slotStopping(this);
+    const creation = this.slot === 'creating' ? this.creation : undefined;
     this.run++; // a create still running is abandoned: its resource is destroyed when it comes
+    creation?.controller.abort(new ShutdownError(`pool ${this.host.name} is stopping`));
     // Down the machine's own paths to `destroying` (or `destroyed` for a slot still creating).
     if (this.slot === 'creating') this.move('CREATE_FAILED');
     if (this.slot === 'idle' || this.slot === 'validating' || this.slot === 'leased') {
@@ -255,12 +289,14 @@ export class SlotNode<R> extends LeafNode {
     if (this.slot === 'retiring') this.move('RELEASE');
     const resource = this.resource;
     this.resource = undefined;
-    this.stopping = this.destroyResource(resource).then(() => {
+    this.stopping = (async () => {
+      await creation?.settled; // bounded by createTimeoutMs; a late resource is destroyed
+      await this.destroyResource(resource);
       if (this.slot === 'destroying') this.move('DESTROYED');
       this.host.slotGone(this, undefined);
       this.transition({ type: 'EXIT' });
       publishLifecycle(this.runtime, this.ref, { kind: 'exited', reason: 'shutdown' });
-    });
+    })();
     return this.stopping;
   }
 }

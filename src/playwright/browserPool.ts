@@ -138,6 +138,14 @@ export function createBrowserPool(
   name: string,
   input: BrowserPoolOptions = {},
 ): BrowserPool {
+  const maybe = warden as unknown;
+  if (
+    typeof maybe !== 'object' ||
+    maybe === null ||
+    typeof (maybe as { pool?: unknown }).pool !== 'function'
+  ) {
+    throw new InvalidOptionError('warden', 'a Warden from createWarden()', maybe);
+  }
   const options = checkObject(`createBrowserPool('${name}') options`, input);
   checkKeys(`createBrowserPool('${name}')`, options, [...ownKeys, ...poolKeys]);
   const closeTimeoutMs = checkInteger(
@@ -168,6 +176,8 @@ export function createBrowserPool(
 
   const pool = warden.pool<PooledBrowser>(name, {
     ...(poolOptions as Partial<PoolOptions<PooledBrowser>>),
+    // Closing the browser, then its server, each within closeTimeoutMs, then the kill.
+    destroyTimeoutMs: 3 * closeTimeoutMs,
     create: async ({ lost }) => {
       const server = await browserType.launchServer({
         headless: true,
@@ -194,9 +204,15 @@ export function createBrowserPool(
     },
     destroy: async ({ browser, server }) => {
       // Close first, the way Playwright means it; whatever does not close in time is killed.
+      const process = server.process();
+      const exited =
+        process.exitCode !== null || process.signalCode !== null
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => process.once('exit', () => resolve()));
       if (!(await within(clock, browser.close(), closeTimeoutMs))) kill(server);
       if (!(await within(clock, server.close(), closeTimeoutMs))) kill(server);
-      if (server.process().exitCode === null && server.process().signalCode === null) kill(server);
+      if (!(await within(clock, exited, 1))) kill(server);
+      await within(clock, exited, closeTimeoutMs); // gone before destroy resolves
     },
     isBroken: (error) =>
       error instanceof BrowserCleanupError ||

@@ -9,8 +9,7 @@ import type { NodeParent, SupervisedNode, SupervisionRuntime } from './supervisi
 
 /** The supervisor that breaker nodes are children of. */
 export interface BreakerParent extends NodeParent {
-  readonly state: string;
-  addChild(node: SupervisedNode): Promise<void>;
+  addStartedChild(node: SupervisedNode): void;
 }
 
 /** The first setting where two option values differ (functions aside: an inline callback is new every call), or undefined. */
@@ -87,11 +86,7 @@ export class BreakerRegistry {
     breaker.reopened.add(this.reopened);
     this.entries.set(key, { breaker });
     const node = new BreakerNode(breaker, this.runtime.breakerStore, this.parent, this.runtime);
-    void this.parent.addChild(node);
-    // Usable at once: its start is synchronous, so a running supervisor need not queue it.
-    if ((this.parent.state === 'running' || this.parent.state === 'starting') && !node.alive) {
-      node.start();
-    }
+    this.parent.addStartedChild(node);
     return breaker;
   }
 

@@ -8,8 +8,7 @@ import type { NodeParent, SupervisedNode, SupervisionRuntime } from './supervisi
 
 /** The supervisor that pool supervisors are children of (`pools`). */
 export interface PoolsParent extends NodeParent {
-  readonly state: string;
-  addChild(node: SupervisedNode): Promise<void>;
+  addStartedChild(node: SupervisedNode): void;
 }
 
 /** Every pool of one Warden, by name: `pool(name, options)` creates it once, `pool(name)` finds it. */
@@ -26,6 +25,13 @@ export class PoolRegistry {
   /** The pool named `name`: created with `options`, or the existing one when they are left out. */
   get(name: unknown, options?: unknown): Pool<unknown> {
     const key = checkString('pool name', name, 200);
+    if (key.includes('/')) {
+      throw new InvalidOptionError(
+        'pool name',
+        'a name without `/` (slot ids are `pool:<name>/<n>`)',
+        key,
+      );
+    }
     const existing = this.nodes.get(key);
     if (existing !== undefined) {
       if (options !== undefined) {
@@ -48,16 +54,33 @@ export class PoolRegistry {
     const id = `${poolIdPrefix}${key}`;
     if (this.idTaken(id)) throw new DuplicateActorError(id);
     const node = new PoolSupervisorNode(key, resolved, this.parent, this.runtime);
+    node.drainFirst = () => this.drainAll();
     this.nodes.set(key, node);
-    void this.parent.addChild(node);
-    // Usable at once when Warden runs: its start need not wait in the supervisor's queue.
-    if (this.parent.state === 'running' && !node.alive) node.start();
+    this.parent.addStartedChild(node);
     return node.pool;
   }
 
-  /** Bounds every pool's drain at the next stop (Warden's `stop({ graceMs })`). */
+  private allDrained: Promise<void> | undefined;
+  private graceMsValue = Number.POSITIVE_INFINITY;
+
+  /**
+   * Bounds the pools' drain at the next stop (Warden's `stop({ graceMs })`): every pool drains at
+   * the same time, each waiting at most the smaller of this and its `drainTimeoutMs`.
+   */
   set graceMs(ms: number) {
-    for (const node of this.nodes.values()) node.graceMs = ms;
+    this.graceMsValue = ms;
+    this.allDrained = undefined;
+  }
+
+  private drainAll(): Promise<void> {
+    this.allDrained ??= Promise.all(
+      [...this.nodes.values()].map((node) =>
+        node.pool.drain({
+          timeoutMs: Math.min(node.pool.options.drainTimeoutMs, this.graceMsValue),
+        }),
+      ),
+    ).then(() => undefined);
+    return this.allDrained;
   }
 
   /** The pool named `name`, if it was created. */

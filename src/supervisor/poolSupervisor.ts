@@ -14,8 +14,8 @@ import { SupervisorNode } from './supervisorActor.js';
  */
 export class PoolSupervisorNode<R> extends SupervisorNode {
   readonly pool: ResourcePool<R>;
-  /** A bound on the next stop's drain (Warden's `stop({ graceMs })`), below `drainTimeoutMs`. */
-  graceMs = Number.POSITIVE_INFINITY;
+  /** Drains this pool before its slots stop: set by the registry to drain every pool at once. */
+  drainFirst: () => Promise<void> = () => this.pool.drain();
 
   constructor(
     name: string,
@@ -29,16 +29,14 @@ export class PoolSupervisorNode<R> extends SupervisorNode {
   }
 
   override start(): void {
+    this.dropEndedChildren(); // a revived pool makes its slots anew
     super.start();
     this.pool.started();
   }
 
   override async stop(): Promise<void> {
     const state = this.state;
-    if (state === 'starting' || state === 'running') {
-      const timeoutMs = Math.min(this.pool.options.drainTimeoutMs, this.graceMs);
-      await this.pool.drain({ timeoutMs });
-    }
+    if (state === 'starting' || state === 'running') await this.drainFirst();
     await super.stop();
   }
 

@@ -99,6 +99,22 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
     return this.enqueue(() => this.startChildren([node]));
   }
 
+  /**
+   * Adds a child of Warden's own whose start is synchronous (a breaker, a pool slot) and, while
+   * this supervisor runs, starts it at once, not through the queue: a queued start could come
+   * after the child had already exited, and start it a second time. While this supervisor is
+   * still starting, its start-up loop reaches the child, which is last in the order.
+   */
+  addStartedChild(node: SupervisedNode): void {
+    this.children.push(node);
+    if (this.cell.status === 'running') node.start();
+  }
+
+  /** Forgets the children that are not alive (a revived pool makes its slots anew). */
+  protected dropEndedChildren(): void {
+    this.children = this.children.filter((node) => node.alive);
+  }
+
   find(id: string): SupervisedNode | undefined {
     if (id === this.id) return this;
     for (const child of this.children) {

@@ -1,6 +1,6 @@
 import { ActorNotFoundError, InvalidOptionError, quote } from '../errors.js';
 import { checkString } from '../options.js';
-import { isSystemId } from './rootNode.js';
+import { isSystemId, systemNodeIds } from './rootNode.js';
 import type { SupervisedNode, TreeNode } from './supervision.js';
 import type { SupervisorNode } from './supervisorActor.js';
 
@@ -42,14 +42,19 @@ export class TreeControl {
   async apply(operation: Operation, id: unknown, expected?: SupervisedNode): Promise<void> {
     this.assertRunning(operations[operation]);
     const name = checkString('id', id, 200);
-    if (isSystemId(name)) {
+    const node = this.root.find(name);
+    // Warden's own actors are never stopped or removed by hand; a dead-lettered breaker or pool
+    // (`breaker:<name>`, `pool:<name>`) may be restarted, as a tree of yours may.
+    const revivable = operation === 'restart' && node?.dead === true && !systemNodeIds.has(name);
+    if (isSystemId(name) && !revivable) {
       throw new InvalidOptionError(
         'id',
-        `the id of one of your actors (${quote(name)} is Warden's own: it stops with warden.stop())`,
+        operation === 'restart'
+          ? `the id of one of your actors, or of a dead-lettered breaker or pool (${quote(name)} is Warden's own and is not dead-lettered)`
+          : `the id of one of your actors (${quote(name)} is Warden's own: it stops with warden.stop())`,
         name,
       );
     }
-    const node = this.root.find(name);
     const parent = this.root.parentOf(name);
     if (node === undefined || parent === undefined || (expected ?? node) !== node) {
       throw new ActorNotFoundError(name);

@@ -69,7 +69,9 @@ describe('by-hand operations refuse', () => {
         const error = await refusal(warden, operation, id);
         expect(error).toBeInstanceOf(InvalidOptionError);
         expect((error as InvalidOptionError).message).toBe(
-          `Expected \`id\` to be the id of one of your actors (\`${id}\` is Warden's own: it stops with warden.stop()), got \`${id}\``,
+          operation === 'restartActor'
+            ? `Expected \`id\` to be the id of one of your actors, or of a dead-lettered breaker or pool (\`${id}\` is Warden's own and is not dead-lettered), got \`${id}\``
+            : `Expected \`id\` to be the id of one of your actors (\`${id}\` is Warden's own: it stops with warden.stop()), got \`${id}\``,
         );
       }
       expect(warden.health().healthy).toBe(true);
