@@ -82,13 +82,16 @@ while (titles.size < pages) {
   await new Promise((resolve) => setTimeout(resolve, 50));
   if (!killed && titles.size >= pages / 2) {
     killed = true;
+    // Held while it is killed, so that it is not being recycled meanwhile; the pool takes the
+    // lease back when the process dies (the lease's signal aborts, and release() does nothing).
     const lease = await browsers.pool.acquire();
     const pid = lease.resource.pid;
-    lease.release();
     if (pid !== undefined) {
       console.log(`killing browser process ${pid} from outside`);
       process.kill(pid, 'SIGKILL');
     }
+    await new Promise((resolve) => lease.signal.addEventListener('abort', resolve, { once: true }));
+    lease.release();
   }
 }
 for (const job of await warden.listJobs({ type: 'page.scrape', limit: 1000 })) {
