@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { CountBreaker, circuitBreaker, handleAll } from 'cockatiel';
 import CircuitBreaker from 'opossum';
 import { createWarden } from '../src/index.js';
+import { median } from './median.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const calls = Number(process.argv[3] ?? 1_000_000);
@@ -58,10 +59,6 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
 const direct = median(totals['direct'] ?? []);
 console.log(
   `${calls} sequential calls of async () => 1 through a closed breaker, medians of ${rounds} rounds, Node ${process.version}`,

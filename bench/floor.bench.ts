@@ -24,6 +24,7 @@ import { jobMachine } from '../src/machines/jobMachine.js';
 import type { StatusChange } from '../src/persistence/Store.js';
 import { SqliteStore } from '../src/persistence/sqliteStore.js';
 import { benchPlainjob } from './plainjob.js';
+import { median } from './median.js';
 
 const rounds = Number(process.argv[2] ?? 3);
 const jobs = Number(process.argv[3] ?? 20_000);
@@ -102,9 +103,6 @@ function actorFloor(): number {
   }
   return ((performance.now() - start) * 1000) / jobs;
 }
-
-const median = (values: number[]): number =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 const plain: number[] = [];
 const enqueue: number[] = [];

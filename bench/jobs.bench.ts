@@ -10,6 +10,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchPlainjob, type QueueBenchResult } from './plainjob.js';
+import { median } from './median.js';
 import { benchWarden } from './warden.js';
 
 const rounds = Number(process.argv[2] ?? 3);
@@ -26,10 +27,6 @@ for (let round = 0; round < rounds; round++) {
   results.push(await benchWarden({ jobs, concurrency, file: file('full'), synchronous: 'full' }));
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
 const names = [...new Set(results.map((r) => r.name))];
 const rows = names.map((name) => {
   const mine = results.filter((r) => r.name === name);

@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { createPool } from 'generic-pool';
 import { Pool as TarnPool } from 'tarn';
 import { createWarden } from '../src/index.js';
+import { median } from './median.js';
 
 const rounds = Number(process.argv[2] ?? 5);
 const cycles = Number(process.argv[3] ?? 1_000_000);
@@ -79,10 +80,6 @@ for (let round = 0; round < rounds; round++) {
     if (contender !== undefined) totals[name]?.push(await time(contender, cycles));
   }
 }
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
 console.log(
   `${cycles} acquire/release cycles, max ${max}, ${loops} concurrent loops, medians of ${rounds} rounds, Node ${process.version}`,
 );

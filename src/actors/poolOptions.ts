@@ -103,7 +103,8 @@ export const defaultPoolOptions = {
   supervision: { maxRestarts: 10, withinMs: 60_000 },
 } as const;
 
-const keys = [
+/** Every option of `warden.pool()`. */
+export const poolOptionKeys = [
   'create',
   'destroy',
   'validate',
@@ -132,7 +133,7 @@ export function resolvePoolOptions<R>(pool: string, input: unknown): ResolvedPoo
     throw new InvalidOptionError(`${where} options`, 'an options object with `create`', input);
   }
   const options = checkObject(`${where} options`, input);
-  checkKeys(where, options, keys);
+  checkKeys(where, options, poolOptionKeys);
   const at = (field: string): string => `${where}.${field}`;
   const ms = (field: string, fallback: number, min = 1): number =>
     checkInteger(at(field), options[field] ?? fallback, min, maxMs);

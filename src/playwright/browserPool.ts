@@ -9,7 +9,7 @@ import {
   type Page,
 } from 'playwright-core';
 import type { Pool, PoolStats } from '../actors/pool.js';
-import type { PoolOptions } from '../actors/poolOptions.js';
+import { poolOptionKeys, type PoolOptions } from '../actors/poolOptions.js';
 import { coerceError, InvalidOptionError, WardenError } from '../errors.js';
 import { checkInteger, checkKeys, checkObject } from '../options.js';
 import type { Clock, TimerHandle } from '../clock.js';
@@ -85,20 +85,17 @@ export interface BrowserPool {
 }
 
 const ownKeys = ['launch', 'context', 'closeTimeoutMs', 'browserType'] as const;
-const poolKeys = [
-  'min',
-  'max',
-  'acquireTimeoutMs',
-  'idleTimeoutMs',
-  'maxUses',
-  'maxAgeMs',
-  'createTimeoutMs',
-  'healthCheckIntervalMs',
-  'saturation',
-  'drainTimeoutMs',
-  'createBackoff',
-  'supervision',
-] as const;
+/** The browser pool makes, checks and destroys its browsers itself: these pool options are its own. */
+const ownedByThePool: readonly string[] = [
+  'create',
+  'destroy',
+  'validate',
+  'isBroken',
+  'validateOnBorrow',
+  'destroyTimeoutMs',
+  'validateTimeoutMs',
+];
+const poolKeys = poolOptionKeys.filter((key) => !ownedByThePool.includes(key));
 
 /** Resolves with true once `work` settles, or with false after `ms` on `clock`. */
 async function within(clock: Clock, work: Promise<unknown>, ms: number): Promise<boolean> {
