@@ -46,6 +46,10 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
   private readonly upkeep: PoolUpkeep<R>;
   private drained: (() => void) | undefined;
   private draining: Promise<void> | undefined;
+  /** Brings the end of the running drain's wait forward to `ms` from now, if that is sooner. */
+  private drainWithin: ((ms: number) => void) | undefined;
+  /** Drained by its user: it stays closed, even when its supervisor starts (again). */
+  private closedForGood = false;
   /** Checks under way for waiters (validateOnBorrow). */
   private checking = 0;
   private readonly counts = {
@@ -112,6 +116,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
 
   /** The supervisor started (or was revived): make `min` resources. */
   started(): void {
+    if (this.closedForGood) return;
     this.status = 'running';
     this.failure = undefined;
     // Slots that ended while the pool was down are forgotten, as its supervisor forgets them.
@@ -137,8 +142,13 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     } catch (error) {
       return Promise.reject(coerceError(error));
     }
-    // One drain at a time: a second call shares the first.
-    this.draining ??= this.drainNow(timeoutMs).finally(() => {
+    this.closedForGood = true;
+    // One drain at a time: a second call shares the first, and may only shorten its wait.
+    if (this.draining !== undefined) {
+      this.drainWithin?.(timeoutMs);
+      return this.draining;
+    }
+    this.draining = this.drainNow(timeoutMs).finally(() => {
       this.draining = undefined;
     });
     return this.draining;
@@ -150,14 +160,20 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     this.upkeep.clear();
     if (this.leases.size > 0 && timeoutMs > 0) {
       await new Promise<void>((resolve) => {
-        const timer = this.clock.setTimeout(() => {
-          this.drained = undefined;
-          resolve();
-        }, timeoutMs);
-        this.drained = () => {
+        let deadline = this.clock.now() + timeoutMs;
+        const end = (): void => {
           this.clock.clearTimeout(timer);
           this.drained = undefined;
+          this.drainWithin = undefined;
           resolve();
+        };
+        let timer = this.clock.setTimeout(end, timeoutMs);
+        this.drained = end;
+        this.drainWithin = (ms) => {
+          if (this.clock.now() + ms >= deadline) return;
+          deadline = this.clock.now() + ms;
+          this.clock.clearTimeout(timer);
+          timer = this.clock.setTimeout(end, ms);
         };
       });
     }

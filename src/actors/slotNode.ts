@@ -154,6 +154,7 @@ export class SlotNode<R> extends LeafNode {
     if (!host.running()) {
       // Restarted after its pool began to drain (or was given up): it makes nothing, and ends.
       this.move('CREATE_FAILED');
+      host.slotGone(this, undefined);
       this.endNormally();
       return;
     }

@@ -57,6 +57,8 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
   private readonly held = new Set<SupervisedNode>();
   private readonly budgets: RestartBudgets;
   private queue: Promise<void> = Promise.resolve();
+  /** Children of Warden's own added while this supervisor was starting (see addStartedChild). */
+  private readonly ownStarts = new Set<SupervisedNode>();
   private readonly pendingStarts = new Map<string, () => void>();
   private backoff: { timer: TimerHandle; wake: () => void } | undefined;
 
@@ -108,6 +110,7 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
   addStartedChild(node: SupervisedNode): void {
     this.children.push(node);
     if (this.cell.status === 'running') node.start();
+    else if (this.cell.status === 'starting') this.ownStarts.add(node);
   }
 
   /** Forgets the children that are not alive (a revived pool makes its slots anew). */
@@ -162,6 +165,10 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
     void this.enqueue(async () => {
       await this.startChildren(this.children);
       if (this.cell.status !== 'starting') return;
+      // Children of Warden's own added after the start-up loop had passed them: started now,
+      // in the same turn as STARTED, so that none falls between the two.
+      for (const node of this.ownStarts) if (node.state === 'idle') node.start();
+      this.ownStarts.clear();
       this.transition({ type: 'STARTED' });
       this.parent?.childStarted(this);
     });

@@ -315,3 +315,72 @@ describe('pool regressions from the review', () => {
     expect(() => warden.pool('a/1', { create: () => 1 })).toThrow('without `/`');
   });
 });
+
+describe('pool regressions from the second review', () => {
+  it('starts breakers and pools created at any moment of an in-flight start()', async () => {
+    for (let ticks = 0; ticks < 12; ticks++) {
+      const { warden, clock } = testWarden();
+      const starting = warden.start();
+      for (let i = 0; i < ticks; i++) await Promise.resolve();
+      const breaker = warden.breaker('b');
+      const pool = warden.pool('p', { max: 1, create: () => ({}) });
+      await starting;
+      await settle(clock);
+      expect(await breaker.call(async () => 1)).toBe(1);
+      const lease = await pool.acquire({ timeoutMs: 1000 });
+      lease.release();
+      await warden.stop({ graceMs: 0 });
+    }
+  });
+
+  it('starts a pool created a microtask after start() resolved', async () => {
+    for (let ticks = 0; ticks < 4; ticks++) {
+      const { warden, clock } = testWarden();
+      await warden.start();
+      const pool = warden.pool('p', { max: 1, create: () => ({}) });
+      for (let i = 0; i < ticks; i++) await Promise.resolve();
+      await settle(clock);
+      (await pool.acquire({ timeoutMs: 1000 })).release();
+      await warden.stop({ graceMs: 0 });
+    }
+  });
+
+  it("lets warden.stop's graceMs shorten a drain already under way", async () => {
+    const { warden, clock } = testWarden();
+    const pool = warden.pool('p', { create: () => 1 });
+    await warden.start();
+    await pool.acquire();
+    void pool.drain({ timeoutMs: 60_000 });
+    const t0 = clock.now();
+    let done = false;
+    const stopped = warden.stop({ graceMs: 1000 }).then(() => {
+      done = true;
+    });
+    while (!done) await clock.advance(500);
+    await stopped;
+    expect(clock.now() - t0).toBeLessThanOrEqual(1500);
+  });
+
+  it('forgets a slot waiting out its backoff when the pool drains, and stays closed', async () => {
+    const { warden, clock } = testWarden();
+    const pool = warden.pool('p', {
+      create: () => {
+        throw new Error('refused');
+      },
+    });
+    void pool.drain(); // before start: it stays closed
+    await warden.start();
+    await expect(pool.acquire()).rejects.toMatchObject({ code: 'POOL_CLOSED' });
+    const other = warden.pool('q', {
+      create: () => {
+        throw new Error('refused');
+      },
+    });
+    void other.acquire().catch(() => undefined);
+    await settle(clock);
+    await other.drain();
+    for (let i = 0; i < 3; i++) await clock.next();
+    await settle(clock);
+    expect(other.stats).toMatchObject({ size: 0, resources: [] });
+  });
+});
