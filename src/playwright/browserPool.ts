@@ -175,7 +175,7 @@ export function createBrowserPool(
     ...(poolOptions as Partial<PoolOptions<PooledBrowser>>),
     // Closing the browser, then its server, each within closeTimeoutMs, then the kill.
     destroyTimeoutMs: 3 * closeTimeoutMs,
-    create: async ({ lost }) => {
+    create: async ({ lost, signal }) => {
       const server = await browserType.launchServer({
         headless: true,
         ...launch,
@@ -184,12 +184,18 @@ export function createBrowserPool(
         handleSIGHUP: false,
       });
       const process = server.process();
-      process.once('exit', (code, signal) => {
-        lost(new Error(`the browser process exited (${signal ?? String(code)})`));
+      // Given up (a stop, or the create timeout) while it launched: killed at once.
+      if (signal.aborted) {
+        kill(server);
+        throw coerceError(signal.reason);
+      }
+      process.once('exit', (code, exitSignal) => {
+        lost(new Error(`the browser process exited (${exitSignal ?? String(code)})`));
       });
       let browser: Browser;
       try {
         browser = await browserType.connect(server.wsEndpoint());
+        if (signal.aborted) throw coerceError(signal.reason);
       } catch (error) {
         kill(server);
         throw coerceError(error);
