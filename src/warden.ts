@@ -23,7 +23,7 @@ import {
 } from './events/types.js';
 import { jobStatuses, type JobStatus } from './machines/jobMachine.js';
 import { silentLogger, type Logger } from './observability/logger.js';
-import { checkFunction, checkInteger, checkObject, checkString } from './options.js';
+import { checkFunction, checkInteger, checkKeys, checkObject, checkString } from './options.js';
 import { toJsonText } from './persistence/json.js';
 import { SqliteStore } from './persistence/sqliteStore.js';
 import type { Job, JobFilter, JobHistoryEntry, NewJob } from './persistence/Store.js';
@@ -199,6 +199,16 @@ function checkClock(value: unknown): Clock {
 
 function resolveOptions(input: unknown): ResolvedWardenOptions {
   const options = checkObject('createWarden options', input);
+  checkKeys('createWarden options', options, [
+    'database',
+    'concurrency',
+    'logger',
+    'clock',
+    'random',
+    'synchronous',
+    'supervision',
+    'onFatal',
+  ]);
   const synchronous = options['synchronous'] ?? defaultWardenOptions.synchronous;
   if (synchronous !== 'full' && synchronous !== 'normal') {
     throw new InvalidOptionError('synchronous', "`'full'` or `'normal'`", synchronous);
@@ -207,6 +217,7 @@ function resolveOptions(input: unknown): ResolvedWardenOptions {
   if (typeof random !== 'function') throw new InvalidOptionError('random', 'a function', random);
   const clock = checkClock(options['clock']);
   const supervision = checkObject('supervision', options['supervision']);
+  checkKeys('supervision', supervision, ['maxRestarts', 'withinMs']);
   const onFatal = options['onFatal'];
   if (onFatal !== undefined && typeof onFatal !== 'function') {
     throw new InvalidOptionError('onFatal', 'a function', onFatal);
@@ -606,6 +617,7 @@ export class Warden {
         );
       }
       const entry = checkObject(`items[${index}]`, item);
+      checkKeys(`items[${index}]`, entry, ['type', 'payload', 'options']);
       jobs.push(this.prepare(entry['type'], entry['payload'], entry['options'], index));
     }
     if (jobs.length === 0) return [];
@@ -622,6 +634,7 @@ export class Warden {
   async listJobs(filter: JobFilter = {}): Promise<Job[]> {
     this.assertOpen('read jobs');
     const options = checkObject('listJobs filter', filter);
+    checkKeys('listJobs filter', options, ['status', 'type', 'limit', 'offset']);
     const status = options['status'];
     const statuses =
       status === undefined ? undefined : typeof status === 'string' ? [status] : status;
@@ -657,7 +670,9 @@ export class Warden {
   /** Resolves with the job once it is `succeeded`, `cancelled` or `dead`. */
   async waitForJob(id: string, options: WaitOptions = {}): Promise<Job> {
     this.assertRunning('wait for a job');
-    const { signal } = checkObject('waitForJob options', options);
+    const given = checkObject('waitForJob options', options);
+    checkKeys('waitForJob options', given, ['signal']);
+    const { signal } = given;
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new InvalidOptionError('signal', 'an AbortSignal', signal);
     }
@@ -700,7 +715,7 @@ export class Warden {
     try {
       graceMs = checkInteger(
         'graceMs',
-        checkObject('stop options', options)['graceMs'] ?? 10_000,
+        checkedStopOptions(options)['graceMs'] ?? 10_000,
         0,
         maxTimerMs,
       );
@@ -754,6 +769,13 @@ export class Warden {
     const definition = this.definitions.get(name);
     if (definition === undefined) throw new UnknownJobTypeError(name);
     const options = checkObject(`${where}options`, input);
+    checkKeys(`${where}options`, options, [
+      'priority',
+      'delayMs',
+      'runAt',
+      'idempotencyKey',
+      'attempts',
+    ]);
     const json = toJsonText(payload, `${where}payload`);
     if ('problem' in json)
       throw new InvalidPayloadError(`cannot enqueue ${quote(name)}: ${json.problem}`);
@@ -834,6 +856,13 @@ export class Warden {
       at: now,
     };
   }
+}
+
+/** `stop()`'s options, unknown keys refused. */
+function checkedStopOptions(options: unknown): Record<string, unknown> {
+  const given = checkObject('stop options', options);
+  checkKeys('stop options', given, ['graceMs']);
+  return given;
 }
 
 /** Creates a Warden; call `start()` to open the database and begin running jobs. */

@@ -1,7 +1,7 @@
 import type { AnyActorLogic } from 'xstate';
 import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { checkFunction, checkInteger, checkObject, checkString } from '../options.js';
+import { checkFunction, checkInteger, checkKeys, checkObject, checkString } from '../options.js';
 import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './backoff.js';
 import { maxTimerMs } from './jobDefinition.js';
 import { defaultIntensity } from './restartIntensity.js';
@@ -166,6 +166,14 @@ export function resolveChildSpec(
   };
   const isSupervisor =
     spec['kind'] === 'supervisor' || (spec['kind'] === undefined && 'children' in spec);
+  const commonKeys = ['kind', 'id', 'restart', 'shutdownMs', 'backoff', 'onExhausted'];
+  checkKeys(
+    path,
+    spec,
+    isSupervisor
+      ? [...commonKeys, 'strategy', 'maxRestarts', 'withinMs', 'children']
+      : [...commonKeys, 'start', 'logic', 'input', 'startTimeoutMs', 'maxRunMs'],
+  );
   if (isSupervisor) {
     const children = spec['children'];
     if (!Array.isArray(children))

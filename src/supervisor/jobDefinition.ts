@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { checkFunction, checkInteger, checkObject, checkString } from '../options.js';
+import { checkFunction, checkInteger, checkKeys, checkObject, checkString } from '../options.js';
 import type { JobProgress } from '../persistence/Store.js';
 import type { Lease, Pool } from '../actors/pool.js';
 import type { AcquireOptions } from '../actors/poolOptions.js';
@@ -115,7 +115,17 @@ export function resolveJobDefinition(
       input,
     );
   const at = (field: string): string => `defineJob('${name}').${field}`;
+  checkKeys(`defineJob('${name}')`, options, [
+    'run',
+    'timeoutMs',
+    'retry',
+    'fallback',
+    'validate',
+    'concurrency',
+    'breaker',
+  ]);
   const retry = checkObject(at('retry'), options['retry']);
+  checkKeys(at('retry'), retry, ['attempts', 'backoff', 'retryable']);
   return {
     type: name,
     run: checkFunction(at('run'), options['run']),
