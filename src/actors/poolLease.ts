@@ -1,4 +1,3 @@
-import type { TimerHandle } from '../clock.js';
 import { coerceError, LeaseEndedError } from '../errors.js';
 import type { Lease } from './pool.js';
 import type { SlotNode } from './slotNode.js';
@@ -69,22 +68,4 @@ export class PoolLease<R> implements Lease<R> {
     }
     this.ended = how;
   }
-}
-
-/** An acquirer waiting for a resource. */
-export interface Waiter<R> {
-  readonly priority: number;
-  readonly seq: number;
-  resolve(lease: PoolLease<R>): void;
-  reject(error: Error): void;
-  timer: TimerHandle | undefined;
-  readonly signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-}
-
-/** Inserts `waiter` after every waiter of its priority or higher: priority first, then arrival. */
-export function enqueueWaiter<R>(waiters: Waiter<R>[], waiter: Waiter<R>): void {
-  let index = waiters.length;
-  while (index > 0 && (waiters[index - 1]?.priority ?? 0) < waiter.priority) index--;
-  waiters.splice(index, 0, waiter);
 }

@@ -1,4 +1,4 @@
-import { holdProcessOpen, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import {
   coerceError,
   InvalidOptionError,
@@ -11,7 +11,8 @@ import type { ResolvedWorkerSpec } from '../supervisor/childSpec.js';
 import { builtInSpec } from '../supervisor/leafNode.js';
 import type { NodeParent, SupervisedNode, SupervisionRuntime } from '../supervisor/supervision.js';
 import type { Lease, Pool, PoolStats } from './pool.js';
-import { enqueueWaiter, PoolLease, type LeaseHost, type Waiter } from './poolLease.js';
+import { PoolLease, type LeaseHost } from './poolLease.js';
+import { WaitQueue } from './poolWaiters.js';
 import {
   resolveAcquireOptions,
   resolveDrainTimeout,
@@ -37,10 +38,9 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
   private status: PoolStats['state'] = 'idle';
   private readonly slots = new Set<SlotNode<R>>();
   private idle: SlotNode<R>[] = [];
-  private readonly waiters: Waiter<R>[] = [];
+  private readonly queue: WaitQueue<R>;
   private readonly leases = new Set<PoolLease<R>>();
   private seq = 0;
-  private waiterSeq = 0;
   private lastCreateError: Error | undefined;
   private failure: Error | undefined;
   private readonly upkeep: PoolUpkeep<R>;
@@ -79,6 +79,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
       shutdownMs: options.destroyTimeoutMs,
       backoff: options.createBackoff,
     };
+    this.queue = new WaitQueue<R>(runtime.clock);
     this.upkeep = new PoolUpkeep<R>({
       clock: runtime.clock,
       options,
@@ -210,52 +211,23 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
       }
       if (signal?.aborted === true) return Promise.reject(coerceError(signal.reason));
     }
-    if (this.waiters.length === 0 && !this.options.validateOnBorrow) {
+    if (this.queue.length === 0 && !this.options.validateOnBorrow) {
       const slot = this.takeIdle();
       if (slot !== undefined) return Promise.resolve(this.lease(slot));
     }
-    return new Promise((resolve, reject) => {
-      // Whoever awaits an acquire sees it through, though Warden's timers are unref'd.
-      const letGo = holdProcessOpen();
-      const waiter: Waiter<R> = {
-        priority,
-        seq: ++this.waiterSeq,
-        resolve: (lease) => {
-          letGo();
-          resolve(lease);
-        },
-        reject: (error) => {
-          letGo();
-          reject(error);
-        },
-        timer: undefined,
-        signal,
-        onAbort: undefined,
-      };
-      waiter.timer = this.clock.setTimeout(() => {
-        waiter.timer = undefined;
-        if (!this.dropWaiter(waiter)) return;
-        this.counts.acquireTimeouts++;
-        const { size, leased } = this.stats;
-        waiter.reject(
-          new PoolTimeoutError(
-            this.name,
-            timeoutMs,
-            { size, leased, waiting: this.waiters.length },
-            { cause: this.lastCreateError },
-          ),
-        );
-      }, timeoutMs);
-      if (signal !== undefined) {
-        waiter.onAbort = () => {
-          if (this.dropWaiter(waiter)) waiter.reject(coerceError(signal.reason));
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      enqueueWaiter(this.waiters, waiter);
-      this.dispatch();
-      this.ensure();
+    const lease = this.queue.wait(priority, timeoutMs, signal, () => {
+      this.counts.acquireTimeouts++;
+      const { size, leased } = this.stats;
+      return new PoolTimeoutError(
+        this.name,
+        timeoutMs,
+        { size, leased, waiting: this.queue.length },
+        { cause: this.lastCreateError },
+      );
     });
+    this.dispatch();
+    this.ensure();
+    return lease;
   }
 
   async use<T>(
@@ -292,26 +264,8 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     }
   }
 
-  private dropWaiter(waiter: Waiter<R>): boolean {
-    const index = this.waiters.indexOf(waiter);
-    if (index < 0) return false;
-    this.waiters.splice(index, 1);
-    this.forgetWaiter(waiter);
-    return true;
-  }
-
-  private forgetWaiter(waiter: Waiter<R>): void {
-    if (waiter.timer !== undefined) this.clock.clearTimeout(waiter.timer);
-    waiter.timer = undefined;
-    if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-  }
-
   private rejectWaiters(): void {
-    const error = new PoolClosedError(this.name, this.status, { cause: this.failure });
-    for (const waiter of this.waiters.splice(0)) {
-      this.forgetWaiter(waiter);
-      waiter.reject(error);
-    }
+    this.queue.rejectAll(new PoolClosedError(this.name, this.status, { cause: this.failure }));
   }
 
   /** An idle resource that may still be handed out, most recently used first. */
@@ -341,10 +295,10 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
 
   /** Hands idle resources to waiters, best waiter first. */
   private dispatch(): void {
-    while (this.waiters.length > 0 && this.status === 'running') {
+    while (this.queue.length > 0 && this.status === 'running') {
       if (this.options.validateOnBorrow) {
         // One check per waiter: a resource that passes goes to the best waiter then.
-        if (this.checking >= this.waiters.length) return;
+        if (this.checking >= this.queue.length) return;
         const slot = this.takeIdle();
         if (slot === undefined) return;
         this.validateFor(slot);
@@ -352,9 +306,8 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
       }
       const slot = this.takeIdle();
       if (slot === undefined) return;
-      const waiter = this.waiters.shift();
+      const waiter = this.queue.shift();
       if (waiter === undefined) return;
-      this.forgetWaiter(waiter);
       waiter.resolve(this.lease(slot));
     }
   }
@@ -367,7 +320,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
       (valid) => {
         this.checking--;
         if (slot.slot !== 'validating') return; // a stop took it meanwhile
-        const waiter = valid ? this.waiters.shift() : undefined;
+        const waiter = valid ? this.queue.shift() : undefined;
         if (!valid) {
           slot.retire();
           this.dispatch();
@@ -378,7 +331,6 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
           this.idle.push(slot);
           return;
         }
-        this.forgetWaiter(waiter);
         slot.move('VALID_LEASE');
         slot.uses++;
         this.counts.acquires++;
@@ -516,7 +468,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     creating += this.checking;
     while (
       this.slots.size < this.options.max &&
-      (this.slots.size < this.options.min || this.waiters.length > creating)
+      (this.slots.size < this.options.min || this.queue.length > creating)
     ) {
       this.spawn();
       creating++;
@@ -535,7 +487,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
       state: this.status,
       options: this.options,
       slots: this.slots,
-      waiting: this.waiters.length,
+      waiting: this.queue.length,
       counts: this.counts,
       errors: this.errorCounts,
       now: this.clock.now(),
