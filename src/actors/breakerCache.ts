@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { CircuitOpenError, coerceError, InvalidOptionError, WardenError } from '../errors.js';
+import { coerceError, InvalidOptionError, WardenError } from '../errors.js';
 import { checkInteger, checkKeys, checkNumber, checkObject, checkString } from '../options.js';
 import type { CircuitBreaker } from './circuitBreaker.js';
 
@@ -129,8 +129,7 @@ export class BreakerCache {
       return { value: outcome.value, stale: false, ageMs: 0, fromCache: false };
     }
     const error = outcome.error;
-    const refusedHere =
-      error instanceof CircuitOpenError || (WardenError.is(error) && error.code === 'CIRCUIT_OPEN');
+    const refusedHere = WardenError.is(error) && error.code === 'CIRCUIT_OPEN';
     const entry = this.entries.get(key);
     const now = this.clock.now();
     if (

@@ -19,6 +19,7 @@ import type { Breaker, BreakerActorHandle, BreakerRuntime, BreakerStats } from '
 import {
   attemptCall,
   closedCall,
+  failure,
   neverAborted,
   refused,
   trialCall,
@@ -176,7 +177,7 @@ export class CircuitBreaker<F = never> implements Breaker<F>, CallGate, AttemptH
   attempt(fn: (signal: AbortSignal) => unknown, options: ResolvedCallOptions): Promise<Outcome> {
     if (this.actor === undefined) {
       const error = new NotRunningError(`call breaker \`${this.name}\``, 'not running it');
-      return Promise.resolve({ ok: false, error, failure: false });
+      return Promise.resolve(failure(error, false));
     }
     return attemptCall(this, fn, options);
   }

@@ -9,7 +9,7 @@ import {
 import type { Logger } from '../observability/logger.js';
 import type { ResolvedWorkerSpec } from '../supervisor/childSpec.js';
 import { builtInSpec } from '../supervisor/leafNode.js';
-import type { NodeParent, SupervisedNode, SupervisionRuntime } from '../supervisor/supervision.js';
+import type { OwnChildrenParent, SupervisionRuntime } from '../supervisor/supervision.js';
 import type { Lease, Pool, PoolStats } from './pool.js';
 import { PoolLease, type LeaseHost } from './poolLease.js';
 import { WaitQueue } from './poolWaiters.js';
@@ -22,12 +22,6 @@ import {
 import { boundedOperation, SlotNode, type SlotHost } from './slotNode.js';
 import { poolStats } from './poolStats.js';
 import { PoolUpkeep } from './poolUpkeep.js';
-
-/** The supervisor a pool's slots are children of. */
-export interface SlotParent extends NodeParent {
-  readonly state: string;
-  addStartedChild(node: SupervisedNode): void;
-}
 
 /**
  * A resource pool: idle resources handed out last-in first-out, waiters served by priority then
@@ -68,7 +62,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     /** The pool supervisor's id: slots are `<id>/<n>`. */
     private readonly id: string,
     readonly options: ResolvedPoolOptions<R>,
-    private readonly parent: SlotParent,
+    private readonly parent: OwnChildrenParent,
     private readonly runtime: SupervisionRuntime,
   ) {
     // Recreated after a failure (with backoff, within the supervisor's intensity); a resource
@@ -284,8 +278,8 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     return maxAgeMs !== undefined && this.clock.now() - slot.createdAt >= maxAgeMs;
   }
 
-  private lease(slot: SlotNode<R>): PoolLease<R> {
-    slot.move('LEASE');
+  private lease(slot: SlotNode<R>, event: 'LEASE' | 'VALID_LEASE' = 'LEASE'): PoolLease<R> {
+    slot.move(event);
     slot.uses++;
     this.counts.acquires++;
     const lease = new PoolLease(this, slot, slot.resource as R);
@@ -331,12 +325,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
           this.idle.push(slot);
           return;
         }
-        slot.move('VALID_LEASE');
-        slot.uses++;
-        this.counts.acquires++;
-        const lease = new PoolLease(this, slot, slot.resource as R);
-        this.leases.add(lease);
-        waiter.resolve(lease);
+        waiter.resolve(this.lease(slot, 'VALID_LEASE'));
       },
       () => undefined,
     );

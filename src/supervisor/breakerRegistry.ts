@@ -5,12 +5,7 @@ import { resolveBreakerOptions } from '../actors/breakerOptions.js';
 import type { CallGate } from '../actors/callPermit.js';
 import { DuplicateActorError, InvalidOptionError, quote } from '../errors.js';
 import { checkString } from '../options.js';
-import type { NodeParent, SupervisedNode, SupervisionRuntime } from './supervision.js';
-
-/** The supervisor that breaker nodes are children of. */
-export interface BreakerParent extends NodeParent {
-  addStartedChild(node: SupervisedNode): void;
-}
+import type { OwnChildrenParent, SupervisionRuntime } from './supervision.js';
 
 /** The first setting where two option values differ (functions aside: an inline callback is new every call), or undefined. */
 function firstDifference(a: unknown, b: unknown, path: string): string | undefined {
@@ -52,7 +47,7 @@ export class BreakerRegistry {
 
   constructor(
     private readonly runtime: BreakerRuntime & SupervisionRuntime,
-    private readonly parent: BreakerParent,
+    private readonly parent: OwnChildrenParent,
     /** True when a node of the tree already has this id. */
     private readonly idTaken: (id: string) => boolean,
     /** Told whenever a breaker lets calls through again. */

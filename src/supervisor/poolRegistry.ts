@@ -4,12 +4,7 @@ import { DuplicateActorError, InvalidOptionError } from '../errors.js';
 import { checkString } from '../options.js';
 import { PoolSupervisorNode } from './poolSupervisor.js';
 import { poolIdPrefix } from './rootNode.js';
-import type { NodeParent, SupervisedNode, SupervisionRuntime } from './supervision.js';
-
-/** The supervisor that pool supervisors are children of (`pools`). */
-export interface PoolsParent extends NodeParent {
-  addStartedChild(node: SupervisedNode): void;
-}
+import type { OwnChildrenParent, SupervisionRuntime } from './supervision.js';
 
 /** Every pool of one Warden, by name: `pool(name, options)` creates it once, `pool(name)` finds it. */
 export class PoolRegistry {
@@ -17,7 +12,7 @@ export class PoolRegistry {
 
   constructor(
     private readonly runtime: SupervisionRuntime,
-    private readonly parent: PoolsParent,
+    private readonly parent: OwnChildrenParent,
     /** True when a node of the tree already has this id. */
     private readonly idTaken: (id: string) => boolean,
   ) {}

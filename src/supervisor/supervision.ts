@@ -42,6 +42,12 @@ export interface NodeParent {
   childExited(child: SupervisedNode, reason: 'normal' | 'abnormal', error: Error | undefined): void;
 }
 
+/** A supervisor that takes children of Warden's own (breakers, pools, slots), started at once. */
+export interface OwnChildrenParent extends NodeParent {
+  readonly state: string;
+  addStartedChild(node: SupervisedNode): void;
+}
+
 /** A node of the supervision tree: a worker actor or a supervisor. */
 export interface SupervisedNode {
   readonly id: string;
