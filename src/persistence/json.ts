@@ -10,11 +10,20 @@ const identifier = /^[A-Za-z_$][\w$]*$/;
 
 /**
  * Why a value cannot be stored as JSON, or undefined when it can. The path to the problem is
- * built only once one is found, so checking good data allocates almost nothing.
+ * built only once one is found, so checking good data allocates almost nothing. With `lossy`
+ * `'allow'`, what `JSON.stringify` changes without failing passes (a Date becomes its ISO string,
+ * symbol keys are left out): for records kept only to be read by a person.
  */
-export function jsonProblem(value: unknown, path = '$'): string | undefined {
+export function jsonProblem(
+  value: unknown,
+  path = '$',
+  lossy: 'refuse' | 'allow' = 'refuse',
+): string | undefined {
+  const strict = lossy === 'refuse';
   const ancestors: object[] = [];
   const found = (what: string): Found => ({ what, segments: [] });
+  const symbolKeyFound = (key: symbol): Found =>
+    found(`has the symbol key ${String(key)}, which JSON would drop`);
   const visit = (current: unknown): Found | undefined => {
     switch (typeof current) {
       case 'string':
@@ -39,6 +48,8 @@ export function jsonProblem(value: unknown, path = '$'): string | undefined {
     const object = current;
     if (ancestors.includes(object)) return found('refers back to itself (a cycle)');
     if (Array.isArray(object)) {
+      const symbolKey = strict ? enumerableSymbolKey(object) : undefined;
+      if (symbolKey !== undefined) return symbolKeyFound(symbolKey);
       ancestors.push(object);
       for (let i = 0; i < object.length; i++) {
         const problem = visit(object[i] as unknown);
@@ -52,12 +63,19 @@ export function jsonProblem(value: unknown, path = '$'): string | undefined {
     }
     const proto = Object.getPrototypeOf(object) as unknown;
     if (proto !== Object.prototype && proto !== null) {
-      if (object instanceof Date) return undefined;
+      // JSON.stringify would store a Date as its ISO string and read it back as a string.
+      if (object instanceof Date) {
+        return strict
+          ? found('is a Date, not plain data (store its toISOString() or getTime())')
+          : undefined;
+      }
       const name = (object.constructor as { name?: unknown } | undefined)?.name;
       return found(
         `is a ${typeof name === 'string' && name !== '' ? name : 'non-plain object'}, not plain data`,
       );
     }
+    const symbolKey = strict ? enumerableSymbolKey(object) : undefined;
+    if (symbolKey !== undefined) return symbolKeyFound(symbolKey);
     ancestors.push(object);
     for (const key in object) {
       if (!Object.hasOwn(object, key)) continue;
@@ -80,6 +98,14 @@ export function jsonProblem(value: unknown, path = '$'): string | undefined {
   }
   if (problem === undefined) return undefined;
   return `${path}${problem.segments.reverse().join('')} ${problem.what}`;
+}
+
+/** The first enumerable own symbol key of an object, which `JSON.stringify` leaves out. */
+function enumerableSymbolKey(object: object): symbol | undefined {
+  for (const key of Object.getOwnPropertySymbols(object)) {
+    if (Object.prototype.propertyIsEnumerable.call(object, key)) return key;
+  }
+  return undefined;
 }
 
 /** The problem with a value that could not even be walked: too deep, or a getter that throws. */

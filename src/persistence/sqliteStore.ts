@@ -179,7 +179,7 @@ function toUndeliverable(row: UndeliverableRow): UndeliverableRecord {
 
 /** An event as JSON text; what JSON cannot hold becomes a placeholder string saying why. */
 function eventJson(event: unknown): string {
-  let problem = jsonProblem(event, '$');
+  let problem = jsonProblem(event, '$', 'allow');
   if (problem === undefined) {
     try {
       return JSON.stringify(event);

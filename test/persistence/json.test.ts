@@ -22,7 +22,6 @@ describe('jsonProblem', () => {
       ['an empty array', []],
       ['nested objects and arrays', { a: [1, 'two', { three: [null, false] }], b: { c: {} } }],
       ['an object without a prototype', Object.assign(Object.create(null) as object, { a: 1 })],
-      ['a Date', new Date(0)],
     ])('passes %s', (_, value) => {
       expect(jsonProblem(value)).toBe(undefined);
     });
@@ -36,8 +35,9 @@ describe('jsonProblem', () => {
       expect(jsonProblem({ left: shared, right: shared, list: [shared, shared] })).toBe(undefined);
     });
 
-    it('ignores symbol keys, which JSON leaves out', () => {
-      expect(jsonProblem({ [Symbol('hidden')]: () => undefined, shown: 1 })).toBe(undefined);
+    it('passes a symbol key that is not enumerable, which no copy of the object sees', () => {
+      const tagged = Object.defineProperty({ shown: 1 }, Symbol('tag'), { value: 'internal' });
+      expect(jsonProblem(tagged)).toBe(undefined);
     });
   });
 
@@ -75,6 +75,22 @@ describe('jsonProblem', () => {
       ['a RegExp', { r: /x/ }, '$.r is a RegExp, not plain data'],
       ['a boxed number', { n: Object(1) as unknown }, '$.n is a Number, not plain data'],
       ['undefined in an array', { list: [1, undefined] }, '$.list[1] is undefined'],
+      // Issue 9 §5.4: JSON.stringify turned these into something else without a word.
+      [
+        'a Date',
+        { at: new Date(0) },
+        '$.at is a Date, not plain data (store its toISOString() or getTime())',
+      ],
+      [
+        'a symbol key',
+        { meta: { [Symbol('trace')]: 'abc', shown: 1 } },
+        '$.meta has the symbol key Symbol(trace), which JSON would drop',
+      ],
+      [
+        'a symbol key on an array',
+        { list: Object.assign([1], { [Symbol('extra')]: 2 }) },
+        '$.list has the symbol key Symbol(extra), which JSON would drop',
+      ],
     ])('refuses %s', (_, value, problem) => {
       expect(jsonProblem(value)).toBe(problem);
     });
@@ -86,6 +102,7 @@ describe('jsonProblem', () => {
       ['a symbol', Symbol.iterator, '$ is a symbol'],
       ['NaN', Number.NaN, '$ is NaN, which JSON cannot hold'],
       ['a class instance', new Point(0, 0), '$ is a Point, not plain data'],
+      ['a Date', new Date(0), '$ is a Date, not plain data (store its toISOString() or getTime())'],
     ])('refuses %s at the top level', (_, value, problem) => {
       expect(jsonProblem(value)).toBe(problem);
     });
@@ -116,6 +133,18 @@ describe('jsonProblem', () => {
     it('reports the first problem in property order', () => {
       expect(jsonProblem({ first: Number.NaN, second: 1n })).toBe(
         '$.first is NaN, which JSON cannot hold',
+      );
+    });
+  });
+
+  describe("with lossy 'allow', for records read by a person", () => {
+    it('passes a Date and symbol keys, which JSON.stringify converts or leaves out', () => {
+      expect(jsonProblem({ at: new Date(0), [Symbol('s')]: 1 }, '$', 'allow')).toBe(undefined);
+    });
+
+    it('still refuses what JSON.stringify cannot write', () => {
+      expect(jsonProblem({ n: 1n }, '$', 'allow')).toBe(
+        '$.n is a BigInt (1n), which JSON cannot hold',
       );
     });
   });
