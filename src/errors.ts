@@ -30,9 +30,9 @@ function quoteValue(value: unknown): string {
 /** Base class of every error Warden throws; `code` is stable across versions. */
 export class WardenError extends Error {
   /** A stable, machine-readable code such as `INVALID_TRANSITION`. */
-  readonly code: string;
+  readonly code: WardenErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: WardenErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -41,12 +41,37 @@ export class WardenError extends Error {
 
   /** True for any Warden error, even one thrown by another copy of the package. */
   static is(value: unknown): value is WardenError {
-    return typeof value === 'object' && value !== null && brand in value;
+    try {
+      return typeof value === 'object' && value !== null && brand in value;
+    } catch {
+      return false; // a Proxy whose `has` trap throws
+    }
+  }
+}
+
+/**
+ * True for a Warden error (even from another copy of the package), and, given `code`, only for
+ * one with that code, narrowed to its class. An error that merely has a `code` field is not one:
+ * the brand decides.
+ */
+export function isWardenError(value: unknown): value is WardenError;
+export function isWardenError<C extends WardenErrorCode>(
+  value: unknown,
+  code: C,
+): value is WardenErrorByCode[C];
+export function isWardenError(value: unknown, code?: WardenErrorCode): boolean {
+  if (!WardenError.is(value)) return false;
+  if (code === undefined) return true;
+  try {
+    return value.code === code;
+  } catch {
+    return false; // a getter that throws
   }
 }
 
 /** A status change that the machine does not allow. */
 export class InvalidTransitionError extends WardenError {
+  declare readonly code: 'INVALID_TRANSITION';
   constructor(
     readonly subject: string,
     readonly from: string,
@@ -62,6 +87,7 @@ export class InvalidTransitionError extends WardenError {
 
 /** A write named a row version that is no longer current: another writer got there first. */
 export class VersionConflictError extends WardenError {
+  declare readonly code: 'VERSION_CONFLICT';
   constructor(
     readonly jobId: string,
     readonly expectedVersion: number,
@@ -76,6 +102,7 @@ export class VersionConflictError extends WardenError {
 
 /** `enqueue` named a job type that was never defined. */
 export class UnknownJobTypeError extends WardenError {
+  declare readonly code: 'UNKNOWN_JOB_TYPE';
   constructor(readonly type: string) {
     super('UNKNOWN_JOB_TYPE', `no job type ${quote(type)} is defined; call defineJob() first`);
   }
@@ -83,6 +110,7 @@ export class UnknownJobTypeError extends WardenError {
 
 /** A job type was defined twice. */
 export class DuplicateJobTypeError extends WardenError {
+  declare readonly code: 'DUPLICATE_JOB_TYPE';
   constructor(readonly type: string) {
     super('DUPLICATE_JOB_TYPE', `job type ${quote(type)} is already defined`);
   }
@@ -90,6 +118,7 @@ export class DuplicateJobTypeError extends WardenError {
 
 /** A payload that is not plain JSON data, or that the job type's `validate` rejected. */
 export class InvalidPayloadError extends WardenError {
+  declare readonly code: 'INVALID_PAYLOAD';
   constructor(message: string, options?: { cause?: unknown }) {
     super('INVALID_PAYLOAD', message, options);
   }
@@ -97,6 +126,7 @@ export class InvalidPayloadError extends WardenError {
 
 /** An option outside its documented range. */
 export class InvalidOptionError extends WardenError {
+  declare readonly code: 'INVALID_OPTION';
   constructor(
     readonly option: string,
     readonly expected: string,
@@ -108,6 +138,7 @@ export class InvalidOptionError extends WardenError {
 
 /** No job has the given id. */
 export class JobNotFoundError extends WardenError {
+  declare readonly code: 'JOB_NOT_FOUND';
   constructor(readonly jobId: string) {
     super('JOB_NOT_FOUND', `no job has id ${quote(jobId)}`);
   }
@@ -115,6 +146,7 @@ export class JobNotFoundError extends WardenError {
 
 /** A job attempt ran past its `timeoutMs`. */
 export class TimeoutError extends WardenError {
+  declare readonly code: 'JOB_TIMEOUT';
   constructor(readonly timeoutMs: number) {
     super('JOB_TIMEOUT', `the attempt did not finish within ${timeoutMs} ms`);
   }
@@ -122,6 +154,7 @@ export class TimeoutError extends WardenError {
 
 /** Thrown by job code to fail at once, skipping any remaining attempts. */
 export class UnrecoverableError extends WardenError {
+  declare readonly code: 'UNRECOVERABLE';
   constructor(message: string, options?: { cause?: unknown }) {
     super('UNRECOVERABLE', message, options);
   }
@@ -129,6 +162,7 @@ export class UnrecoverableError extends WardenError {
 
 /** The reason a running job's signal is aborted when the job is cancelled. */
 export class JobCancelledError extends WardenError {
+  declare readonly code: 'JOB_CANCELLED';
   constructor(readonly jobId: string) {
     super('JOB_CANCELLED', `job ${jobId} was cancelled`);
   }
@@ -136,6 +170,7 @@ export class JobCancelledError extends WardenError {
 
 /** The reason a signal is aborted when its job or actor is being stopped. */
 export class ShutdownError extends WardenError {
+  declare readonly code: 'SHUTDOWN';
   constructor(message = 'Warden is stopping and the grace period is over') {
     super('SHUTDOWN', message);
   }
@@ -143,6 +178,7 @@ export class ShutdownError extends WardenError {
 
 /** The error recorded for a job found `running` by a process that did not run it. */
 export class StalledJobError extends WardenError {
+  declare readonly code: 'JOB_STALLED';
   constructor(readonly jobId: string) {
     super('JOB_STALLED', `job ${jobId} was running when its process died`);
   }
@@ -150,6 +186,7 @@ export class StalledJobError extends WardenError {
 
 /** A job handler returned a value that cannot be stored as JSON. */
 export class InvalidResultError extends WardenError {
+  declare readonly code: 'INVALID_RESULT';
   constructor(message: string) {
     super('INVALID_RESULT', message);
   }
@@ -157,6 +194,7 @@ export class InvalidResultError extends WardenError {
 
 /** An API call that needs a started Warden, or one made after `stop()`. */
 export class NotRunningError extends WardenError {
+  declare readonly code: 'NOT_RUNNING';
   constructor(
     readonly operation: string,
     state: string,
@@ -170,13 +208,69 @@ export class NotRunningError extends WardenError {
  * be opened, is owned by another live Warden, or refused a write.
  */
 export class DatabaseError extends WardenError {
-  declare readonly code:
-    | 'NOT_A_WARDEN_DATABASE'
-    | 'DATABASE_CORRUPT'
-    | 'SCHEMA_TOO_NEW'
-    | 'DATABASE_UNAVAILABLE'
-    | 'DATABASE_IN_USE'
-    | 'DATABASE_WRITE_FAILED';
+  declare readonly code: DatabaseErrorCode;
+  // Not useless: it narrows `code` to the database codes.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
+  constructor(code: DatabaseErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}
+
+/** The codes of `DatabaseError`, each with its own subclass. */
+export type DatabaseErrorCode =
+  | 'NOT_A_WARDEN_DATABASE'
+  | 'DATABASE_CORRUPT'
+  | 'SCHEMA_TOO_NEW'
+  | 'DATABASE_UNAVAILABLE'
+  | 'DATABASE_IN_USE'
+  | 'DATABASE_WRITE_FAILED';
+
+/** The file is not a Warden database (another application's, or not SQLite at all). */
+export class NotAWardenDatabaseError extends DatabaseError {
+  declare readonly code: 'NOT_A_WARDEN_DATABASE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NOT_A_WARDEN_DATABASE', message, options);
+  }
+}
+
+/** The database file is damaged. */
+export class DatabaseCorruptError extends DatabaseError {
+  declare readonly code: 'DATABASE_CORRUPT';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DATABASE_CORRUPT', message, options);
+  }
+}
+
+/** The database was written by a newer version of Warden. */
+export class SchemaTooNewError extends DatabaseError {
+  declare readonly code: 'SCHEMA_TOO_NEW';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('SCHEMA_TOO_NEW', message, options);
+  }
+}
+
+/** The database cannot be opened or read, or the store is not open. */
+export class DatabaseUnavailableError extends DatabaseError {
+  declare readonly code: 'DATABASE_UNAVAILABLE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DATABASE_UNAVAILABLE', message, options);
+  }
+}
+
+/** The database file is owned by another live Warden. */
+export class DatabaseInUseError extends DatabaseError {
+  declare readonly code: 'DATABASE_IN_USE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DATABASE_IN_USE', message, options);
+  }
+}
+
+/** The database refused a write. */
+export class DatabaseWriteFailedError extends DatabaseError {
+  declare readonly code: 'DATABASE_WRITE_FAILED';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('DATABASE_WRITE_FAILED', message, options);
+  }
 }
 
 /** The JSON shape in which errors are stored and reported. */
@@ -232,6 +326,7 @@ export function serializeError(thrown: unknown): SerializedError {
 
 /** A supervised actor did not call `ready()` within its `startTimeoutMs`. */
 export class StartTimeoutError extends WardenError {
+  declare readonly code: 'START_TIMEOUT';
   constructor(
     readonly actorId: string,
     readonly startTimeoutMs: number,
@@ -245,6 +340,7 @@ export class StartTimeoutError extends WardenError {
 
 /** A supervised actor ran longer than its `maxRunMs`. */
 export class MaxRunExceededError extends WardenError {
+  declare readonly code: 'MAX_RUN_EXCEEDED';
   constructor(
     readonly actorId: string,
     readonly maxRunMs: number,
@@ -258,6 +354,7 @@ export class MaxRunExceededError extends WardenError {
 
 /** A supervisor exceeded its restart intensity and gave up; its parent decides what follows. */
 export class SupervisorEscalatedError extends WardenError {
+  declare readonly code: 'ESCALATED';
   constructor(
     readonly supervisorId: string,
     readonly maxRestarts: number,
@@ -274,6 +371,7 @@ export class SupervisorEscalatedError extends WardenError {
 
 /** No supervised actor has the given id. */
 export class ActorNotFoundError extends WardenError {
+  declare readonly code: 'ACTOR_NOT_FOUND';
   constructor(readonly actorId: string) {
     super('ACTOR_NOT_FOUND', `no supervised actor has id ${quote(actorId)}`);
   }
@@ -281,6 +379,7 @@ export class ActorNotFoundError extends WardenError {
 
 /** Two supervised actors were given the same id. */
 export class DuplicateActorError extends WardenError {
+  declare readonly code: 'DUPLICATE_ACTOR';
   constructor(readonly actorId: string) {
     super('DUPLICATE_ACTOR', `a supervised actor with id ${quote(actorId)} already exists`);
   }
@@ -389,3 +488,111 @@ export class PoolOperationTimeoutError extends WardenError {
     );
   }
 }
+
+/** The fallback of a job's last attempt failed too: the job is dead. */
+export class FallbackFailedError extends WardenError {
+  declare readonly code: 'FALLBACK_FAILED';
+  constructor(
+    /** What the fallback threw. */
+    error: Error,
+    /** What the last attempt threw. */
+    readonly attemptError: Error,
+  ) {
+    super(
+      'FALLBACK_FAILED',
+      `the fallback failed: ${error.message} (after the last attempt failed: ${attemptError.message})`,
+      { cause: error },
+    );
+    if (error.stack !== undefined) this.stack = error.stack; // where the fallback failed
+  }
+}
+
+/**
+ * Thrown by a store when the database undid the whole transaction (an I/O error, say), not just
+ * the failed write: the group commit around it cannot go on. `cause` is the database's error.
+ */
+export class TransactionLostError extends WardenError {
+  declare readonly code: 'TRANSACTION_LOST';
+  constructor(cause: unknown) {
+    super('TRANSACTION_LOST', 'the database rolled the whole transaction back', { cause });
+  }
+}
+
+/** A resource of a pool died on its own (its process exited, its connection dropped). */
+export class ResourceLostError extends WardenError {
+  declare readonly code: 'RESOURCE_LOST';
+  constructor(
+    readonly pool: string,
+    /** What happened to it, when known. */
+    detail?: string,
+  ) {
+    super(
+      'RESOURCE_LOST',
+      detail === undefined
+        ? `a resource of pool ${quote(pool)} died`
+        : `a resource of pool ${quote(pool)} died: ${detail}`,
+    );
+  }
+}
+
+/** A browser pool's page or context did not close in time: the browser is destroyed rather than reused. */
+export class BrowserCleanupError extends WardenError {
+  declare readonly code: 'BROWSER_CLEANUP_FAILED';
+  constructor(
+    readonly step: 'page' | 'context',
+    readonly timeoutMs: number,
+  ) {
+    super('BROWSER_CLEANUP_FAILED', `closing the ${step} took longer than ${timeoutMs} ms`);
+  }
+}
+
+/** An invariant of Warden's own did not hold: a bug in Warden, never a bad input. */
+export class InternalError extends WardenError {
+  declare readonly code: 'INTERNAL';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INTERNAL', `${message} (a bug in Warden)`, options);
+  }
+}
+
+/** Every error class by its stable code: what `isWardenError(error, code)` narrows to. */
+export interface WardenErrorByCode {
+  INVALID_TRANSITION: InvalidTransitionError;
+  VERSION_CONFLICT: VersionConflictError;
+  UNKNOWN_JOB_TYPE: UnknownJobTypeError;
+  DUPLICATE_JOB_TYPE: DuplicateJobTypeError;
+  INVALID_PAYLOAD: InvalidPayloadError;
+  INVALID_OPTION: InvalidOptionError;
+  JOB_NOT_FOUND: JobNotFoundError;
+  JOB_TIMEOUT: TimeoutError;
+  UNRECOVERABLE: UnrecoverableError;
+  JOB_CANCELLED: JobCancelledError;
+  SHUTDOWN: ShutdownError;
+  JOB_STALLED: StalledJobError;
+  INVALID_RESULT: InvalidResultError;
+  NOT_RUNNING: NotRunningError;
+  NOT_A_WARDEN_DATABASE: NotAWardenDatabaseError;
+  DATABASE_CORRUPT: DatabaseCorruptError;
+  SCHEMA_TOO_NEW: SchemaTooNewError;
+  DATABASE_UNAVAILABLE: DatabaseUnavailableError;
+  DATABASE_IN_USE: DatabaseInUseError;
+  DATABASE_WRITE_FAILED: DatabaseWriteFailedError;
+  TRANSACTION_LOST: TransactionLostError;
+  START_TIMEOUT: StartTimeoutError;
+  MAX_RUN_EXCEEDED: MaxRunExceededError;
+  ESCALATED: SupervisorEscalatedError;
+  ACTOR_NOT_FOUND: ActorNotFoundError;
+  DUPLICATE_ACTOR: DuplicateActorError;
+  FALLBACK_FAILED: FallbackFailedError;
+  CIRCUIT_OPEN: CircuitOpenError;
+  CALL_TIMEOUT: CallTimeoutError;
+  POOL_TIMEOUT: PoolTimeoutError;
+  POOL_CLOSED: PoolClosedError;
+  LEASE_ENDED: LeaseEndedError;
+  POOL_OPERATION_TIMEOUT: PoolOperationTimeoutError;
+  RESOURCE_LOST: ResourceLostError;
+  BROWSER_CLEANUP_FAILED: BrowserCleanupError;
+  INTERNAL: InternalError;
+}
+
+/** Every stable code a `WardenError` carries. */
+export type WardenErrorCode = keyof WardenErrorByCode;

@@ -83,24 +83,39 @@ export {
   MaxRunExceededError,
   StartTimeoutError,
   SupervisorEscalatedError,
+  DatabaseCorruptError,
   DatabaseError,
+  DatabaseInUseError,
+  DatabaseUnavailableError,
+  DatabaseWriteFailedError,
   DuplicateJobTypeError,
+  FallbackFailedError,
+  InternalError,
   InvalidOptionError,
   InvalidPayloadError,
   InvalidResultError,
   InvalidTransitionError,
+  isWardenError,
   JobCancelledError,
   JobNotFoundError,
+  NotAWardenDatabaseError,
   NotRunningError,
+  SchemaTooNewError,
   ShutdownError,
   StalledJobError,
   TimeoutError,
+  TransactionLostError,
   UnknownJobTypeError,
   UnrecoverableError,
   VersionConflictError,
   WardenError,
 } from './errors.js';
-export type { SerializedError } from './errors.js';
+export type {
+  DatabaseErrorCode,
+  SerializedError,
+  WardenErrorByCode,
+  WardenErrorCode,
+} from './errors.js';
 export type { Breaker, BreakerStats } from './actors/breaker.js';
 export { defaultBreakerOptions } from './actors/breakerOptions.js';
 export type { BreakerOptions, CallOptions } from './actors/breakerOptions.js';
@@ -139,4 +154,5 @@ export {
   PoolClosedError,
   PoolOperationTimeoutError,
   PoolTimeoutError,
+  ResourceLostError,
 } from './errors.js';

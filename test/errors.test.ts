@@ -1,29 +1,54 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  ActorNotFoundError,
+  BrowserCleanupError,
+  CallTimeoutError,
+  CircuitOpenError,
   coerceError,
+  DatabaseCorruptError,
   DatabaseError,
+  DatabaseInUseError,
+  DatabaseUnavailableError,
+  DatabaseWriteFailedError,
+  DuplicateActorError,
   DuplicateJobTypeError,
+  FallbackFailedError,
+  InternalError,
   InvalidOptionError,
   InvalidPayloadError,
   InvalidResultError,
   InvalidTransitionError,
+  isWardenError,
   JobCancelledError,
   JobNotFoundError,
+  LeaseEndedError,
+  MaxRunExceededError,
+  NotAWardenDatabaseError,
   NotRunningError,
+  PoolClosedError,
+  PoolOperationTimeoutError,
+  PoolTimeoutError,
   quote,
+  ResourceLostError,
+  SchemaTooNewError,
   serializeError,
   ShutdownError,
   StalledJobError,
+  StartTimeoutError,
+  SupervisorEscalatedError,
   TimeoutError,
+  TransactionLostError,
   UnknownJobTypeError,
   UnrecoverableError,
   VersionConflictError,
   WardenError,
+  type WardenErrorByCode,
+  type WardenErrorCode,
 } from '../src/errors.js';
 
 describe('WardenError.is', () => {
   it('recognises every Warden error class', () => {
-    expect(WardenError.is(new WardenError('X', 'x'))).toBe(true);
+    expect(WardenError.is(new WardenError('INTERNAL', 'x'))).toBe(true);
     expect(WardenError.is(new JobNotFoundError('7'))).toBe(true);
     expect(WardenError.is(new DatabaseError('SCHEMA_TOO_NEW', 'newer'))).toBe(true);
   });
@@ -196,5 +221,163 @@ describe('serializeError', () => {
   it('leaves out a code that is not a string', () => {
     const error = Object.assign(new Error('e'), { code: 5 });
     expect('code' in serializeError(error)).toBe(false);
+  });
+});
+
+/** One instance of each class, by the code it must carry: the compiler refuses a missing code. */
+const oneOfEach: { readonly [C in WardenErrorCode]: () => WardenErrorByCode[C] } = {
+  INVALID_TRANSITION: () => new InvalidTransitionError('job 1', 'succeeded', 'cancel it'),
+  VERSION_CONFLICT: () => new VersionConflictError('1', 2, 3),
+  UNKNOWN_JOB_TYPE: () => new UnknownJobTypeError('email'),
+  DUPLICATE_JOB_TYPE: () => new DuplicateJobTypeError('email'),
+  INVALID_PAYLOAD: () => new InvalidPayloadError('bad'),
+  INVALID_OPTION: () => new InvalidOptionError('concurrency', 'a whole number', 0),
+  JOB_NOT_FOUND: () => new JobNotFoundError('9'),
+  JOB_TIMEOUT: () => new TimeoutError(5),
+  UNRECOVERABLE: () => new UnrecoverableError('no'),
+  JOB_CANCELLED: () => new JobCancelledError('1'),
+  SHUTDOWN: () => new ShutdownError(),
+  JOB_STALLED: () => new StalledJobError('1'),
+  INVALID_RESULT: () => new InvalidResultError('bad'),
+  NOT_RUNNING: () => new NotRunningError('enqueue', 'stopped'),
+  NOT_A_WARDEN_DATABASE: () => new NotAWardenDatabaseError('foreign'),
+  DATABASE_CORRUPT: () => new DatabaseCorruptError('damaged'),
+  SCHEMA_TOO_NEW: () => new SchemaTooNewError('newer'),
+  DATABASE_UNAVAILABLE: () => new DatabaseUnavailableError('cannot open'),
+  DATABASE_IN_USE: () => new DatabaseInUseError('owned'),
+  DATABASE_WRITE_FAILED: () => new DatabaseWriteFailedError('refused'),
+  TRANSACTION_LOST: () => new TransactionLostError(new Error('disk I/O error')),
+  START_TIMEOUT: () => new StartTimeoutError('a', 10),
+  MAX_RUN_EXCEEDED: () => new MaxRunExceededError('a', 10),
+  ESCALATED: () => new SupervisorEscalatedError('s', 3, 1000),
+  ACTOR_NOT_FOUND: () => new ActorNotFoundError('a'),
+  DUPLICATE_ACTOR: () => new DuplicateActorError('a'),
+  FALLBACK_FAILED: () => new FallbackFailedError(new Error('fallback'), new Error('attempt')),
+  CIRCUIT_OPEN: () => new CircuitOpenError('smtp', 'open', 100),
+  CALL_TIMEOUT: () => new CallTimeoutError('smtp', 100),
+  POOL_TIMEOUT: () => new PoolTimeoutError('db', 100, { size: 1, leased: 1, waiting: 0 }),
+  POOL_CLOSED: () => new PoolClosedError('db', 'draining'),
+  LEASE_ENDED: () => new LeaseEndedError('db', 'released', 'release it'),
+  POOL_OPERATION_TIMEOUT: () => new PoolOperationTimeoutError('db', 'create', 100),
+  RESOURCE_LOST: () => new ResourceLostError('db'),
+  BROWSER_CLEANUP_FAILED: () => new BrowserCleanupError('page', 100),
+  INTERNAL: () => new InternalError('an invariant did not hold'),
+};
+const everyCode = Object.keys(oneOfEach) as WardenErrorCode[];
+
+describe('a class per code', () => {
+  it.each(everyCode)('makes %s with its own class', (code) => {
+    const error = oneOfEach[code]();
+    expect(error.code).toBe(code);
+    expect(error).toBeInstanceOf(WardenError);
+    expect(error.name).toBe(error.constructor.name);
+  });
+
+  it('gives no two codes the same class', () => {
+    const classes = everyCode.map((code) => oneOfEach[code]().constructor);
+    expect(new Set(classes).size).toBe(everyCode.length);
+  });
+
+  it('keeps every database code a DatabaseError', () => {
+    const database = everyCode.filter((code) => oneOfEach[code]() instanceof DatabaseError);
+    expect(database.sort()).toEqual([
+      'DATABASE_CORRUPT',
+      'DATABASE_IN_USE',
+      'DATABASE_UNAVAILABLE',
+      'DATABASE_WRITE_FAILED',
+      'NOT_A_WARDEN_DATABASE',
+      'SCHEMA_TOO_NEW',
+    ]);
+  });
+
+  it('says which step of a fallback failed, keeping its cause and stack', () => {
+    const fallbackError = new Error('smtp down');
+    const error = new FallbackFailedError(fallbackError, new Error('timed out'));
+    expect(error.message).toBe(
+      'the fallback failed: smtp down (after the last attempt failed: timed out)',
+    );
+    expect(error.cause).toBe(fallbackError);
+    expect(error.stack).toBe(fallbackError.stack);
+    expect(error.attemptError.message).toBe('timed out');
+  });
+
+  it('names the pool of a lost resource, and what happened when known', () => {
+    expect(new ResourceLostError('browsers').message).toBe('a resource of pool `browsers` died');
+    expect(new ResourceLostError('browsers', 'the browser disconnected').message).toBe(
+      'a resource of pool `browsers` died: the browser disconnected',
+    );
+  });
+
+  it('marks an internal error as a bug in Warden', () => {
+    expect(new InternalError('the root spec resolved to a worker').message).toBe(
+      'the root spec resolved to a worker (a bug in Warden)',
+    );
+  });
+
+  it('keeps the database error behind a lost transaction', () => {
+    const cause = new Error('disk I/O error');
+    expect(new TransactionLostError(cause).cause).toBe(cause);
+  });
+});
+
+describe('isWardenError', () => {
+  it('accepts any Warden error without a code', () => {
+    for (const code of everyCode) expect(isWardenError(oneOfEach[code]())).toBe(true);
+  });
+
+  it.each(everyCode)('accepts %s for its own code and no other', (code) => {
+    const error = oneOfEach[code]();
+    for (const other of everyCode) expect(isWardenError(error, other)).toBe(other === code);
+  });
+
+  it('narrows to the class of the code', () => {
+    const error: unknown = new PoolTimeoutError('db', 100, { size: 2, leased: 2, waiting: 1 });
+    if (!isWardenError(error, 'POOL_TIMEOUT')) throw new Error('not narrowed');
+    expectTypeOf(error).toEqualTypeOf<PoolTimeoutError>();
+    expect(error.state.waiting).toBe(1);
+    const unknownError: unknown = error;
+    if (isWardenError(unknownError))
+      expectTypeOf(unknownError.code).toEqualTypeOf<WardenErrorCode>();
+  });
+
+  it('accepts an error of a second copy of the package, by its brand and code', () => {
+    class OtherCircuitOpenError extends Error {
+      readonly code = 'CIRCUIT_OPEN';
+    }
+    const foreign = new OtherCircuitOpenError('breaker `smtp` is open');
+    Object.defineProperty(foreign, Symbol.for('warden.error'), { value: true });
+    expect(isWardenError(foreign, 'CIRCUIT_OPEN')).toBe(true);
+    expect(isWardenError(foreign, 'CALL_TIMEOUT')).toBe(false);
+  });
+
+  it.each([
+    ['an Error with a forged code', Object.assign(new Error('open'), { code: 'CIRCUIT_OPEN' })],
+    ['a plain object with a forged code', { code: 'CIRCUIT_OPEN', message: 'open' }],
+    ['a string of the code', 'CIRCUIT_OPEN'],
+    ['null', null],
+    ['undefined', undefined],
+  ])('rejects %s', (_, value) => {
+    expect(isWardenError(value)).toBe(false);
+    expect(isWardenError(value, 'CIRCUIT_OPEN')).toBe(false);
+  });
+
+  it('rejects a Proxy whose traps throw, and a branded object whose code getter throws', () => {
+    const hostile = new Proxy(
+      {},
+      {
+        has() {
+          throw new Error('trap');
+        },
+      },
+    );
+    expect(isWardenError(hostile)).toBe(false);
+    const branded = {
+      [Symbol.for('warden.error')]: true,
+      get code(): string {
+        throw new Error('getter');
+      },
+    };
+    expect(isWardenError(branded)).toBe(true);
+    expect(isWardenError(branded, 'INTERNAL')).toBe(false);
   });
 });

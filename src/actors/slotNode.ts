@@ -1,5 +1,10 @@
 import type { TimerHandle } from '../clock.js';
-import { coerceError, PoolOperationTimeoutError, ShutdownError } from '../errors.js';
+import {
+  coerceError,
+  PoolOperationTimeoutError,
+  ResourceLostError,
+  ShutdownError,
+} from '../errors.js';
 import {
   nextSlotState,
   type SlotMachineEvent,
@@ -160,7 +165,7 @@ export class SlotNode<R> extends LeafNode {
     }
     const lost = (error?: Error): void => {
       if (run !== this.run) return; // a resource of an earlier run of this slot
-      const reason = error ?? new Error(`a resource of pool ${host.name} died`);
+      const reason = error ?? new ResourceLostError(host.name);
       if (this.slot === 'creating') this.lostEarly ??= reason;
       else host.lost(this, reason);
     };

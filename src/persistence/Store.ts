@@ -228,17 +228,6 @@ export interface ActorStore {
   undeliverable(actorId?: string): UndeliverableRecord[];
 }
 
-/**
- * Thrown by `isolated()` when the database undid the whole transaction (an I/O error, say), not
- * just the failed write: the group commit around it cannot go on.
- */
-export class TransactionLostError extends Error {
-  constructor(cause: unknown) {
-    super('the database rolled the whole transaction back', { cause });
-    this.name = 'TransactionLostError';
-  }
-}
-
 /** The Warden that owns a database file. */
 export interface OwnerRecord {
   /** Random, one per started Warden. */

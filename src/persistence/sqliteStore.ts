@@ -1,9 +1,14 @@
 import Database from 'better-sqlite3';
 import {
-  DatabaseError,
+  DatabaseCorruptError,
+  DatabaseUnavailableError,
+  InternalError,
   type WardenError,
   InvalidTransitionError,
   JobNotFoundError,
+  NotAWardenDatabaseError,
+  SchemaTooNewError,
+  TransactionLostError,
   VersionConflictError,
   type SerializedError,
 } from '../errors.js';
@@ -29,7 +34,6 @@ import type {
   Store,
   UndeliverableRecord,
 } from './Store.js';
-import { TransactionLostError } from './Store.js';
 
 /** Options of the SQLite store. */
 export interface SqliteStoreOptions {
@@ -243,30 +247,23 @@ function inspect(db: Database.Database, filename: string): { userVersion: number
   } catch (error) {
     const code = sqliteCode(error);
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-      throw new DatabaseError(
-        'DATABASE_CORRUPT',
+      throw new DatabaseCorruptError(
         `\`${filename}\` is not a readable SQLite database (${code}); it was left untouched`,
         { cause: error },
       );
     }
-    throw new DatabaseError(
-      'DATABASE_UNAVAILABLE',
-      `cannot read \`${filename}\`: ${String(error)}`,
-      {
-        cause: error,
-      },
-    );
+    throw new DatabaseUnavailableError(`cannot read \`${filename}\`: ${String(error)}`, {
+      cause: error,
+    });
   }
   const fresh = applicationId === 0 && userVersion === 0 && objects === 0;
   if (!fresh && applicationId !== WARDEN_APPLICATION_ID) {
-    throw new DatabaseError(
-      'NOT_A_WARDEN_DATABASE',
+    throw new NotAWardenDatabaseError(
       `\`${filename}\` is an SQLite database of another application (application_id ${applicationId}, ${objects} schema objects); it was left untouched`,
     );
   }
   if (userVersion > migrations.length) {
-    throw new DatabaseError(
-      'SCHEMA_TOO_NEW',
+    throw new SchemaTooNewError(
       `\`${filename}\` has schema version ${userVersion}, newer than this Warden's ${migrations.length}; upgrade Warden to open it (the file was left untouched)`,
     );
   }
@@ -321,13 +318,9 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
     try {
       db = new Database(filename);
     } catch (error) {
-      throw new DatabaseError(
-        'DATABASE_UNAVAILABLE',
-        `cannot open \`${filename}\`: ${String(error)}`,
-        {
-          cause: error,
-        },
-      );
+      throw new DatabaseUnavailableError(`cannot open \`${filename}\`: ${String(error)}`, {
+        cause: error,
+      });
     }
     let owner: OwnerRecord | undefined;
     try {
@@ -515,14 +508,13 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
 
   private get sql(): NonNullable<SqliteStore['statements']> {
     if (this.statements === undefined) {
-      throw new DatabaseError('DATABASE_UNAVAILABLE', 'the store is not open');
+      throw new DatabaseUnavailableError('the store is not open');
     }
     return this.statements;
   }
 
   private get database(): Database.Database {
-    if (this.db === undefined)
-      throw new DatabaseError('DATABASE_UNAVAILABLE', 'the store is not open');
+    if (this.db === undefined) throw new DatabaseUnavailableError('the store is not open');
     return this.db;
   }
 
@@ -589,7 +581,9 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
     if (info.changes === 0) {
       // Only the idempotency index can refuse an insert.
       const existing = sql.byKey.get(job.type, job.idempotencyKey ?? '');
-      if (existing === undefined) throw new Error('insert refused without an idempotency conflict');
+      if (existing === undefined) {
+        throw new InternalError('an insert was refused without an idempotency conflict');
+      }
       return { job: toJob(existing), created: false };
     }
     const id = Number(info.lastInsertRowid);
@@ -621,7 +615,9 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
 
   changeStatus(change: StatusChange): number {
     const [result] = this.changeStatusMany([change]);
-    if (typeof result !== 'number') throw result ?? new Error('no result for a status change');
+    if (typeof result !== 'number') {
+      throw result ?? new InternalError('a status change was applied with no result');
+    }
     return result;
   }
 

@@ -10,7 +10,12 @@ import {
 } from 'playwright-core';
 import type { Pool, PoolStats } from '../actors/pool.js';
 import { poolOptionKeys, type PoolOptions } from '../actors/poolOptions.js';
-import { coerceError, InvalidOptionError, WardenError } from '../errors.js';
+import {
+  BrowserCleanupError,
+  coerceError,
+  InvalidOptionError,
+  ResourceLostError,
+} from '../errors.js';
 import { checkInteger, checkKeys, checkObject } from '../options.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Warden } from '../warden.js';
@@ -56,16 +61,6 @@ export interface BrowserPoolOptions extends Pick<
   readonly closeTimeoutMs?: number;
   /** The browser type. @default playwright-core's chromium */
   readonly browserType?: BrowserType;
-}
-
-/** A close that did not finish in time: the browser is destroyed rather than reused. */
-export class BrowserCleanupError extends WardenError {
-  constructor(
-    readonly step: 'page' | 'context',
-    readonly timeoutMs: number,
-  ) {
-    super('BROWSER_CLEANUP_FAILED', `closing the ${step} took longer than ${timeoutMs} ms`);
-  }
 }
 
 /** A pool of browsers, each lease a fresh context and page. */
@@ -190,7 +185,9 @@ export function createBrowserPool(
         throw coerceError(signal.reason);
       }
       process.once('exit', (code, exitSignal) => {
-        lost(new Error(`the browser process exited (${exitSignal ?? String(code)})`));
+        lost(
+          new ResourceLostError(name, `the browser process exited (${exitSignal ?? String(code)})`),
+        );
       });
       let browser: Browser;
       try {
@@ -201,7 +198,7 @@ export function createBrowserPool(
         throw coerceError(error);
       }
       browser.on('disconnected', () => {
-        lost(new Error('the browser disconnected'));
+        lost(new ResourceLostError(name, 'the browser disconnected'));
       });
       return { browser, server, pid: process.pid };
     },

@@ -1,4 +1,5 @@
-export { BrowserCleanupError, createBrowserPool } from './browserPool.js';
+export { BrowserCleanupError } from '../errors.js';
+export { createBrowserPool } from './browserPool.js';
 export type {
   BrowserLease,
   BrowserPool,

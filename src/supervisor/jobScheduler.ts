@@ -11,6 +11,7 @@ import {
   NotRunningError,
   serializeError,
   StalledJobError,
+  TransactionLostError,
   WardenError,
   type SerializedError,
 } from '../errors.js';
@@ -18,13 +19,7 @@ import type { EventBus } from '../events/eventBus.js';
 import type { JobEvent as WardenEvent } from '../events/types.js';
 import { nextJobStatus, terminalJobStatuses } from '../machines/jobMachine.js';
 import type { Logger } from '../observability/logger.js';
-import {
-  TransactionLostError,
-  type Job,
-  type NewJob,
-  type StatusChange,
-  type Store,
-} from '../persistence/Store.js';
+import type { Job, NewJob, StatusChange, Store } from '../persistence/Store.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
 import { defaultJobOptions, maxTimerMs, type ResolvedJobDefinition } from './jobDefinition.js';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { realClock, type Clock, type TimerHandle } from '../clock.js';
-import { DatabaseError } from '../errors.js';
+import { DatabaseInUseError, type DatabaseError } from '../errors.js';
 import type { OwnerRecord, OwnershipStore } from '../persistence/Store.js';
 
 /** How often a running Warden says it is alive. */
@@ -122,8 +122,7 @@ export class FileOwnership {
         : owner.pid === claimant.pid
           ? 'another Warden in this process'
           : `process ${owner.pid}`;
-    return new DatabaseError(
-      'DATABASE_IN_USE',
+    return new DatabaseInUseError(
       `\`${this.filename}\` is in use by ${where} (its last heartbeat was ${claimant.now - owner.heartbeatAt} ms ago); one Warden owns a database file at a time, and the file was left untouched`,
     );
   }
@@ -132,8 +131,7 @@ export class FileOwnership {
   private lost(): DatabaseError {
     this.disarm();
     this.held = false;
-    const error = new DatabaseError(
-      'DATABASE_IN_USE',
+    const error = new DatabaseInUseError(
       `another process has taken \`${this.filename}\` over (this Warden was silent for over ${ownerStaleAfterMs} ms); this Warden stops writing to it`,
     );
     if (!this.lostReported) {

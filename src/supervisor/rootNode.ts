@@ -1,3 +1,4 @@
+import { InternalError } from '../errors.js';
 import { resolveChildSpec, type OnExhausted, type ResolvedSupervisorSpec } from './childSpec.js';
 import { jobsNodeId } from './jobsNode.js';
 import type { IntensityOptions } from './restartIntensity.js';
@@ -58,7 +59,9 @@ export function systemSupervisorSpec(
     ...(onExhausted === undefined ? {} : { onExhausted }),
     children: [],
   });
-  if (spec.kind !== 'supervisor') throw new Error(`the ${id} spec must be a supervisor`);
+  if (spec.kind !== 'supervisor') {
+    throw new InternalError(`the ${id} spec resolved to a ${spec.kind}, not a supervisor`);
+  }
   return spec;
 }
 
