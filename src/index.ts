@@ -11,10 +11,10 @@ export type { TreeNode } from './supervisor/supervision.js';
 export type { ActorHandle } from './supervisor/treeApi.js';
 export { jobsNodeId } from './supervisor/jobsNode.js';
 export { breakersNodeId, poolsNodeId } from './supervisor/rootNode.js';
-export { defaultIntensity, tryRestart, windowFromHistory } from './supervisor/restartIntensity.js';
-export type { IntensityOptions, IntensityWindow } from './supervisor/restartIntensity.js';
-export { planRestart, shouldRestart } from './supervisor/strategy.js';
-export type { ExitReason, RestartPlan, RestartType, Strategy } from './supervisor/strategy.js';
+export { defaultIntensity, tryRestart, windowFromHistory } from './policies/restartIntensity.js';
+export type { IntensityOptions, IntensityWindow } from './policies/restartIntensity.js';
+export { planRestart, shouldRestart } from './policies/strategy.js';
+export type { ExitReason, RestartPlan, RestartType, Strategy } from './policies/strategy.js';
 export { actorMachine } from './machines/actorMachine.js';
 export type { ActorMachineEvent, ActorStatus } from './machines/actorMachine.js';
 export { supervisorMachine } from './machines/supervisorMachine.js';
@@ -36,8 +36,8 @@ export type {
   RetryOptions,
 } from './supervisor/jobDefinition.js';
 export { defaultJobOptions } from './supervisor/jobDefinition.js';
-export { backoffDelay, resolveBackoff } from './supervisor/backoff.js';
-export type { BackoffOptions, ResolvedBackoff } from './supervisor/backoff.js';
+export { backoffDelay, resolveBackoff } from './policies/backoff.js';
+export type { BackoffOptions, ResolvedBackoff } from './policies/backoff.js';
 export { createManualClock, realClock } from './clock.js';
 export type { Clock, ManualClock, TimerHandle } from './clock.js';
 export {

@@ -1,11 +1,7 @@
 import { InvalidOptionError } from '../errors.js';
 import { checkFunction, checkInteger, checkKeys, checkObject } from '../options.js';
 import type { TripRules, WindowOptions } from '../policies/breakerWindow.js';
-import {
-  resolveBackoff,
-  type BackoffOptions,
-  type ResolvedBackoff,
-} from '../supervisor/backoff.js';
+import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from '../policies/backoff.js';
 
 /** The longest timer delay Node honours (about 24.8 days). */
 const maxMs = 2_147_483_647;

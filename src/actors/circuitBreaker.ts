@@ -14,7 +14,7 @@ import {
   windowTotals,
   type WindowState,
 } from '../policies/breakerWindow.js';
-import { backoffDelay } from '../supervisor/backoff.js';
+import { backoffDelay } from '../policies/backoff.js';
 import type { Breaker, BreakerActorHandle, BreakerRuntime, BreakerStats } from './breaker.js';
 import {
   attemptCall,

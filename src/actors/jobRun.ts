@@ -23,7 +23,7 @@ import { PoolLease } from './poolLease.js';
 import { FallbackRunContext, RunContext } from './runContext.js';
 import type { AcquireOptions } from './poolOptions.js';
 import type { Deferred } from '../supervisor/jobScheduler.js';
-import { backoffDelay } from '../supervisor/backoff.js';
+import { backoffDelay } from '../policies/backoff.js';
 import { checkProgress, type ResolvedJobDefinition } from '../supervisor/jobDefinition.js';
 
 /** How an attempt ended, as decided by the job machine. */

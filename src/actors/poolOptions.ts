@@ -1,10 +1,6 @@
 import { InvalidOptionError } from '../errors.js';
 import { checkFunction, checkInteger, checkKeys, checkNumber, checkObject } from '../options.js';
-import {
-  resolveBackoff,
-  type BackoffOptions,
-  type ResolvedBackoff,
-} from '../supervisor/backoff.js';
+import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from '../policies/backoff.js';
 
 const maxMs = 2_147_483_647;
 

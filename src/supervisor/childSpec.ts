@@ -2,10 +2,10 @@ import type { AnyActorLogic } from 'xstate';
 import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { checkFunction, checkInteger, checkKeys, checkObject, checkString } from '../options.js';
-import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './backoff.js';
+import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from '../policies/backoff.js';
 import { maxTimerMs } from './jobDefinition.js';
-import { defaultIntensity } from './restartIntensity.js';
-import type { RestartType, Strategy } from './strategy.js';
+import { defaultIntensity } from '../policies/restartIntensity.js';
+import type { RestartType, Strategy } from '../policies/strategy.js';
 
 /** What a supervised actor's `start` receives. */
 export interface ActorStartContext {

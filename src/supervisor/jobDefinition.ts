@@ -4,7 +4,7 @@ import { checkFunction, checkInteger, checkKeys, checkObject, checkString } from
 import type { JobProgress } from '../persistence/Store.js';
 import type { Lease, Pool } from '../actors/pool.js';
 import type { AcquireOptions } from '../actors/poolOptions.js';
-import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './backoff.js';
+import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from '../policies/backoff.js';
 
 /** What a job handler receives besides its payload. */
 export interface JobContext<Checkpoint = unknown> {

@@ -20,7 +20,7 @@ import type { JobEvent as WardenEvent } from '../events/types.js';
 import { nextJobStatus, terminalJobStatuses } from '../machines/jobMachine.js';
 import type { Logger } from '../observability/logger.js';
 import type { Job, NewJob, StatusChange, Store } from '../persistence/Store.js';
-import { backoffDelay, resolveBackoff } from './backoff.js';
+import { backoffDelay, resolveBackoff } from '../policies/backoff.js';
 import { defaultJobOptions, maxTimerMs, type ResolvedJobDefinition } from './jobDefinition.js';
 
 /** The two ends of a promise, settled after a commit. */

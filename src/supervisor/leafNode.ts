@@ -4,7 +4,7 @@ import {
   type ActorStatus,
 } from '../machines/actorMachine.js';
 import { serializeError } from '../errors.js';
-import { resolveBackoff } from './backoff.js';
+import { resolveBackoff } from '../policies/backoff.js';
 import { defaultChildOptions, type OnExhausted, type ResolvedWorkerSpec } from './childSpec.js';
 import {
   ErrorLog,

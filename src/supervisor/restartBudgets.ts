@@ -1,5 +1,9 @@
-import { tryRestart, windowFromHistory, type IntensityWindow } from './restartIntensity.js';
-import type { IntensityOptions } from './restartIntensity.js';
+import {
+  tryRestart,
+  windowFromHistory,
+  type IntensityWindow,
+} from '../policies/restartIntensity.js';
+import type { IntensityOptions } from '../policies/restartIntensity.js';
 import type { SupervisionRuntime } from './supervision.js';
 
 /**

@@ -1,7 +1,7 @@
 import { InternalError } from '../errors.js';
 import { resolveChildSpec, type OnExhausted, type ResolvedSupervisorSpec } from './childSpec.js';
 import { jobsNodeId } from './jobsNode.js';
-import type { IntensityOptions } from './restartIntensity.js';
+import type { IntensityOptions } from '../policies/restartIntensity.js';
 import type { NodeParent, SupervisedNode, SupervisionRuntime } from './supervision.js';
 import { SupervisorNode } from './supervisorActor.js';
 

@@ -6,11 +6,11 @@ import {
   type SupervisorMachineEvent,
   type SupervisorStatus,
 } from '../machines/supervisorMachine.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../policies/backoff.js';
 import { refuseRemove, refuseRestart, refuseStop, type ChildView } from './byHandRules.js';
 import type { ResolvedChildSpec, ResolvedSupervisorSpec } from './childSpec.js';
 import { RestartBudgets } from './restartBudgets.js';
-import { planRestart } from './strategy.js';
+import { planRestart } from '../policies/strategy.js';
 import {
   ErrorLog,
   publishDead,

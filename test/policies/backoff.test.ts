@@ -1,11 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError, WardenError } from '../../src/errors.js';
-import {
-  backoffDelay,
-  resolveBackoff,
-  type ResolvedBackoff,
-} from '../../src/supervisor/backoff.js';
+import { backoffDelay, resolveBackoff, type ResolvedBackoff } from '../../src/policies/backoff.js';
 
 /** Fixed seed: the properties explore the same cases on every run. */
 const runs = { seed: 20_240_601, numRuns: 500 } as const;

@@ -10,7 +10,7 @@ import {
   type RestartPlan,
   type RestartType,
   type Strategy,
-} from '../../src/supervisor/strategy.js';
+} from '../../src/policies/strategy.js';
 
 /** Fixed seed: the properties explore the same cases on every run. */
 const runs = { seed: 20_240_603, numRuns: 1000 } as const;

@@ -8,7 +8,7 @@ import {
   windowFromHistory,
   type IntensityOptions,
   type IntensityWindow,
-} from '../../src/supervisor/restartIntensity.js';
+} from '../../src/policies/restartIntensity.js';
 
 /** Fixed seed: the properties explore the same cases on every run. */
 const runs = { seed: 20_240_602, numRuns: 500 } as const;
