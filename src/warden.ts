@@ -431,7 +431,14 @@ export class Warden {
       this.releaseFile();
       throw coerceError(error);
     }
-    await this.root.settled();
+    // A child's start timeout is unref'd like every Warden timer: whoever awaits start() sees it
+    // through, even with nothing else keeping the process alive.
+    const release = holdProcessOpen();
+    try {
+      await this.root.settled();
+    } finally {
+      release();
+    }
     this.options.logger.info({ database: this.options.database }, 'warden started');
   }
 
