@@ -70,9 +70,30 @@ export function mayReplaceOwner(
   return !exists(current.pid);
 }
 
+/**
+ * Who owns the file, host included, and when it last said it was alive. A heartbeat stamped
+ * ahead of the claimant's clock (clocks that disagree, across hosts) is said so, never given as
+ * a negative age.
+ */
+export function ownerDescription(owner: OwnerRecord, claimant: Claimant): string {
+  const where = `process ${owner.pid} on host ${owner.host}`;
+  const who =
+    owner.host !== claimant.host
+      ? where
+      : owner.pid === claimant.pid
+        ? `another Warden in this process (${where})`
+        : `${where} (this host)`;
+  const age = claimant.now - owner.heartbeatAt;
+  const heartbeat =
+    age >= 0
+      ? `its last heartbeat was ${age} ms ago`
+      : `its last heartbeat is stamped ${-age} ms ahead of this Warden's clock: the two clocks disagree`;
+  return `${who} (${heartbeat})`;
+}
+
 /** The ownership of one database file by one Warden, kept alive by a heartbeat. */
 export class FileOwnership {
-  private readonly token = randomUUID();
+  readonly token = randomUUID();
   private timer: TimerHandle | undefined;
   private held = false;
   private lostReported = false;
@@ -116,14 +137,8 @@ export class FileOwnership {
   }
 
   private refused(owner: OwnerRecord, claimant: Claimant): DatabaseError {
-    const where =
-      owner.host !== claimant.host
-        ? `process ${owner.pid} on host ${owner.host}`
-        : owner.pid === claimant.pid
-          ? 'another Warden in this process'
-          : `process ${owner.pid}`;
     return new DatabaseInUseError(
-      `\`${this.filename}\` is in use by ${where} (its last heartbeat was ${claimant.now - owner.heartbeatAt} ms ago); one Warden owns a database file at a time, and the file was left untouched`,
+      `\`${this.filename}\` is in use by ${ownerDescription(owner, claimant)}; one Warden owns a database file at a time, and the file was left untouched`,
     );
   }
 

@@ -92,7 +92,9 @@ describe('one Warden per database file', () => {
     expect(refused).toBeInstanceOf(DatabaseError);
     expect((refused as DatabaseError).code).toBe('DATABASE_IN_USE');
     expect((refused as DatabaseError).message).toContain(`\`${filename}\``);
-    expect((refused as DatabaseError).message).toContain('another Warden in this process');
+    expect((refused as DatabaseError).message).toContain(
+      `another Warden in this process (process ${process.pid} on host ${hostname()})`,
+    );
     expect(events).toEqual([]);
     expect(await first.warden.getJob(job.id)).toMatchObject({ status: 'running', attempt: 1 });
     expect((await first.warden.getJobHistory(job.id)).map((entry) => entry.event)).toEqual([
@@ -139,6 +141,41 @@ describe('one Warden per database file', () => {
     const refused = await warden.start().catch((error: unknown) => error);
     expect((refused as DatabaseError).code).toBe('DATABASE_IN_USE');
     expect((refused as DatabaseError).message).toContain('process 1 on host elsewhere');
+  });
+
+  // Issue 9 §5.7: the message gave a negative age for a heartbeat stamped ahead of this clock,
+  // and named no host for an owner on this one.
+  it('names the host of a live owner on this host', async () => {
+    const filename = await fileLeftBy({
+      pid: process.ppid,
+      host: hostname(),
+      started_at: t0 - 5000,
+      heartbeat_at: t0 - 1000,
+    });
+    const { warden } = testWarden({ database: filename });
+
+    const refused = await warden.start().catch((error: unknown) => error);
+
+    expect((refused as DatabaseError).message).toBe(
+      `\`${filename}\` is in use by process ${process.ppid} on host ${hostname()} (this host) (its last heartbeat was 1000 ms ago); one Warden owns a database file at a time, and the file was left untouched`,
+    );
+  });
+
+  it('says a heartbeat is stamped ahead of its clock instead of giving a negative age', async () => {
+    const filename = await fileLeftBy({
+      pid: 1,
+      host: 'elsewhere',
+      started_at: t0,
+      heartbeat_at: t0 + 1500,
+    });
+    const { warden } = testWarden({ database: filename });
+
+    const refused = await warden.start().catch((error: unknown) => error);
+
+    expect((refused as DatabaseError).code).toBe('DATABASE_IN_USE');
+    expect((refused as DatabaseError).message).toBe(
+      `\`${filename}\` is in use by process 1 on host elsewhere (its last heartbeat is stamped 1500 ms ahead of this Warden's clock: the two clocks disagree); one Warden owns a database file at a time, and the file was left untouched`,
+    );
   });
 
   it.each([
