@@ -34,8 +34,8 @@ export type {
   JobContext,
   JobDefinition,
   RetryOptions,
-} from './supervisor/jobDefinition.js';
-export { defaultJobOptions } from './supervisor/jobDefinition.js';
+} from './actors/jobDefinition.js';
+export { defaultJobOptions } from './actors/jobDefinition.js';
 export { backoffDelay, resolveBackoff } from './policies/backoff.js';
 export type { BackoffOptions, ResolvedBackoff } from './policies/backoff.js';
 export { createManualClock, realClock } from './clock.js';

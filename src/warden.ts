@@ -32,9 +32,9 @@ import {
   resolveJobDefinition,
   type JobDefinition,
   type ResolvedJobDefinition,
-} from './supervisor/jobDefinition.js';
+} from './actors/jobDefinition.js';
 import { JobScheduler } from './supervisor/jobScheduler.js';
-import { WorkerNode } from './actors/workerActor.js';
+import { WorkerNode } from './supervisor/workerActor.js';
 import { defaultChildOptions, resolveChildSpec, type ChildSpec } from './supervisor/childSpec.js';
 import { JobsNode } from './supervisor/jobsNode.js';
 import { BreakerRegistry } from './supervisor/breakerRegistry.js';

@@ -1,7 +1,19 @@
 import type { Clock } from '../clock.js';
 import { coerceError, InvalidOptionError, WardenError } from '../errors.js';
 import { checkInteger, checkKeys, checkNumber, checkObject, checkString } from '../options.js';
-import type { CircuitBreaker } from './circuitBreaker.js';
+import type { Outcome } from './breakerAttempt.js';
+import type { ResolvedBreakerOptions, ResolvedCallOptions } from './breakerOptions.js';
+
+/** What a cache needs of its breaker (a `CircuitBreaker`). */
+export interface CacheBreaker {
+  /** Bumped by every state change: an entry of an earlier generation is not fresh. */
+  readonly generation: number;
+  readonly options: Pick<ResolvedBreakerOptions, 'timeoutMs' | 'fallback'>;
+  /** One call through the breaker, with no fallback. */
+  attempt(fn: (signal: AbortSignal) => unknown, options: ResolvedCallOptions): Promise<Outcome>;
+  /** The fallback's answer for a call that failed or was refused. */
+  answerWithFallback(fallback: (error: Error) => unknown, error: unknown): Promise<unknown>;
+}
 
 /** A value from `breaker.cached`, with where it came from. */
 export interface CachedValue<T> {
@@ -56,7 +68,7 @@ export class BreakerCache {
   private computations = 0;
 
   constructor(
-    private readonly breaker: CircuitBreaker<unknown>,
+    private readonly breaker: CacheBreaker,
     private readonly clock: Clock,
     private readonly size: number,
   ) {}

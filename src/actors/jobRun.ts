@@ -22,9 +22,14 @@ import type { Lease, Pool } from './pool.js';
 import { PoolLease } from './poolLease.js';
 import { FallbackRunContext, RunContext } from './runContext.js';
 import type { AcquireOptions } from './poolOptions.js';
-import type { Deferred } from '../supervisor/jobScheduler.js';
 import { backoffDelay } from '../policies/backoff.js';
-import { checkProgress, type ResolvedJobDefinition } from '../supervisor/jobDefinition.js';
+import { checkProgress, type ResolvedJobDefinition } from './jobDefinition.js';
+
+/** The two ends of a promise, settled after a commit. */
+export interface Deferred<T> {
+  resolve(value: T): void;
+  reject(error: Error): void;
+}
 
 /** How an attempt ended, as decided by the job machine. */
 export type RunOutcome =

@@ -1,24 +1,23 @@
 import { coerceError, LeaseEndedError } from '../errors.js';
 import type { Lease } from './pool.js';
-import type { SlotNode } from './slotNode.js';
 
 /** What a lease tells its pool. */
-export interface LeaseHost<R> {
+export interface LeaseHost<R, S> {
   readonly name: string;
   /** The holder gave the resource back (`destroy`: it is broken and must go). */
-  returned(lease: PoolLease<R>, destroy: boolean): void;
+  returned(lease: PoolLease<R, S>, destroy: boolean): void;
   /** Whether `error`, thrown while using `resource`, means it is broken. */
   isBroken(error: Error, resource: R): boolean;
 }
 
-/** One lease of one slot's resource. */
-export class PoolLease<R> implements Lease<R> {
+/** One lease of one slot's resource; `S` is the pool's slot, opaque to the lease. */
+export class PoolLease<R, S = unknown> implements Lease<R> {
   ended: 'released' | 'destroyed' | 'revoked' | undefined;
   private controller: AbortController | undefined;
 
   constructor(
-    private readonly host: LeaseHost<R>,
-    readonly slot: SlotNode<R>,
+    private readonly host: LeaseHost<R, S>,
+    readonly slot: S,
     readonly resource: R,
   ) {}
 

@@ -1,14 +1,34 @@
 import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { FallbackContext, JobContext } from '../supervisor/jobDefinition.js';
-import type { JobRun } from './jobRun.js';
+import type { FallbackContext, JobContext } from './jobDefinition.js';
 import type { Lease, Pool } from './pool.js';
 import type { AcquireOptions } from './poolOptions.js';
+
+/** What a handler's `ctx` reads of its run (a `JobRun`), so this file needs none of it. */
+export interface RunView {
+  readonly id: string;
+  readonly type: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  /** `ctx.progress` and `ctx.checkpoint`, bound on first use and kept on the run. */
+  progressFunction: ((done: number, total?: number) => void) | undefined;
+  checkpointFunction: ((data: unknown) => Promise<void>) | undefined;
+  signal(phase: 'attempt' | 'fallback'): AbortSignal;
+  log(): Logger;
+  lastCheckpoint(): unknown;
+  reportProgress(done: unknown, total: unknown): void;
+  saveCheckpoint(data: unknown): Promise<void>;
+  acquire(
+    pool: unknown,
+    options: AcquireOptions | undefined,
+    signal: AbortSignal,
+  ): Promise<Lease<unknown>>;
+}
 
 /** The `ctx` a handler receives: a thin view of its run. */
 export class RunContext implements JobContext {
   constructor(
-    protected readonly run: JobRun,
+    protected readonly run: RunView,
     private readonly phase: 'attempt' | 'fallback',
   ) {}
   get jobId(): string {
@@ -71,7 +91,7 @@ export class RunContext implements JobContext {
 
 export class FallbackRunContext extends RunContext implements FallbackContext {
   constructor(
-    run: JobRun,
+    run: RunView,
     readonly error: Error,
   ) {
     super(run, 'fallback');

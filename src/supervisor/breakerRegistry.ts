@@ -1,6 +1,6 @@
 import type { BreakerRuntime } from '../actors/breaker.js';
 import { CircuitBreaker } from '../actors/circuitBreaker.js';
-import { breakerActorId, BreakerNode } from '../actors/breakerNode.js';
+import { breakerActorId, BreakerNode } from './breakerNode.js';
 import { resolveBreakerOptions } from '../actors/breakerOptions.js';
 import type { CallGate } from '../actors/callPermit.js';
 import { DuplicateActorError, InvalidOptionError, quote } from '../errors.js';

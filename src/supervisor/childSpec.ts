@@ -3,7 +3,7 @@ import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { checkFunction, checkInteger, checkKeys, checkObject, checkString } from '../options.js';
 import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from '../policies/backoff.js';
-import { maxTimerMs } from './jobDefinition.js';
+import { maxTimerMs } from '../actors/jobDefinition.js';
 import { defaultIntensity } from '../policies/restartIntensity.js';
 import type { RestartType, Strategy } from '../policies/strategy.js';
 

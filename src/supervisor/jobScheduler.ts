@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallGate } from '../actors/callPermit.js';
 import type { Pool } from '../actors/pool.js';
-import { JobRun, type JobRunHost, type RunOutcome } from '../actors/jobRun.js';
+import { JobRun, type Deferred, type JobRunHost, type RunOutcome } from '../actors/jobRun.js';
 import { holdProcessOpen, type Clock, type TimerHandle } from '../clock.js';
 import {
   coerceError,
@@ -21,13 +21,11 @@ import { nextJobStatus, terminalJobStatuses } from '../machines/jobMachine.js';
 import type { Logger } from '../observability/logger.js';
 import type { Job, NewJob, StatusChange, Store } from '../persistence/Store.js';
 import { backoffDelay, resolveBackoff } from '../policies/backoff.js';
-import { defaultJobOptions, maxTimerMs, type ResolvedJobDefinition } from './jobDefinition.js';
-
-/** The two ends of a promise, settled after a commit. */
-export interface Deferred<T> {
-  resolve(value: T): void;
-  reject(error: Error): void;
-}
+import {
+  defaultJobOptions,
+  maxTimerMs,
+  type ResolvedJobDefinition,
+} from '../actors/jobDefinition.js';
 
 /** One write waiting for the next group commit. */
 type WriteOp =

@@ -1,4 +1,4 @@
-import { ResourcePool } from '../actors/resourcePool.js';
+import { ResourcePool } from './resourcePool.js';
 import type { ResolvedPoolOptions } from '../actors/poolOptions.js';
 import { SupervisorEscalatedError } from '../errors.js';
 import { poolIdPrefix, systemSupervisorSpec } from './rootNode.js';

@@ -1,4 +1,4 @@
-import { WorkerNode } from '../actors/workerActor.js';
+import { WorkerNode } from './workerActor.js';
 import type { TimerHandle } from '../clock.js';
 import { InvalidOptionError, quote, serializeError, SupervisorEscalatedError } from '../errors.js';
 import {

@@ -8,7 +8,7 @@ import {
   type WardenEvent,
   WardenError,
 } from '../../src/index.js';
-import { maxTimerMs } from '../../src/supervisor/jobDefinition.js';
+import { maxTimerMs } from '../../src/actors/jobDefinition.js';
 import { deferred, tempDatabase, testWarden } from '../helpers.js';
 
 const day = 24 * 60 * 60 * 1000;

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../clock.js';
-import type { ResolvedPoolOptions } from './poolOptions.js';
+import type { ResolvedPoolOptions } from '../actors/poolOptions.js';
 import type { SlotNode } from './slotNode.js';
 
 /** What the timers of a pool's upkeep read and do. */

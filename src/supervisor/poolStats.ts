@@ -1,5 +1,5 @@
-import type { PoolStats } from './pool.js';
-import type { ResolvedPoolOptions } from './poolOptions.js';
+import type { PoolStats } from '../actors/pool.js';
+import type { ResolvedPoolOptions } from '../actors/poolOptions.js';
 import type { SlotNode } from './slotNode.js';
 
 /** What `poolStats` reads from a pool. */

@@ -6,15 +6,15 @@ import {
   type BreakerState,
 } from '../machines/circuitBreakerMachine.js';
 import type { BreakerStore } from '../persistence/breakerStore.js';
-import { builtInSpec, LeafNode } from '../supervisor/leafNode.js';
-import { breakerIdPrefix } from '../supervisor/rootNode.js';
+import { builtInSpec, LeafNode } from './leafNode.js';
+import { breakerIdPrefix } from './rootNode.js';
 import {
   publishLifecycle,
   reportRefused,
   type NodeParent,
   type SupervisionRuntime,
-} from '../supervisor/supervision.js';
-import type { CircuitBreaker } from './circuitBreaker.js';
+} from './supervision.js';
+import type { CircuitBreaker } from '../actors/circuitBreaker.js';
 
 /** The supervision-tree id of the breaker named `name`. */
 export function breakerActorId(name: string): string {

@@ -2,8 +2,8 @@ import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { checkFunction, checkInteger, checkKeys, checkObject, checkString } from '../options.js';
 import type { JobProgress } from '../persistence/Store.js';
-import type { Lease, Pool } from '../actors/pool.js';
-import type { AcquireOptions } from '../actors/poolOptions.js';
+import type { Lease, Pool } from './pool.js';
+import type { AcquireOptions } from './poolOptions.js';
 import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from '../policies/backoff.js';
 
 /** What a job handler receives besides its payload. */

@@ -7,13 +7,9 @@ import {
   ShutdownError,
   StartTimeoutError,
 } from '../errors.js';
-import type { ActorStartContext, ResolvedWorkerSpec } from '../supervisor/childSpec.js';
-import { LeafNode } from '../supervisor/leafNode.js';
-import {
-  publishLifecycle,
-  type NodeParent,
-  type SupervisionRuntime,
-} from '../supervisor/supervision.js';
+import type { ActorStartContext, ResolvedWorkerSpec } from './childSpec.js';
+import { LeafNode } from './leafNode.js';
+import { publishLifecycle, type NodeParent, type SupervisionRuntime } from './supervision.js';
 
 /** Why the current run is being stopped: by its supervisor, or by one of its own timeouts. */
 type StopCause = { readonly kind: 'parent' } | { readonly kind: 'timeout'; readonly error: Error };

@@ -7,18 +7,18 @@ import {
   ShutdownError,
 } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { ResolvedWorkerSpec } from '../supervisor/childSpec.js';
-import { builtInSpec } from '../supervisor/leafNode.js';
-import type { OwnChildrenParent, SupervisionRuntime } from '../supervisor/supervision.js';
-import type { Lease, Pool, PoolStats } from './pool.js';
-import { PoolLease, type LeaseHost } from './poolLease.js';
-import { WaitQueue } from './poolWaiters.js';
+import type { ResolvedWorkerSpec } from './childSpec.js';
+import { builtInSpec } from './leafNode.js';
+import type { OwnChildrenParent, SupervisionRuntime } from './supervision.js';
+import type { Lease, Pool, PoolStats } from '../actors/pool.js';
+import { PoolLease, type LeaseHost } from '../actors/poolLease.js';
+import { WaitQueue } from '../actors/poolWaiters.js';
 import {
   resolveAcquireOptions,
   resolveDrainTimeout,
   type AcquireOptions,
   type ResolvedPoolOptions,
-} from './poolOptions.js';
+} from '../actors/poolOptions.js';
 import { boundedOperation, SlotNode, type SlotHost } from './slotNode.js';
 import { poolStats } from './poolStats.js';
 import { PoolUpkeep } from './poolUpkeep.js';
@@ -28,12 +28,12 @@ import { PoolUpkeep } from './poolUpkeep.js';
  * arrival, resources made on demand up to `max` and kept down to `min`. Each resource lives in a
  * slot, a supervised child of the pool's supervisor (see `SlotNode`).
  */
-export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
+export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotNode<R>> {
   private status: PoolStats['state'] = 'idle';
   private readonly slots = new Set<SlotNode<R>>();
   private idle: SlotNode<R>[] = [];
   private readonly queue: WaitQueue<R>;
-  private readonly leases = new Set<PoolLease<R>>();
+  private readonly leases = new Set<PoolLease<R, SlotNode<R>>>();
   private seq = 0;
   private lastCreateError: Error | undefined;
   private failure: Error | undefined;
@@ -278,7 +278,10 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     return maxAgeMs !== undefined && this.clock.now() - slot.createdAt >= maxAgeMs;
   }
 
-  private lease(slot: SlotNode<R>, event: 'LEASE' | 'VALID_LEASE' = 'LEASE'): PoolLease<R> {
+  private lease(
+    slot: SlotNode<R>,
+    event: 'LEASE' | 'VALID_LEASE' = 'LEASE',
+  ): PoolLease<R, SlotNode<R>> {
     slot.move(event);
     slot.uses++;
     this.counts.acquires++;
@@ -377,7 +380,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R> {
     this.upkeep.armReaper();
   }
 
-  returned(lease: PoolLease<R>, destroy: boolean): void {
+  returned(lease: PoolLease<R, SlotNode<R>>, destroy: boolean): void {
     this.leases.delete(lease);
     const { slot } = lease;
     if (destroy) {

@@ -10,16 +10,16 @@ import {
   type SlotMachineEvent,
   type SlotState,
 } from '../machines/poolSlotMachine.js';
-import type { ResolvedWorkerSpec } from '../supervisor/childSpec.js';
-import { LeafNode } from '../supervisor/leafNode.js';
+import type { ResolvedWorkerSpec } from './childSpec.js';
+import { LeafNode } from './leafNode.js';
 import {
   publishLifecycle,
   reportRefused,
   type NodeParent,
   type SupervisionRuntime,
   type TreeNode,
-} from '../supervisor/supervision.js';
-import type { PoolOperationContext, ResolvedPoolOptions } from './poolOptions.js';
+} from './supervision.js';
+import type { PoolOperationContext, ResolvedPoolOptions } from '../actors/poolOptions.js';
 
 /** What a slot needs from its pool. */
 export interface SlotHost<R> {
