@@ -1,4 +1,7 @@
-export { createWarden, defaultWardenOptions, rootId, Warden } from './warden.js';
+export { createWarden } from './warden.js';
+export type { Warden } from './facade/Warden.js';
+export { defaultWardenOptions } from './facade/wardenOptions.js';
+export { rootId } from './supervisor/rootNode.js';
 export { defaultChildOptions, supervisor, worker } from './supervisor/childSpec.js';
 export type {
   ActorStartContext,
@@ -19,16 +22,10 @@ export { actorMachine } from './machines/actorMachine.js';
 export type { ActorMachineEvent, ActorStatus } from './machines/actorMachine.js';
 export { supervisorMachine } from './machines/supervisorMachine.js';
 export type { SupervisorMachineEvent, SupervisorStatus } from './machines/supervisorMachine.js';
-export type {
-  EnqueueItem,
-  EnqueueOptions,
-  Health,
-  JobType,
-  ResolvedWardenOptions,
-  StopOptions,
-  WaitOptions,
-  WardenOptions,
-} from './warden.js';
+export type { ResolvedWardenOptions, StopOptions, WardenOptions } from './facade/wardenOptions.js';
+export type { EnqueueItem, EnqueueOptions } from './facade/enqueueChecks.js';
+export type { JobType, WaitOptions } from './facade/jobsApi.js';
+export type { Health } from './facade/lifecycle.js';
 export type {
   FallbackContext,
   JobContext,

@@ -18,7 +18,7 @@ import {
 } from '../errors.js';
 import { checkInteger, checkKeys, checkObject } from '../options.js';
 import type { Clock, TimerHandle } from '../clock.js';
-import type { Warden } from '../warden.js';
+import type { Warden } from '../facade/Warden.js';
 
 /** One pooled browser: its server process and the connection to it. */
 export interface PooledBrowser {
