@@ -16,6 +16,7 @@ import { jobStatuses, type JobStatus } from '../machines/jobMachine.js';
 import { jobTransitions } from '../machines/jobTransitions.js';
 import { jsonProblem } from './json.js';
 import { migrations, ownerTableSince, WARDEN_APPLICATION_ID } from './schema.js';
+import { assertWritable, openFailure } from './sqlite/openChecks.js';
 import type {
   ActorEventKind,
   ActorEventRecord,
@@ -41,6 +42,8 @@ export interface SqliteStoreOptions {
   readonly filename: string;
   /** `full` survives power loss; `normal` survives a process crash and commits faster. */
   readonly synchronous: 'full' | 'normal';
+  /** How long opening waits for another connection's write lock before failing. @default 5000 */
+  readonly busyTimeoutMs?: number;
 }
 
 interface JobRow {
@@ -280,7 +283,7 @@ function sleepSync(ms: number): void {
  * when another connection is switching the same new file at that moment; so this retries for up
  * to the busy timeout, and is done as soon as the file is in WAL mode, whoever switched it.
  */
-function enterWalMode(db: Database.Database): void {
+function enterWalMode(db: Database.Database, timeoutMs: number): void {
   const pauseMs = 10;
   for (let waited = 0; ; waited += pauseMs) {
     try {
@@ -288,7 +291,7 @@ function enterWalMode(db: Database.Database): void {
       db.pragma('journal_mode = WAL');
       return;
     } catch (error) {
-      if (sqliteCode(error) !== 'SQLITE_BUSY' || waited >= busyTimeoutMs) throw error;
+      if (sqliteCode(error) !== 'SQLITE_BUSY' || waited >= timeoutMs) throw error;
       sleepSync(pauseMs);
     }
   }
@@ -314,6 +317,8 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
   open(claim?: OwnershipClaim): void {
     if (this.db !== undefined) return;
     const { filename } = this.options;
+    const lockWaitMs = this.options.busyTimeoutMs ?? busyTimeoutMs;
+    assertWritable(filename);
     let db: Database.Database;
     try {
       db = new Database(filename);
@@ -325,10 +330,10 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
     let owner: OwnerRecord | undefined;
     try {
       // First, so that a second process starting at the same moment waits for the first.
-      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      db.pragma(`busy_timeout = ${lockWaitMs}`);
       // One read snapshot, so a process migrating the file meanwhile is seen before or after.
       db.transaction(() => inspect(db, filename))();
-      if (filename !== ':memory:' && filename !== '') enterWalMode(db);
+      if (filename !== ':memory:' && filename !== '') enterWalMode(db, lockWaitMs);
       db.pragma(`synchronous = ${this.options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('foreign_keys = ON');
       // Savepoints (one per caller's write in a group commit) journal to memory, not a temp file.
@@ -370,7 +375,7 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
         .immediate();
     } catch (error) {
       db.close();
-      throw error;
+      throw openFailure(error, filename, lockWaitMs);
     }
     if (owner !== undefined && claim !== undefined) {
       db.close();
