@@ -1,3 +1,8 @@
+/**
+ * `warden`: the API (createWarden and what it returns), its types, its errors, and the `Store`
+ * type. The machines and their transition tables are on `warden/machines`, the pure policies
+ * (backoff, restart intensity and strategy, breaker windows) on `warden/policies`.
+ */
 export { createWarden } from './warden.js';
 export type { Warden } from './facade/Warden.js';
 export { defaultWardenOptions } from './facade/wardenOptions.js';
@@ -14,14 +19,9 @@ export type { TreeNode } from './supervisor/supervision.js';
 export type { ActorHandle } from './supervisor/treeApi.js';
 export { jobsNodeId } from './supervisor/jobsNode.js';
 export { breakersNodeId, poolsNodeId } from './supervisor/rootNode.js';
-export { defaultIntensity, tryRestart, windowFromHistory } from './policies/restartIntensity.js';
-export type { IntensityOptions, IntensityWindow } from './policies/restartIntensity.js';
-export { planRestart, shouldRestart } from './policies/strategy.js';
-export type { ExitReason, RestartPlan, RestartType, Strategy } from './policies/strategy.js';
-export { actorMachine } from './machines/actorMachine.js';
-export type { ActorMachineEvent, ActorStatus } from './machines/actorMachine.js';
-export { supervisorMachine } from './machines/supervisorMachine.js';
-export type { SupervisorMachineEvent, SupervisorStatus } from './machines/supervisorMachine.js';
+export type { RestartType, Strategy } from './policies/strategy.js';
+export type { ActorStatus } from './machines/actorMachine.js';
+export type { SupervisorStatus } from './machines/supervisorMachine.js';
 export type { ResolvedWardenOptions, StopOptions, WardenOptions } from './facade/wardenOptions.js';
 export type { EnqueueItem, EnqueueOptions } from './facade/enqueueChecks.js';
 export type { JobType, WaitOptions } from './facade/jobsApi.js';
@@ -33,25 +33,11 @@ export type {
   RetryOptions,
 } from './actors/jobDefinition.js';
 export { defaultJobOptions } from './actors/jobDefinition.js';
-export { backoffDelay, resolveBackoff } from './policies/backoff.js';
-export type { BackoffOptions, ResolvedBackoff } from './policies/backoff.js';
+export type { BackoffOptions } from './policies/backoff.js';
 export { createManualClock, realClock } from './clock.js';
 export type { Clock, ManualClock, TimerHandle } from './clock.js';
-export {
-  canRetry,
-  jobMachine,
-  jobStatuses,
-  nextJobStatus,
-  terminalJobStatuses,
-} from './machines/jobMachine.js';
-export type {
-  JobMachineContext,
-  JobMachineEvent,
-  JobMachineInput,
-  JobStatus,
-} from './machines/jobMachine.js';
-export { deriveTransitionTable, jobTransitions } from './machines/jobTransitions.js';
-export type { Transition, TransitionTable } from './machines/jobTransitions.js';
+export { jobStatuses, terminalJobStatuses } from './machines/jobMachine.js';
+export type { JobStatus } from './machines/jobMachine.js';
 export type {
   ActorEventRecord,
   DeadActorRecord,
@@ -59,6 +45,7 @@ export type {
   JobFilter,
   JobHistoryEntry,
   JobProgress,
+  Store,
   UndeliverableRecord,
 } from './persistence/Store.js';
 export type { Disposable } from './events/eventBus.js';
@@ -117,22 +104,9 @@ export type { Breaker, BreakerStats } from './actors/breaker.js';
 export { defaultBreakerOptions } from './actors/breakerOptions.js';
 export type { BreakerOptions, CallOptions } from './actors/breakerOptions.js';
 export type { CachedOptions, CachedValue } from './actors/breakerCache.js';
-export { circuitBreakerMachine, breakerStates } from './machines/circuitBreakerMachine.js';
-export type {
-  BreakerMachineContext,
-  BreakerMachineEvent,
-  BreakerMachineInput,
-  BreakerState,
-} from './machines/circuitBreakerMachine.js';
+export { breakerStates } from './machines/circuitBreakerMachine.js';
+export type { BreakerState } from './machines/circuitBreakerMachine.js';
 export type { BreakerHistoryEntry } from './persistence/breakerStore.js';
-export { emptyWindow, recordOutcome, tripCause, windowTotals } from './policies/breakerWindow.js';
-export type {
-  TripCause,
-  TripRules,
-  WindowOptions,
-  WindowState,
-  WindowTotals,
-} from './policies/breakerWindow.js';
 export { isBreakerEvent } from './events/types.js';
 export type { BreakerEvent, BreakerEventMap } from './events/types.js';
 export { CallTimeoutError, CircuitOpenError } from './errors.js';
@@ -144,8 +118,7 @@ export type {
   PoolOperationContext,
   PoolOptions,
 } from './actors/poolOptions.js';
-export { nextSlotState, poolSlotMachine, slotTransitions } from './machines/poolSlotMachine.js';
-export type { SlotMachineEvent, SlotState } from './machines/poolSlotMachine.js';
+export type { SlotState } from './machines/poolSlotMachine.js';
 export {
   LeaseEndedError,
   PoolClosedError,

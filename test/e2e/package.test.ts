@@ -1,6 +1,7 @@
 /**
  * Packaging: `npm pack` (which builds dist/ through `prepare`) yields a tarball that installs into
- * a fresh project, where both entry points, `warden` and `warden/playwright`, import and type-check.
+ * a fresh project, where its entry points (`warden`, `warden/playwright`, `warden/machines` and
+ * `warden/policies`) import and type-check.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ const npm = (args: string[], cwd: string): string =>
   execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 describe('the packed package', () => {
-  it('installs from its tarball and offers both entry points with their types', () => {
+  it('installs from its tarball and offers every entry point with its types', () => {
     npm(['pack', '--pack-destination', scratch, '--silent'], root);
     const tarball = readdirSync(scratch).find((file) => file.endsWith('.tgz'));
     expect(tarball).toBeDefined();
@@ -27,6 +28,8 @@ describe('the packed package', () => {
     expect(listing).toContain('package/dist/index.d.ts');
     expect(listing).toContain('package/dist/playwright/index.js');
     expect(listing).toContain('package/dist/playwright/index.d.ts');
+    expect(listing).toContain('package/dist/machines/index.js');
+    expect(listing).toContain('package/dist/policies/index.d.ts');
 
     const app = join(scratch, 'app');
     execFileSync('mkdir', ['-p', app]);
@@ -53,21 +56,29 @@ describe('the packed package', () => {
         '--input-type=module',
         '-e',
         `const core = await import('warden'); const pw = await import('warden/playwright');
-         console.log(typeof core.createWarden, typeof core.CircuitOpenError, typeof pw.createBrowserPool);`,
+         const machines = await import('warden/machines'); const policies = await import('warden/policies');
+         console.log(typeof core.createWarden, typeof core.CircuitOpenError, typeof pw.createBrowserPool,
+           typeof machines.jobMachine, typeof policies.backoffDelay, 'nextJobStatus' in core);`,
       ],
       { cwd: app, encoding: 'utf8' },
     );
-    expect(imported.trim()).toBe('function function function');
+    expect(imported.trim()).toBe('function function function object function false');
 
     writeFileSync(
       join(app, 'check.ts'),
-      `import { createWarden, type Breaker, type Pool } from 'warden';
+      `import { createWarden, type Breaker, type Pool, type Warden } from 'warden';
        import { createBrowserPool, type BrowserPool } from 'warden/playwright';
-       const warden = createWarden({ database: ':memory:' });
+       import { jobMachine, type JobStatus } from 'warden/machines';
+       import { backoffDelay, type ResolvedBackoff } from 'warden/policies';
+       const warden: Warden = createWarden({ database: ':memory:' });
        const breaker: Breaker<string> = warden.breaker('b', { fallback: () => 'x' });
        const pool: Pool<number> = warden.pool('p', { create: () => 1 });
        const browsers: BrowserPool = createBrowserPool(warden, 'browsers');
-       export { breaker, pool, browsers };\n`,
+       const policy: ResolvedBackoff = { type: 'fixed', delayMs: 10, jitter: 0 };
+       const machine: string = jobMachine.id;
+       const status: JobStatus = 'queued';
+       const delay: number = backoffDelay(policy, 1, 0);
+       export { breaker, pool, browsers, machine, status, delay };\n`,
     );
     writeFileSync(
       join(app, 'tsconfig.json'),
