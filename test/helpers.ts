@@ -1,14 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { filter } from 'rxjs';
 import { afterEach } from 'vitest';
 import {
   createManualClock,
   createWarden,
+  isJobEvent,
+  type JobEvent,
   type ManualClock,
   type Warden,
   type WardenOptions,
 } from '../src/index.js';
+
+/** When a `testWarden()`'s manual clock starts. */
+export const t0 = 1_700_000_000_000;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 
@@ -30,7 +36,7 @@ export function tempDatabase(): string {
 
 /** A Warden on an in-memory database (unless `database` is given) with a manual clock; stopped after the test. */
 export function testWarden(options: WardenOptions = {}): { warden: Warden; clock: ManualClock } {
-  const clock = (options.clock as ManualClock | undefined) ?? createManualClock(1_700_000_000_000);
+  const clock = (options.clock as ManualClock | undefined) ?? createManualClock(t0);
   const warden = createWarden({ database: ':memory:', random: () => 0, ...options, clock });
   cleanups.push(() => warden.stop({ graceMs: 0 }));
   return { warden, clock };
@@ -49,4 +55,24 @@ export function deferred<T = void>(): {
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/** Collects `warden`'s job events from now on, each as `format` writes it (`job.started 1` by default). */
+export function traceJobs(
+  warden: Warden,
+  format: (event: JobEvent) => string = (event) => `${event.type} ${event.attempt}`,
+): string[] {
+  const lines: string[] = [];
+  warden.events$.pipe(filter(isJobEvent)).subscribe((event) => lines.push(format(event)));
+  return lines;
+}
+
+/** What `call` throws or rejects with; fails the test when it does neither. */
+export async function rejection(call: () => unknown): Promise<unknown> {
+  try {
+    await call();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a throw or a rejection');
 }

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/index.js';
-import { tempDatabase, testWarden } from '../helpers.js';
+import { t0, tempDatabase, testWarden } from '../helpers.js';
 import { callTimes, down, isOpen, ok, traceBreakers } from './helpers.js';
-
-const t0 = 1_700_000_000_000;
 
 async function reopen(database: string, at: number) {
   const clock = createManualClock(at);

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { supervisor, type Strategy, type TreeNode } from '../../src/index.js';
+import { supervisor, type Strategy } from '../../src/index.js';
 import { testWarden } from '../helpers.js';
-import { controlled, deadApp, nodeOf, t0, take, traceActors, type Controlled } from './fixtures.js';
-
-/** `id state` for every node under `node`, depth first, with `(by hand)` for a hand-stopped one. */
-function states(node: TreeNode | undefined): string[] {
-  return (node?.children ?? []).flatMap((child) => [
-    `${child.id} ${child.state}${child.stoppedByHand === true ? ' (by hand)' : ''}`,
-    ...states(child),
-  ]);
-}
+import {
+  controlled,
+  deadApp,
+  nodeOf,
+  t0,
+  take,
+  traceActors,
+  treeStates,
+  type Controlled,
+} from './fixtures.js';
 
 /** A running Warden supervising `tenants` (with `strategy`) over controlled workers `ids`. */
 async function tenants(ids: readonly string[], strategy: Strategy = 'one-for-one') {
@@ -44,7 +45,7 @@ describe('stopActor(id)', () => {
     ]);
     expect(get('a').current.signal.aborted).toBe(true);
     expect(get('a').runs).toHaveLength(1);
-    expect(states(nodeOf(warden.tree(), 'root')).slice(3)).toEqual([
+    expect(treeStates(nodeOf(warden.tree(), 'root')).slice(3)).toEqual([
       'tenants stopped (by hand)',
       'a exited',
       'b exited',
@@ -65,7 +66,10 @@ describe('stopActor(id)', () => {
 
     expect(trace).toEqual(['+0ms actor.exited a shutdown', '+0ms actor.stopped a']);
     expect(get('a').runs).toHaveLength(1);
-    expect(states(nodeOf(warden.tree(), 'tenants'))).toEqual(['a exited (by hand)', 'b running']);
+    expect(treeStates(nodeOf(warden.tree(), 'tenants'))).toEqual([
+      'a exited (by hand)',
+      'b running',
+    ]);
   });
 
   // `b` is stopped by hand; `crashed` then crashes and its strategy restarts the others, not `b`.
@@ -91,7 +95,7 @@ describe('stopActor(id)', () => {
         '+100ms actor.started c',
       ]);
       expect(get('b').runs).toHaveLength(1);
-      expect(states(nodeOf(warden.tree(), 'tenants'))).toEqual([
+      expect(treeStates(nodeOf(warden.tree(), 'tenants'))).toEqual([
         'a running',
         'b exited (by hand)',
         'c running',
@@ -125,7 +129,7 @@ describe('stopActor(id)', () => {
       'actor.started x',
     ]);
     expect(y.runs).toHaveLength(1);
-    expect(states(nodeOf(warden.tree(), 'inner'))).toEqual(['x running', 'y exited (by hand)']);
+    expect(treeStates(nodeOf(warden.tree(), 'inner'))).toEqual(['x running', 'y exited (by hand)']);
   });
 
   it('cancels the restart of a child waiting out its backoff', async () => {
@@ -146,7 +150,7 @@ describe('stopActor(id)', () => {
       '+10ms actor.stopped a',
     ]);
     expect(a.runs).toHaveLength(1);
-    expect(states(nodeOf(warden.tree(), 'sup'))).toEqual(['a exited (by hand)']);
+    expect(treeStates(nodeOf(warden.tree(), 'sup'))).toEqual(['a exited (by hand)']);
   });
 
   it('lets supervise() resolve when a child is stopped before it is ready, and starts the next one', async () => {
@@ -192,7 +196,7 @@ describe('restartActor(id) of an actor stopped by hand', () => {
     ]);
     expect(get('a').runs).toHaveLength(2);
     expect(get('a').current.restarts).toBe(0);
-    expect(states(nodeOf(warden.tree(), 'root')).slice(3)).toEqual([
+    expect(treeStates(nodeOf(warden.tree(), 'root')).slice(3)).toEqual([
       'tenants running',
       'a running',
       'b running',
@@ -222,7 +226,7 @@ describe('restartActor(id) of an actor stopped by hand', () => {
       '+0ms actor.restarting a in 100ms',
       '+100ms actor.started a',
     ]);
-    expect(states(nodeOf(warden.tree(), 'tenants'))).toEqual(['a running', 'b running']);
+    expect(treeStates(nodeOf(warden.tree(), 'tenants'))).toEqual(['a running', 'b running']);
   });
 });
 
@@ -257,7 +261,7 @@ describe('removeActor(id)', () => {
     get('b').current.crash();
     await clock.advance(100);
 
-    expect(states(nodeOf(warden.tree(), 'tenants'))).toEqual(['b running']);
+    expect(treeStates(nodeOf(warden.tree(), 'tenants'))).toEqual(['b running']);
     expect(trace).toEqual([
       '+0ms actor.exited b abnormal',
       '+0ms actor.restarting b in 100ms',

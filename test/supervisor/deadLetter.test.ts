@@ -5,15 +5,17 @@ import {
   InvalidTransitionError,
   supervisor,
   type ManualClock,
-  type TreeNode,
 } from '../../src/index.js';
 import { tempDatabase, testWarden } from '../helpers.js';
-import { controlled, nodeOf, systemChildren, t0, take, traceActors } from './fixtures.js';
-
-/** `id state` for every node under `node`, depth first, the node itself excluded. */
-function states(node: TreeNode): string[] {
-  return (node.children ?? []).flatMap((child) => [`${child.id} ${child.state}`, ...states(child)]);
-}
+import {
+  controlled,
+  nodeOf,
+  systemChildren,
+  t0,
+  take,
+  traceActors,
+  treeStates,
+} from './fixtures.js';
 
 const crashError = (message: string) => ({
   name: 'Error',
@@ -76,7 +78,7 @@ describe('a child dead-lettered when its restart budget is spent', () => {
     expect(b.runs).toHaveLength(2);
     expect(a.current.signal.aborted).toBe(false);
     expect(b.current.signal.aborted).toBe(false);
-    expect(states(warden.tree())).toEqual([
+    expect(treeStates(warden.tree())).toEqual([
       ...systemChildren(),
       'sup running',
       'a running',
@@ -145,7 +147,7 @@ describe('a child dead-lettered when its restart budget is spent', () => {
     expect(fragile.runs).toHaveLength(3);
     expect(fragile.current.signal.aborted).toBe(false);
     expect(await warden.deadActors()).toEqual([]);
-    expect(states(warden.tree())).toContain('fragile running');
+    expect(treeStates(warden.tree())).toContain('fragile running');
   });
 
   it('refuses restartActor on a live actor with InvalidTransitionError', async () => {
@@ -185,7 +187,7 @@ describe('a child dead-lettered when its restart budget is spent', () => {
       '+60010ms actor.started b',
     ]);
     expect(second.fragile.runs).toHaveLength(0);
-    expect(states(second.warden.tree())).toEqual([
+    expect(treeStates(second.warden.tree())).toEqual([
       ...systemChildren(),
       'sup running',
       'a running',
@@ -250,7 +252,7 @@ describe('a supervisor dead-lettered when its restart budget is spent', () => {
       'actor.exited group abnormal',
       'actor.dead group',
     ]);
-    expect(states(warden.tree())).toEqual([
+    expect(treeStates(warden.tree())).toEqual([
       ...systemChildren(),
       'top running',
       'before running',
@@ -278,7 +280,7 @@ describe('a supervisor dead-lettered when its restart budget is spent', () => {
       'actor.started x',
       'actor.started y',
     ]);
-    expect(states(warden.tree())).toContain('group running');
+    expect(treeStates(warden.tree())).toContain('group running');
     expect(x.runs).toHaveLength(2);
     expect(y.runs).toHaveLength(2);
   });
@@ -299,7 +301,11 @@ describe('a supervisor dead-lettered when its restart budget is spent', () => {
     const first = await open();
     first.x.current.crash('x failed');
     await clock.settle();
-    expect(states(first.warden.tree())).toEqual([...systemChildren(), 'group dead', 'x exited']);
+    expect(treeStates(first.warden.tree())).toEqual([
+      ...systemChildren(),
+      'group dead',
+      'x exited',
+    ]);
     await first.warden.stop();
 
     const second = await open();
@@ -312,12 +318,12 @@ describe('a supervisor dead-lettered when its restart budget is spent', () => {
       'actor.started pools',
     ]);
     expect(second.x.runs).toHaveLength(0);
-    expect(states(second.warden.tree())).toEqual([...systemChildren(), 'group dead', 'x idle']);
+    expect(treeStates(second.warden.tree())).toEqual([...systemChildren(), 'group dead', 'x idle']);
     expect((await second.warden.deadActors()).map((dead) => dead.actorId)).toEqual(['group']);
 
     await second.warden.restartActor('group');
     expect(second.x.runs).toHaveLength(1);
-    expect(states(second.warden.tree())).toEqual([
+    expect(treeStates(second.warden.tree())).toEqual([
       ...systemChildren(),
       'group running',
       'x running',

@@ -8,12 +8,12 @@ import {
   type ManualClock,
   type TreeNode,
   type Warden,
+  type WardenEventOf,
   type WorkerSpec,
 } from '../../src/index.js';
-import { deferred, testWarden } from '../helpers.js';
+import { deferred, t0, testWarden } from '../helpers.js';
 
-/** The manual clock's start time in `testWarden()`. */
-export const t0 = 1_700_000_000_000;
+export { t0 };
 
 /** One line of a supervision trace: `type actorId`, with an exit's reason and a restart's delay. */
 export function describeEvent(event: ActorEvent): string {
@@ -41,6 +41,27 @@ export function traceActors(warden: Warden, options: { timed?: boolean } = {}): 
     lines.push(options.timed === true ? `+${event.at - t0}ms ${line}` : line);
   });
   return lines;
+}
+
+/** Collects what `pick` reads of each `actor.exited` event of `warden`, from now on. */
+export function traceExits<T>(
+  warden: Warden,
+  pick: (event: WardenEventOf<'actor.exited'>) => T,
+): T[] {
+  const picked: T[] = [];
+  warden.on('actor.exited', (event) => picked.push(pick(event)));
+  return picked;
+}
+
+/**
+ * `id state` for every node under `node` (the node itself excluded), depth first, with
+ * `(by hand)` after one stopped with `stopActor`.
+ */
+export function treeStates(node: TreeNode | undefined): string[] {
+  return (node?.children ?? []).flatMap((child) => [
+    `${child.id} ${child.state}${child.stoppedByHand === true ? ' (by hand)' : ''}`,
+    ...treeStates(child),
+  ]);
 }
 
 /** Empties a trace, returning what it held. */

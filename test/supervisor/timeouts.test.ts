@@ -4,23 +4,18 @@ import {
   ShutdownError,
   StartTimeoutError,
   supervisor,
-  type WardenEventOf,
+  type Warden,
 } from '../../src/index.js';
 import { testWarden } from '../helpers.js';
-import { controlled, nodeOf, stopOnClock, take, traceActors } from './fixtures.js';
+import { controlled, nodeOf, stopOnClock, take, traceActors, traceExits } from './fixtures.js';
 
-/** Collects the errors of `actor.exited` events. */
-function exitErrors(warden: ReturnType<typeof testWarden>['warden']): (string | undefined)[] {
-  const codes: (string | undefined)[] = [];
-  warden.on('actor.exited', (event: WardenEventOf<'actor.exited'>) =>
-    codes.push(
-      event.error === undefined
-        ? undefined
-        : `${event.actorId} ${event.error.code ?? event.error.name}`,
-    ),
+/** The `actorId code` of each abnormal `actor.exited` event (undefined for a normal exit). */
+const exitErrors = (warden: Warden): (string | undefined)[] =>
+  traceExits(warden, (event) =>
+    event.error === undefined
+      ? undefined
+      : `${event.actorId} ${event.error.code ?? event.error.name}`,
   );
-  return codes;
-}
 
 describe('startTimeoutMs', () => {
   it('aborts a child that never calls ready() with StartTimeoutError, counts it as an abnormal exit and restarts it', async () => {

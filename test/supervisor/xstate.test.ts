@@ -1,14 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMachine, fromPromise, setup } from 'xstate';
-import {
-  ActorNotFoundError,
-  InvalidOptionError,
-  supervisor,
-  worker,
-  type WardenEventOf,
-} from '../../src/index.js';
+import { ActorNotFoundError, InvalidOptionError, supervisor, worker } from '../../src/index.js';
 import { deferred, testWarden } from '../helpers.js';
-import { controlled, nodeOf, take, traceActors } from './fixtures.js';
+import { controlled, nodeOf, take, traceActors, traceExits } from './fixtures.js';
 
 /** Errors that reached the process instead of a supervisor. */
 let unhandled: unknown[] = [];
@@ -124,10 +118,7 @@ describe('a child given as XState logic', () => {
 
   it('handles an action that throws as an abnormal exit and restarts the child, without an unhandled error', async () => {
     const { warden, clock } = testWarden();
-    const errors: unknown[] = [];
-    warden.on('actor.exited', (event: WardenEventOf<'actor.exited'>) =>
-      errors.push(event.error?.message),
-    );
+    const errors = traceExits(warden, (event) => event.error?.message);
     await warden.start();
     await warden.supervise(
       supervisor({ id: 'sup', children: [worker({ id: 'k', logic: kickable })] }),
@@ -203,10 +194,7 @@ describe('a child given as XState logic', () => {
       initial: 'loading',
       states: { loading: { invoke: { src: 'load', onDone: 'loaded' } }, loaded: {} },
     });
-    const errors: unknown[] = [];
-    warden.on('actor.exited', (event: WardenEventOf<'actor.exited'>) =>
-      errors.push(event.error?.message),
-    );
+    const errors = traceExits(warden, (event) => event.error?.message);
     await warden.start();
     await warden.supervise(
       supervisor({ id: 'sup', children: [worker({ id: 'loader', logic: loader })] }),
@@ -270,10 +258,7 @@ describe('a child given as XState logic', () => {
       supervisor({ id: 'sup', children: [worker({ id: 'm', logic: idle, maxRunMs: 1000 })] }),
     );
     const trace = traceActors(warden, { timed: true });
-    const errors: unknown[] = [];
-    warden.on('actor.exited', (event: WardenEventOf<'actor.exited'>) =>
-      errors.push(event.error?.code),
-    );
+    const errors = traceExits(warden, (event) => event.error?.code);
 
     await clock.advance(1100);
 

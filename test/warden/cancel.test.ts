@@ -1,25 +1,15 @@
-import { filter } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   InvalidTransitionError,
   JobCancelledError,
   JobNotFoundError,
   type Warden,
-  type JobEvent,
-  isJobEvent,
 } from '../../src/index.js';
-import { deferred, testWarden } from '../helpers.js';
+import { deferred, t0, testWarden, traceJobs } from '../helpers.js';
 
-const t0 = 1_700_000_000_000;
-
-/** Every event the warden emits, as `type id attempt`. */
-function eventLog(warden: Warden): string[] {
-  const lines: string[] = [];
-  warden.events$
-    .pipe(filter(isJobEvent))
-    .subscribe((event: JobEvent) => lines.push(`${event.type} ${event.jobId} ${event.attempt}`));
-  return lines;
-}
+/** Every job event the warden emits, as `type id attempt`. */
+const eventLog = (warden: Warden): string[] =>
+  traceJobs(warden, (event) => `${event.type} ${event.jobId} ${event.attempt}`);
 
 /** A started warden with one job type, `task`, whose handler records each start. */
 async function taskWarden(options: { concurrency?: number; fail?: boolean } = {}) {

@@ -1,16 +1,7 @@
-import { filter } from 'rxjs';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import {
-  createManualClock,
-  isJobEvent,
-  type JobContext,
-  type JobEvent,
-  type WardenEvent,
-} from '../../src/index.js';
-import { deferred, tempDatabase, testWarden } from '../helpers.js';
-
-const t0 = 1_700_000_000_000;
+import { createManualClock, type JobContext, type WardenEvent } from '../../src/index.js';
+import { deferred, t0, tempDatabase, testWarden, traceJobs } from '../helpers.js';
 
 describe('the handler context', () => {
   it('carries the job id, type, attempt and attempts allowed', async () => {
@@ -201,12 +192,10 @@ describe('the handler context', () => {
       await clock.advance(60_000);
       const second = testWarden({ database, clock }).warden;
       second.defineJob('import', importJob);
-      const events: string[] = [];
-      second.events$
-        .pipe(filter(isJobEvent))
-        .subscribe((event: JobEvent) =>
-          events.push(`${event.type} ${event.attempt} @${event.at - t0}`),
-        );
+      const events = traceJobs(
+        second,
+        (event) => `${event.type} ${event.attempt} @${event.at - t0}`,
+      );
       await second.start();
       await clock.advance(2000);
       const done = await second.waitForJob(job.id);
@@ -268,10 +257,7 @@ describe('the handler context', () => {
           runs++;
         },
       });
-      const events: string[] = [];
-      second.events$
-        .pipe(filter(isJobEvent))
-        .subscribe((event: JobEvent) => events.push(event.type));
+      const events = traceJobs(second, (event) => event.type);
       await second.start();
       await clock.advance(10_000);
 

@@ -1,4 +1,3 @@
-import { filter } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   InvalidOptionError,
@@ -6,12 +5,8 @@ import {
   UnknownJobTypeError,
   type EnqueueOptions,
   type Warden,
-  type JobEvent,
-  isJobEvent,
 } from '../../src/index.js';
-import { deferred, testWarden } from '../helpers.js';
-
-const t0 = 1_700_000_000_000;
+import { deferred, t0, testWarden, traceJobs } from '../helpers.js';
 
 const noJobs = {
   scheduled: 0,
@@ -23,14 +18,9 @@ const noJobs = {
   dead: 0,
 };
 
-/** Every event the warden emits, as `type id`. */
-function eventLog(warden: Warden): string[] {
-  const lines: string[] = [];
-  warden.events$
-    .pipe(filter(isJobEvent))
-    .subscribe((event: JobEvent) => lines.push(`${event.type} ${event.jobId}`));
-  return lines;
-}
+/** Every job event the warden emits, as `type id`. */
+const eventLog = (warden: Warden): string[] =>
+  traceJobs(warden, (event) => `${event.type} ${event.jobId}`);
 
 /** A started warden with one job type, `task`, whose handler records its name and start time. */
 async function taskWarden(concurrency = 1) {

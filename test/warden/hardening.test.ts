@@ -9,19 +9,9 @@ import {
   WardenError,
 } from '../../src/index.js';
 import { maxTimerMs } from '../../src/actors/jobDefinition.js';
-import { deferred, tempDatabase, testWarden } from '../helpers.js';
+import { deferred, rejection, tempDatabase, testWarden } from '../helpers.js';
 
 const day = 24 * 60 * 60 * 1000;
-
-/** The error a call throws or rejects with. */
-async function failure(call: () => unknown): Promise<unknown> {
-  try {
-    await call();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a failure');
-}
 
 /** A value nested `depth` arrays deep. */
 function nested(depth: number): unknown {
@@ -47,14 +37,14 @@ describe('options that were accepted and broke later', () => {
   it('refuses a clock whose now() is not a finite number, and a manual clock set to NaN', async () => {
     const stringClock = { ...createManualClock(0), now: () => 'noon' };
     expect(
-      await failure(() => createWarden({ database: ':memory:', clock: stringClock as never })),
+      await rejection(() => createWarden({ database: ':memory:', clock: stringClock as never })),
     ).toMatchObject({ code: 'INVALID_OPTION' });
-    expect(await failure(() => createManualClock(Number.NaN))).toMatchObject({
+    expect(await rejection(() => createManualClock(Number.NaN))).toMatchObject({
       code: 'INVALID_OPTION',
     });
     const clock = createManualClock(1000);
-    expect(await failure(() => clock.advance(-5))).toMatchObject({ code: 'INVALID_OPTION' });
-    expect(await failure(() => clock.advance('10' as never))).toMatchObject({
+    expect(await rejection(() => clock.advance(-5))).toMatchObject({ code: 'INVALID_OPTION' });
+    expect(await rejection(() => clock.advance('10' as never))).toMatchObject({
       code: 'INVALID_OPTION',
     });
     expect(clock.now()).toBe(1000);
@@ -117,7 +107,7 @@ describe('enqueue input', () => {
     // eslint-disable-next-line @typescript-eslint/no-array-delete -- a sparse array is the input under test
     delete items[1];
 
-    const error = await failure(() => warden.enqueueMany(items as never));
+    const error = await rejection(() => warden.enqueueMany(items as never));
 
     expect(error).toMatchObject({ code: 'INVALID_OPTION' });
     expect((error as Error).message).toContain('items[1]');
@@ -128,7 +118,7 @@ describe('enqueue input', () => {
     const { warden } = testWarden();
     warden.defineJob('work', { run: () => undefined });
     await warden.start();
-    const deep = await failure(() => warden.enqueue('work', nested(20_000)));
+    const deep = await rejection(() => warden.enqueue('work', nested(20_000)));
     expect(deep).toMatchObject({ code: 'INVALID_PAYLOAD' });
     expect((deep as Error).message).toContain('nested too deeply');
     const trap = {
@@ -136,7 +126,7 @@ describe('enqueue input', () => {
         throw new Error('no peeking');
       },
     };
-    const getter = await failure(() => warden.enqueue('work', trap));
+    const getter = await rejection(() => warden.enqueue('work', trap));
     expect(getter).toMatchObject({ code: 'INVALID_PAYLOAD' });
     expect((getter as Error).message).toContain('no peeking');
     expect((await warden.countJobs()).queued).toBe(0);
@@ -149,7 +139,7 @@ describe('enqueue input', () => {
       validate: (() => Promise.reject(new Error('async no'))) as never,
     });
     await warden.start();
-    const error = await failure(() => warden.enqueue('work', {}));
+    const error = await rejection(() => warden.enqueue('work', {}));
     expect(error).toMatchObject({ code: 'INVALID_OPTION' });
     expect((error as Error).message).toContain('returned a Promise');
     expect((await warden.countJobs()).queued).toBe(0);
@@ -159,14 +149,14 @@ describe('enqueue input', () => {
     const { warden, clock } = testWarden();
     warden.defineJob('work', { run: () => undefined });
     await warden.start();
-    expect(await failure(() => warden.enqueue('work', {}, { delayMs: 2 ** 60 }))).toMatchObject({
+    expect(await rejection(() => warden.enqueue('work', {}, { delayMs: 2 ** 60 }))).toMatchObject({
       code: 'INVALID_OPTION',
     });
-    expect(await failure(() => warden.enqueue('work', {}, { runAt: 1e300 }))).toMatchObject({
+    expect(await rejection(() => warden.enqueue('work', {}, { runAt: 1e300 }))).toMatchObject({
       code: 'INVALID_OPTION',
     });
     const in500Years = new Date(clock.now() + 500 * 365 * day);
-    expect(await failure(() => warden.enqueue('work', {}, { runAt: in500Years }))).toMatchObject({
+    expect(await rejection(() => warden.enqueue('work', {}, { runAt: in500Years }))).toMatchObject({
       code: 'INVALID_OPTION',
     });
   });

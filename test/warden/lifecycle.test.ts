@@ -1,4 +1,3 @@
-import { filter } from 'rxjs';
 import { pino } from 'pino';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -11,9 +10,7 @@ import {
   type WardenEvent,
   isJobEvent,
 } from '../../src/index.js';
-import { deferred, tempDatabase, testWarden } from '../helpers.js';
-
-const t0 = 1_700_000_000_000;
+import { deferred, t0, tempDatabase, testWarden, traceJobs } from '../helpers.js';
 
 /** Ref'd timers keeping this process alive. */
 function processTimers(): number {
@@ -205,8 +202,7 @@ describe('stop({ graceMs })', () => {
         }),
     });
     await first.start();
-    const firstEvents: string[] = [];
-    first.events$.pipe(filter(isJobEvent)).subscribe((event) => firstEvents.push(event.type));
+    const firstEvents = traceJobs(first, (event) => event.type);
     const job = await first.enqueue('report', {});
 
     let stopped = false;
@@ -228,10 +224,7 @@ describe('stop({ graceMs })', () => {
 
     const second = testWarden({ database, clock }).warden;
     second.defineJob('report', { run: () => 'done' });
-    const secondEvents: string[] = [];
-    second.events$
-      .pipe(filter(isJobEvent))
-      .subscribe((event) => secondEvents.push(`${event.type} ${event.attempt}`));
+    const secondEvents = traceJobs(second);
     await second.start();
     expect(secondEvents).toEqual(['job.stalled 1', 'job.retrying 1']);
     expect(
@@ -383,10 +376,7 @@ describe('stop({ graceMs })', () => {
         seen.push(payload, ctx.error.name, ctx.attempt);
         return 'from the fallback';
       });
-      const events: string[] = [];
-      warden.events$
-        .pipe(filter(isJobEvent))
-        .subscribe((event) => events.push(`${event.type} ${event.attempt}`));
+      const events = traceJobs(warden);
 
       await warden.start();
       const job = await warden.waitForJob(id);

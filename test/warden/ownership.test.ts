@@ -6,9 +6,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { DatabaseError, NotRunningError, type WardenEvent } from '../../src/index.js';
 import { ownerHeartbeatMs, ownerStaleAfterMs } from '../../src/supervisor/ownership.js';
-import { deferred, tempDatabase, testWarden } from '../helpers.js';
-
-const t0 = 1_700_000_000_000;
+import { deferred, t0, tempDatabase, testWarden } from '../helpers.js';
 
 interface OwnerRow {
   token: string;

@@ -1,16 +1,10 @@
-import { filter } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
   InvalidTransitionError,
   UnrecoverableError,
   type JobHistoryEntry,
-  type Warden,
-  type JobEvent,
-  isJobEvent,
 } from '../../src/index.js';
-import { deferred, testWarden } from '../helpers.js';
-
-const t0 = 1_700_000_000_000;
+import { deferred, t0, testWarden, traceJobs } from '../helpers.js';
 
 /** A history as `[from, to, event, attempt, error message]` rows. */
 function rows(history: JobHistoryEntry[]): unknown[][] {
@@ -21,15 +15,6 @@ function rows(history: JobHistoryEntry[]): unknown[][] {
     entry.attempt,
     entry.error?.message ?? null,
   ]);
-}
-
-/** Every event the warden emits, as `type attempt`. */
-function eventLog(warden: Warden): string[] {
-  const lines: string[] = [];
-  warden.events$
-    .pipe(filter(isJobEvent))
-    .subscribe((event: JobEvent) => lines.push(`${event.type} ${event.attempt}`));
-  return lines;
 }
 
 /** An error with a `code`, as upstream libraries throw them. */
@@ -108,7 +93,7 @@ describe('retries', () => {
       },
     });
     await warden.start();
-    const events = eventLog(warden);
+    const events = traceJobs(warden);
 
     const job = await warden.enqueue('doomed', {});
     await clock.advance(200);
@@ -348,7 +333,7 @@ describe('retries', () => {
       const job = await warden.enqueue('sync', {});
       await clock.advance(10);
       expect((await warden.getJob(job.id))?.status).toBe('dead');
-      const events = eventLog(warden);
+      const events = traceJobs(warden);
 
       healthy = true;
       await clock.advance(1000);

@@ -1,18 +1,6 @@
-import { filter } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { isJobEvent, TimeoutError, type JobEvent, type Warden } from '../../src/index.js';
-import { deferred, testWarden } from '../helpers.js';
-
-const t0 = 1_700_000_000_000;
-
-/** Every event the warden emits, as `type attempt`. */
-function eventLog(warden: Warden): string[] {
-  const lines: string[] = [];
-  warden.events$
-    .pipe(filter(isJobEvent))
-    .subscribe((event: JobEvent) => lines.push(`${event.type} ${event.attempt}`));
-  return lines;
-}
+import { TimeoutError } from '../../src/index.js';
+import { deferred, t0, testWarden, traceJobs } from '../helpers.js';
 
 describe('timeoutMs', () => {
   it('aborts the handler’s signal with TimeoutError at the deadline and fails the attempt', async () => {
@@ -61,7 +49,7 @@ describe('timeoutMs', () => {
         ctx.attempt === 1 ? new Promise(() => undefined) : Promise.resolve('fast enough'),
     });
     await warden.start();
-    const events = eventLog(warden);
+    const events = traceJobs(warden);
 
     const job = await warden.enqueue('slow', {});
     await clock.advance(1500);
@@ -92,7 +80,7 @@ describe('timeoutMs', () => {
         run: () => late.promise,
       });
       await warden.start();
-      const events = eventLog(warden);
+      const events = traceJobs(warden);
 
       const job = await warden.enqueue('stubborn', {});
       await clock.advance(1000);
@@ -125,7 +113,7 @@ describe('timeoutMs', () => {
         run: (_payload, ctx) => (ctx.attempt === 1 ? firstAttempt.promise : secondAttempt.promise),
       });
       await warden.start();
-      const events = eventLog(warden);
+      const events = traceJobs(warden);
 
       const job = await warden.enqueue('stubborn', {});
       await clock.advance(2000);
@@ -217,7 +205,7 @@ describe('timeoutMs', () => {
         },
       });
       await warden.start();
-      const events = eventLog(warden);
+      const events = traceJobs(warden);
 
       const job = await warden.enqueue('stubborn', {});
       await clock.advance(1000);

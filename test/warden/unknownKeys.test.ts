@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createWarden, InvalidOptionError } from '../../src/index.js';
-import { testWarden } from '../helpers.js';
+import { rejection, testWarden } from '../helpers.js';
 
 /** The error `fn` throws or rejects with. */
-async function failure(fn: () => unknown): Promise<unknown> {
-  try {
-    await fn();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
-
 describe('unknown option keys are refused, naming the nearest valid one', () => {
   it.each([
     [
@@ -27,7 +18,7 @@ describe('unknown option keys are refused, naming the nearest valid one', () => 
       'maxRestarts',
     ],
   ])('%s', async (_name, fn, option, nearest) => {
-    const error = await failure(fn);
+    const error = await rejection(fn);
     expect(error).toBeInstanceOf(InvalidOptionError);
     expect((error as Error).message).toContain(`\`${option}\``);
     expect((error as Error).message).toContain(`did you mean \`${nearest}\``);
