@@ -174,8 +174,4 @@ describe('deriveTransitionTable', () => {
     expect(table.targetsOn('off', 'NOTE')).toEqual([]);
     expect(table.targets('broken')).toEqual([]);
   });
-
-  it('gives the job table when handed the job machine', () => {
-    expect(deriveTransitionTable(jobMachine).transitions).toEqual(jobTransitions.transitions);
-  });
 });
