@@ -16,7 +16,7 @@ import { jobStatuses, type JobStatus } from '../machines/jobMachine.js';
 import { jobTransitions } from '../machines/jobTransitions.js';
 import { jsonProblem } from './json.js';
 import { migrations, ownerTableSince, WARDEN_APPLICATION_ID } from './schema.js';
-import { assertWritable, openFailure } from './sqlite/openChecks.js';
+import { assertIntact, assertWritable, openFailure } from './sqlite/openChecks.js';
 import type {
   ActorEventKind,
   ActorEventRecord,
@@ -351,6 +351,7 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
               if (!claim.mayReplace(current)) return current;
             }
           }
+          assertIntact(db, filename, claim !== undefined && userVersion >= ownerTableSince);
           if (userVersion < migrations.length) {
             for (let version = userVersion; version < migrations.length; version++) {
               const migration = migrations[version];
