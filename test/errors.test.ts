@@ -270,12 +270,21 @@ describe('a class per code', () => {
     const error = oneOfEach[code]();
     expect(error.code).toBe(code);
     expect(error).toBeInstanceOf(WardenError);
-    expect(error.name).toBe(error.constructor.name);
+    expect(error.name).toBe(
+      error instanceof DatabaseError ? 'DatabaseError' : error.constructor.name,
+    );
   });
 
   it('gives no two codes the same class', () => {
     const classes = everyCode.map((code) => oneOfEach[code]().constructor);
     expect(new Set(classes).size).toBe(everyCode.length);
+  });
+
+  it('names every database error DatabaseError, as before its subclasses', () => {
+    const error = new DatabaseInUseError('owned');
+    expect(error.name).toBe('DatabaseError');
+    expect(serializeError(error)).toMatchObject({ name: 'DatabaseError', code: 'DATABASE_IN_USE' });
+    expect(error.stack).toMatch(/^DatabaseError: owned\n/);
   });
 
   it('keeps every database code a DatabaseError', () => {
