@@ -209,10 +209,10 @@ export class NotRunningError extends WardenError {
  */
 export class DatabaseError extends WardenError {
   declare readonly code: DatabaseErrorCode;
-  /** Its `name` is `DatabaseError` whatever the subclass, as before the subclasses: `code` tells them apart. */
+  // Not useless: it narrows `code` to the database codes.
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor
   constructor(code: DatabaseErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
-    this.name = 'DatabaseError';
   }
 }
 

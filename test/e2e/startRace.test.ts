@@ -66,7 +66,7 @@ describe('two processes starting on one new file at the same moment', () => {
       const refused = said.filter((s) => s.started !== true);
       expect(started, JSON.stringify(said)).toHaveLength(1);
       expect(refused[0], JSON.stringify(said)).toMatchObject({
-        name: 'DatabaseError',
+        name: 'DatabaseInUseError',
         code: 'DATABASE_IN_USE',
       });
     }
