@@ -171,6 +171,22 @@ describe('quote', () => {
     expect(quote(value)).toBe(expected);
   });
 
+  it('falls back to the object tag for an object whose toJSON gives nothing', () => {
+    expect(quote({ toJSON: () => undefined })).toBe('`[object Object]` (object)');
+  });
+
+  it('quotes a Proxy whose traps throw as unreadable, without throwing', () => {
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('trap');
+        },
+      },
+    );
+    expect(quote(hostile)).toBe('an unreadable value');
+  });
+
   it('falls back to the object tag for a cycle', () => {
     const loop: Record<string, unknown> = {};
     loop['self'] = loop;
@@ -200,6 +216,20 @@ describe('coerceError', () => {
     expect(coerceError('boom').message).toBe('boom');
   });
 
+  it('wraps a Proxy that cannot say whether it is an Error', () => {
+    const hostile = new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          throw new Error('trap');
+        },
+      },
+    );
+    const error = coerceError(hostile);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toBe('non-error thrown: `{}` (object)');
+  });
+
   it('quotes anything else it wraps', () => {
     expect(coerceError({ reason: 1 }).message).toBe('non-error thrown: `{"reason":1}` (object)');
     expect(coerceError(42).message).toBe('non-error thrown: `42` (number)');
@@ -216,6 +246,12 @@ describe('serializeError', () => {
       stack: undefined,
     });
     expect(serialized.stack).toMatch(/^JobNotFoundError: no job has id `3`\n/);
+  });
+
+  it('leaves out a stack the error does not have', () => {
+    const error = new Error('no stack');
+    delete error.stack;
+    expect(serializeError(error)).toEqual({ name: 'Error', message: 'no stack' });
   });
 
   it('leaves out a code that is not a string', () => {
@@ -309,6 +345,33 @@ describe('a class per code', () => {
     expect(error.cause).toBe(fallbackError);
     expect(error.stack).toBe(fallbackError.stack);
     expect(error.attemptError.message).toBe('timed out');
+  });
+
+  it('names the last create error of a pool that timed out or was given up, when there is one', () => {
+    const cause = new Error('ECONNREFUSED');
+    const state = { size: 0, leased: 0, waiting: 2 };
+    expect(new PoolTimeoutError('db', 100, state).message).toBe(
+      'no resource of pool `db` was free within 100 ms (0 of 0 leased, 2 other acquirers waiting)',
+    );
+    expect(new PoolTimeoutError('db', 100, state, { cause }).message).toBe(
+      'no resource of pool `db` was free within 100 ms (0 of 0 leased, 2 other acquirers waiting); the last create failed: ECONNREFUSED',
+    );
+    expect(new PoolClosedError('db', 'failed').message).toBe(
+      "pool `db` was given up after its creates kept failing; restartActor('pool:db') brings it back",
+    );
+    expect(new PoolClosedError('db', 'failed', { cause }).message).toBe(
+      "pool `db` was given up after its creates kept failing (the last: ECONNREFUSED); restartActor('pool:db') brings it back",
+    );
+    expect(new PoolClosedError('db', 'draining').message).toBe(
+      'pool `db` is draining: it hands out no resources',
+    );
+  });
+
+  it('keeps its own stack when the fallback’s error has none', () => {
+    const fallbackError = new Error('no stack');
+    delete fallbackError.stack;
+    const error = new FallbackFailedError(fallbackError, new Error('attempt'));
+    expect(error.stack).toMatch(/^FallbackFailedError: the fallback failed: no stack/);
   });
 
   it('names the pool of a lost resource, and what happened when known', () => {
