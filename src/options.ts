@@ -96,3 +96,30 @@ export function checkKeys(
     );
   }
 }
+
+/**
+ * Checks an options object of type `T`: a plain object (or undefined, for every default) whose
+ * keys are all `keys`, an unknown one refused with the nearest valid key. `name` names it in
+ * refusals and `path` prefixes its keys (`path.key`). Its values are returned unchecked (typed
+ * `unknown`), for the caller to check one by one.
+ */
+export function checkOptions<T extends object>(
+  name: string,
+  value: unknown,
+  keys: readonly (keyof T & string)[],
+  path = name,
+): { readonly [K in keyof T]?: unknown } {
+  const options = checkObject(name, value);
+  checkKeys(path, options, keys);
+  return options;
+}
+
+/** The keys of an options type, listed once; the compiler checks that none is missing or extra. */
+export function keysOf<T extends object>(keys: {
+  readonly [K in keyof Required<T>]: true;
+}): (keyof T & string)[] {
+  return Object.keys(keys) as (keyof T & string)[];
+}
+
+/** A complete defaults object of options `T`: every key, with its default or `null` for none. */
+export type Defaults<T> = { readonly [K in keyof T]-?: Exclude<T[K], undefined> | null };

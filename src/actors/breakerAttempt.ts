@@ -62,7 +62,7 @@ export function attemptCall(
   return new Promise((resolve) => {
     let settled = false;
     let timer: TimerHandle | undefined;
-    const controller = timeoutMs === undefined ? undefined : new AbortController();
+    const controller = timeoutMs === null ? undefined : new AbortController();
     const end = (): boolean => {
       if (settled) return false;
       settled = true;
@@ -77,7 +77,7 @@ export function attemptCall(
       resolve(failure(coerceError(signal?.reason), false));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    if (controller !== undefined && timeoutMs !== undefined) {
+    if (controller !== undefined && timeoutMs !== null) {
       timer = host.clock.setTimeout(() => {
         timer = undefined;
         if (!end()) return;

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { coerceError, InvalidOptionError, WardenError } from '../errors.js';
-import { checkInteger, checkKeys, checkNumber, checkObject, checkString } from '../options.js';
+import { checkInteger, checkNumber, checkOptions, checkString, keysOf } from '../options.js';
 import type { Outcome } from './breakerAttempt.js';
 import type { ResolvedBreakerOptions, ResolvedCallOptions } from './breakerOptions.js';
 
@@ -34,11 +34,37 @@ export interface CachedOptions {
   readonly staleOnError?: boolean;
   /** Never serve a stale value older than this, in ms. @default no limit */
   readonly maxStaleMs?: number;
-  /** Aborts the call (a value already cached is still served). */
+  /** Aborts the call (a value already cached is still served). @default none */
   readonly signal?: AbortSignal;
-  /** Overrides the breaker's `timeoutMs` for the call. */
+  /** Overrides the breaker's `timeoutMs` for the call. @default the breaker's */
   readonly timeoutMs?: number;
 }
+
+/** A `breaker.cached` call's options with every default applied; `null` is none (or the breaker's). */
+export interface ResolvedCachedOptions {
+  readonly ttlMs: number;
+  readonly staleOnError: boolean;
+  readonly maxStaleMs: number;
+  readonly signal: AbortSignal | null;
+  readonly timeoutMs: number | null;
+}
+
+/** Defaults of one `breaker.cached` call (`timeoutMs: null` is the breaker's). */
+export const defaultCachedOptions = {
+  ttlMs: 60_000,
+  staleOnError: false,
+  maxStaleMs: Number.MAX_SAFE_INTEGER,
+  signal: null,
+  timeoutMs: null,
+} as const satisfies ResolvedCachedOptions;
+
+const cachedOptionKeys = keysOf<CachedOptions>({
+  ttlMs: true,
+  staleOnError: true,
+  maxStaleMs: true,
+  signal: true,
+  timeoutMs: true,
+});
 
 interface Entry {
   readonly value: unknown;
@@ -53,8 +79,6 @@ interface Pending {
   readonly generation: number;
   readonly promise: Promise<CachedValue<unknown>>;
 }
-
-const defaultTtlMs = 60_000;
 
 /**
  * A breaker-aware cache: each entry remembers the breaker state it was computed in, and is fresh
@@ -78,7 +102,7 @@ export class BreakerCache {
     fn: (signal: AbortSignal) => T | Promise<T>,
     input?: CachedOptions,
   ): Promise<CachedValue<T>> {
-    let options: ReturnType<typeof resolve>;
+    let options: ResolvedCachedOptions;
     try {
       checkString('key', key, 10_000);
       if (typeof fn !== 'function') throw new InvalidOptionError('fn', 'a function', fn);
@@ -98,11 +122,11 @@ export class BreakerCache {
       });
     }
     const shared = this.pending.get(key);
-    if (shared !== undefined && shared.generation === generation && options.signal === undefined) {
+    if (shared !== undefined && shared.generation === generation && options.signal === null) {
       return shared.promise as Promise<CachedValue<T>>;
     }
     const promise = this.compute(key, fn, options, generation);
-    if (options.signal === undefined) {
+    if (options.signal === null) {
       this.pending.set(key, { generation, promise });
       const clear = (): void => {
         if (this.pending.get(key)?.promise === promise) this.pending.delete(key);
@@ -115,7 +139,7 @@ export class BreakerCache {
   private async compute(
     key: string,
     fn: (signal: AbortSignal) => unknown,
-    options: ReturnType<typeof resolve>,
+    options: ResolvedCachedOptions,
     generation: number,
   ): Promise<CachedValue<unknown>> {
     const startedAt = this.clock.now();
@@ -123,7 +147,7 @@ export class BreakerCache {
     const outcome = await this.breaker.attempt(fn, {
       signal: options.signal,
       timeoutMs: options.timeoutMs ?? this.breaker.options.timeoutMs,
-      fallback: undefined,
+      fallback: null,
     });
     if (outcome.ok) {
       const current = this.entries.get(key);
@@ -152,7 +176,7 @@ export class BreakerCache {
       return { value: entry.value, stale: true, ageMs: now - entry.at, fromCache: true };
     }
     const fallback = this.breaker.options.fallback;
-    if (fallback !== undefined && outcome.failure) {
+    if (fallback !== null && outcome.failure) {
       const value = await this.breaker.answerWithFallback(fallback, error);
       return { value, stale: true, ageMs: 0, fromCache: false };
     }
@@ -166,41 +190,30 @@ export class BreakerCache {
   }
 }
 
-function resolve(input: unknown): {
-  ttlMs: number;
-  staleOnError: boolean;
-  maxStaleMs: number;
-  signal: AbortSignal | undefined;
-  timeoutMs: number | undefined;
-} {
-  const options = checkObject('cached options', input);
-  checkKeys('cached options', options, [
-    'ttlMs',
-    'staleOnError',
-    'maxStaleMs',
-    'signal',
-    'timeoutMs',
-  ]);
-  const signal = options['signal'];
+/** Validates one `breaker.cached` call's options (unknown keys refused) and fills in their defaults. */
+function resolve(input: unknown): ResolvedCachedOptions {
+  const given = checkOptions<CachedOptions>('cached options', input, cachedOptionKeys);
+  const defaults = defaultCachedOptions;
+  const signal = given.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidOptionError('cached options.signal', 'an AbortSignal', signal);
   }
-  const staleOnError = options['staleOnError'] ?? false;
+  const staleOnError = given.staleOnError ?? defaults.staleOnError;
   if (typeof staleOnError !== 'boolean') {
     throw new InvalidOptionError('cached options.staleOnError', 'true or false', staleOnError);
   }
   return {
-    ttlMs: checkNumber('cached options.ttlMs', options['ttlMs'] ?? defaultTtlMs, 0),
+    ttlMs: checkNumber('cached options.ttlMs', given.ttlMs ?? defaults.ttlMs, 0),
     staleOnError,
     maxStaleMs: checkNumber(
       'cached options.maxStaleMs',
-      options['maxStaleMs'] ?? Number.MAX_SAFE_INTEGER,
+      given.maxStaleMs ?? defaults.maxStaleMs,
       0,
     ),
-    signal,
+    signal: signal ?? defaults.signal,
     timeoutMs:
-      options['timeoutMs'] === undefined
-        ? undefined
-        : checkInteger('cached options.timeoutMs', options['timeoutMs'], 1, 2_147_483_647),
+      given.timeoutMs === undefined
+        ? defaults.timeoutMs
+        : checkInteger('cached options.timeoutMs', given.timeoutMs, 1, 2_147_483_647),
   };
 }

@@ -1,5 +1,12 @@
 import { InvalidOptionError } from '../errors.js';
-import { checkFunction, checkInteger, checkKeys, checkObject } from '../options.js';
+import {
+  checkFunction,
+  checkInteger,
+  checkObject,
+  checkOptions,
+  keysOf,
+  type Defaults,
+} from '../options.js';
 import type { TripRules, WindowOptions } from '../policies/breakerWindow.js';
 import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from '../policies/backoff.js';
 
@@ -43,50 +50,68 @@ export interface BreakerOptions<T = unknown> {
   readonly cacheSize?: number;
 }
 
-/** Breaker options with every default applied. */
+/** Breaker options with every default applied; `null` is none. */
 export interface ResolvedBreakerOptions {
   readonly window: WindowOptions;
   readonly rules: TripRules;
-  readonly slowCallMs: number | undefined;
+  readonly slowCallMs: number | null;
   readonly openMs: ResolvedBackoff;
   readonly halfOpen: {
     readonly calls: number;
     readonly successes: number;
     readonly maxWaitMs: number;
   };
-  readonly timeoutMs: number | undefined;
-  readonly isFailure: ((error: Error) => boolean) | undefined;
-  readonly fallback: ((error: Error) => unknown) | undefined;
+  readonly timeoutMs: number | null;
+  readonly isFailure: ((error: Error) => boolean) | null;
+  readonly fallback: ((error: Error) => unknown) | null;
   readonly cacheSize: number;
 }
 
-/** Defaults of `warden.breaker()`. */
+/**
+ * Defaults of `warden.breaker()`, every option's (`null` is none), and of a time window's
+ * `buckets`. An `openMs` backoff that leaves fields out takes them from `openMs` here.
+ */
 export const defaultBreakerOptions = {
   window: { type: 'count', size: 20 },
   timeWindowBuckets: 10,
   failureRate: 0.5,
   minimumCalls: 10,
   consecutiveFailures: false,
+  slowCallMs: null,
   slowCallRate: 1,
-  openMs: { type: 'exponential', delayMs: 30_000, maxDelayMs: 300_000, jitter: 0.1 },
+  openMs: { type: 'exponential', delayMs: 30_000, factor: 2, maxDelayMs: 300_000, jitter: 0.1 },
   halfOpen: { calls: 1, successes: 1, maxWaitMs: 60_000 },
+  timeoutMs: null,
+  isFailure: null,
+  fallback: null,
   cacheSize: 1000,
-} as const;
+} as const satisfies Defaults<BreakerOptions> & {
+  readonly timeWindowBuckets: number;
+  readonly openMs: ResolvedBackoff;
+  readonly halfOpen: Required<NonNullable<BreakerOptions['halfOpen']>>;
+};
 
-const optionKeys = [
-  'window',
-  'failureRate',
-  'minimumCalls',
-  'consecutiveFailures',
-  'slowCallMs',
-  'slowCallRate',
-  'openMs',
-  'halfOpen',
-  'timeoutMs',
-  'isFailure',
-  'fallback',
-  'cacheSize',
-] as const;
+const optionKeys = keysOf<BreakerOptions>({
+  window: true,
+  failureRate: true,
+  minimumCalls: true,
+  consecutiveFailures: true,
+  slowCallMs: true,
+  slowCallRate: true,
+  openMs: true,
+  halfOpen: true,
+  timeoutMs: true,
+  isFailure: true,
+  fallback: true,
+  cacheSize: true,
+});
+const halfOpenKeys = keysOf<NonNullable<BreakerOptions['halfOpen']>>({
+  calls: true,
+  successes: true,
+  maxWaitMs: true,
+});
+type CountWindow = { readonly type: 'count'; readonly size: number };
+type TimeWindow = { readonly type: 'time'; readonly ms: number; readonly buckets?: number };
 
 function rate(name: string, value: unknown, fallback: number | false): number | false {
   if (value === undefined) return fallback;
@@ -99,25 +124,33 @@ function rate(name: string, value: unknown, fallback: number | false): number | 
 
 function resolveWindow(name: string, input: unknown): WindowOptions {
   if (input === undefined) return defaultBreakerOptions.window;
-  const window = checkObject(name, input);
-  if (window['type'] === 'count') {
-    checkKeys(name, window, ['type', 'size']);
-    return { type: 'count', size: checkInteger(`${name}.size`, window['size'], 1, 100_000) };
+  const type: unknown = checkObject(name, input)['type'];
+  if (type === 'count') {
+    const window = checkOptions<CountWindow>(
+      name,
+      input,
+      keysOf<CountWindow>({ type: true, size: true }),
+    );
+    return { type: 'count', size: checkInteger(`${name}.size`, window.size, 1, 100_000) };
   }
-  if (window['type'] === 'time') {
-    checkKeys(name, window, ['type', 'ms', 'buckets']);
+  if (type === 'time') {
+    const window = checkOptions<TimeWindow>(
+      name,
+      input,
+      keysOf<TimeWindow>({ type: true, ms: true, buckets: true }),
+    );
     return {
       type: 'time',
-      ms: checkInteger(`${name}.ms`, window['ms'], 1, maxMs),
+      ms: checkInteger(`${name}.ms`, window.ms, 1, maxMs),
       buckets: checkInteger(
         `${name}.buckets`,
-        window['buckets'] ?? defaultBreakerOptions.timeWindowBuckets,
+        window.buckets ?? defaultBreakerOptions.timeWindowBuckets,
         1,
         1000,
       ),
     };
   }
-  throw new InvalidOptionError(`${name}.type`, "`'count'` or `'time'`", window['type']);
+  throw new InvalidOptionError(`${name}.type`, "`'count'` or `'time'`", type);
 }
 
 /** An open period of 0 ms would let every call through at once: a backoff must start at 1 ms. */
@@ -144,88 +177,87 @@ function checkSuccesses(name: string, value: unknown, calls: number): number {
   return successes;
 }
 
-/** Validates breaker options (unknown keys included) and applies the defaults. */
+/** Validates breaker options (unknown keys refused) and fills in their defaults. */
 export function resolveBreakerOptions(breaker: string, input: unknown): ResolvedBreakerOptions {
   const where = `breaker('${breaker}')`;
-  const options = checkObject(`${where} options`, input);
-  checkKeys(where, options, optionKeys);
+  const given = checkOptions<BreakerOptions>(`${where} options`, input, optionKeys, where);
+  const defaults = defaultBreakerOptions;
   const at = (field: string): string => `${where}.${field}`;
-  const halfOpen = checkObject(at('halfOpen'), options['halfOpen']);
-  checkKeys(at('halfOpen'), halfOpen, ['calls', 'successes', 'maxWaitMs']);
+  const halfOpen = checkOptions<NonNullable<BreakerOptions['halfOpen']>>(
+    at('halfOpen'),
+    given.halfOpen,
+    halfOpenKeys,
+  );
   const calls = checkInteger(
     at('halfOpen.calls'),
-    halfOpen['calls'] ?? defaultBreakerOptions.halfOpen.calls,
+    halfOpen.calls ?? defaults.halfOpen.calls,
     1,
     10_000,
   );
-  const consecutive = options['consecutiveFailures'];
-  const openMs = options['openMs'] ?? defaultBreakerOptions.openMs;
-  const optionalMs = (field: string): number | undefined =>
-    options[field] === undefined ? undefined : checkInteger(at(field), options[field], 1, maxMs);
-  const slowCallMs = optionalMs('slowCallMs');
-  if (slowCallMs === undefined && options['slowCallRate'] !== undefined) {
+  const consecutive = given.consecutiveFailures;
+  const optionalMs = (field: string, value: unknown): number | null =>
+    value === undefined ? null : checkInteger(at(field), value, 1, maxMs);
+  const slowCallMs = optionalMs('slowCallMs', given.slowCallMs);
+  if (slowCallMs === null && given.slowCallRate !== undefined) {
     throw new InvalidOptionError(
       at('slowCallRate'),
       'left out unless `slowCallMs` says which calls are slow',
-      options['slowCallRate'],
+      given.slowCallRate,
     );
   }
-  const window = resolveWindow(at('window'), options['window']);
+  const window = resolveWindow(at('window'), given.window);
   const minimumCalls = checkInteger(
     at('minimumCalls'),
-    options['minimumCalls'] ?? defaultBreakerOptions.minimumCalls,
+    given.minimumCalls ?? defaults.minimumCalls,
     1,
     window.type === 'count' ? window.size : 1_000_000,
   );
   return {
     window,
     rules: {
-      failureRate: rate(
-        at('failureRate'),
-        options['failureRate'],
-        defaultBreakerOptions.failureRate,
-      ),
+      failureRate: rate(at('failureRate'), given.failureRate, defaults.failureRate),
       slowCallRate:
-        slowCallMs === undefined
+        slowCallMs === null
           ? false
-          : rate(at('slowCallRate'), options['slowCallRate'], defaultBreakerOptions.slowCallRate),
+          : rate(at('slowCallRate'), given.slowCallRate, defaults.slowCallRate),
       consecutiveFailures:
         consecutive === undefined || consecutive === false
-          ? defaultBreakerOptions.consecutiveFailures
+          ? defaults.consecutiveFailures
           : checkInteger(at('consecutiveFailures'), consecutive, 1, 1_000_000),
       minimumCalls,
     },
     slowCallMs,
-    openMs:
-      typeof openMs === 'number'
-        ? { type: 'fixed', delayMs: checkInteger(at('openMs'), openMs, 1, maxMs), jitter: 0 }
-        : atLeastOneMs(at('openMs.delayMs'), resolveBackoff(at('openMs'), openMs)),
+    openMs: resolveOpenMs(at('openMs'), given.openMs),
     halfOpen: {
       calls,
-      successes: checkSuccesses(at('halfOpen.successes'), halfOpen['successes'], calls),
+      successes: checkSuccesses(at('halfOpen.successes'), halfOpen.successes, calls),
       maxWaitMs: checkInteger(
         at('halfOpen.maxWaitMs'),
-        halfOpen['maxWaitMs'] ?? defaultBreakerOptions.halfOpen.maxWaitMs,
+        halfOpen.maxWaitMs ?? defaults.halfOpen.maxWaitMs,
         1,
         maxMs,
       ),
     },
-    timeoutMs: optionalMs('timeoutMs'),
+    timeoutMs: optionalMs('timeoutMs', given.timeoutMs),
     isFailure:
-      options['isFailure'] === undefined
-        ? undefined
-        : checkFunction(at('isFailure'), options['isFailure']),
+      given.isFailure === undefined
+        ? defaults.isFailure
+        : checkFunction(at('isFailure'), given.isFailure),
     fallback:
-      options['fallback'] === undefined
-        ? undefined
-        : checkFunction(at('fallback'), options['fallback']),
-    cacheSize: checkInteger(
-      at('cacheSize'),
-      options['cacheSize'] ?? defaultBreakerOptions.cacheSize,
-      1,
-      10_000_000,
-    ),
+      given.fallback === undefined
+        ? defaults.fallback
+        : checkFunction(at('fallback'), given.fallback),
+    cacheSize: checkInteger(at('cacheSize'), given.cacheSize ?? defaults.cacheSize, 1, 10_000_000),
   };
+}
+
+/** How long the breaker stays open: fixed ms, or a backoff merged over the default's fields. */
+function resolveOpenMs(name: string, value: unknown): ResolvedBackoff {
+  if (value === undefined) return defaultBreakerOptions.openMs;
+  if (typeof value === 'number') {
+    return { type: 'fixed', delayMs: checkInteger(name, value, 1, maxMs), jitter: 0 };
+  }
+  return atLeastOneMs(`${name}.delayMs`, resolveBackoff(name, value, defaultBreakerOptions.openMs));
 }
 
 /** Options of one `breaker.call`. */
@@ -238,33 +270,34 @@ export interface CallOptions<T = unknown> {
   readonly fallback?: (error: Error) => T | Promise<T>;
 }
 
-/** A call's options, checked. */
+/** A call's options, checked and over the breaker's; `null` is none. */
 export interface ResolvedCallOptions {
-  readonly signal: AbortSignal | undefined;
-  readonly timeoutMs: number | undefined;
-  readonly fallback: ((error: Error) => unknown) | undefined;
+  readonly signal: AbortSignal | null;
+  readonly timeoutMs: number | null;
+  readonly fallback: ((error: Error) => unknown) | null;
 }
 
-/** Validates one call's options over the breaker's. */
+const callOptionKeys = keysOf<CallOptions>({ signal: true, timeoutMs: true, fallback: true });
+
+/** Validates one call's options (unknown keys refused) over the breaker's. */
 export function resolveCallOptions(
   input: unknown,
   breaker: ResolvedBreakerOptions,
 ): ResolvedCallOptions {
-  const options = checkObject('call options', input);
-  checkKeys('call options', options, ['signal', 'timeoutMs', 'fallback']);
-  const signal = options['signal'];
+  const given = checkOptions<CallOptions>('call options', input, callOptionKeys);
+  const signal = given.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidOptionError('call options.signal', 'an AbortSignal', signal);
   }
   return {
-    signal,
+    signal: signal ?? null,
     timeoutMs:
-      options['timeoutMs'] === undefined
+      given.timeoutMs === undefined
         ? breaker.timeoutMs
-        : checkInteger('call options.timeoutMs', options['timeoutMs'], 1, maxMs),
+        : checkInteger('call options.timeoutMs', given.timeoutMs, 1, maxMs),
     fallback:
-      options['fallback'] === undefined
+      given.fallback === undefined
         ? breaker.fallback
-        : checkFunction('call options.fallback', options['fallback']),
+        : checkFunction('call options.fallback', given.fallback),
   };
 }

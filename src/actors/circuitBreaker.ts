@@ -84,10 +84,10 @@ export class CircuitBreaker<F = never> implements Breaker<F>, CallGate, AttemptH
     private readonly runtime: BreakerRuntime,
   ) {
     this.window = emptyWindow(options.window);
-    this.timed = options.slowCallMs !== undefined || options.window.type === 'time';
-    this.plain = options.timeoutMs === undefined && options.fallback === undefined;
+    this.timed = options.slowCallMs !== null || options.window.type === 'time';
+    this.plain = options.timeoutMs === null && options.fallback === null;
     this.defaultCall = {
-      signal: undefined,
+      signal: null,
       timeoutMs: options.timeoutMs,
       fallback: options.fallback,
     };
@@ -162,7 +162,7 @@ export class CircuitBreaker<F = never> implements Breaker<F>, CallGate, AttemptH
     const outcome = await this.attempt(fn, options);
     if (outcome.ok) return outcome.value;
     // The fallback answers refusals, timeouts and failures; not aborts or excused errors.
-    if (options.fallback === undefined || !outcome.failure) throw outcome.error;
+    if (options.fallback === null || !outcome.failure) throw outcome.error;
     return this.answerWithFallback(options.fallback, outcome.error);
   }
 
@@ -374,7 +374,7 @@ export class CircuitBreaker<F = never> implements Breaker<F>, CallGate, AttemptH
 
   private isFailure(error: Error, timedOut: boolean): boolean {
     const predicate = this.options.isFailure;
-    if (predicate === undefined || timedOut) return true;
+    if (predicate === null || timedOut) return true;
     try {
       const verdict: unknown = predicate(error);
       return verdict !== false;
@@ -397,7 +397,7 @@ export class CircuitBreaker<F = never> implements Breaker<F>, CallGate, AttemptH
     const failed = error !== undefined && this.isFailure(error, timedOut);
     const now = this.timed || kind === trialCall ? this.runtime.clock.now() : 0;
     const slowCallMs = this.options.slowCallMs;
-    const slow = slowCallMs !== undefined && now - started > slowCallMs;
+    const slow = slowCallMs !== null && now - started > slowCallMs;
     if (failed) this.counts.failures++;
     else this.counts.successes++;
     if (slow) this.counts.slow++;

@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { checkFunction, checkInteger, checkKeys, checkObject, checkString } from '../options.js';
+import { checkFunction, checkInteger, checkOptions, checkString, keysOf } from '../options.js';
 import type { JobProgress } from '../persistence/Store.js';
 import type { Lease, Pool } from './pool.js';
 import type { AcquireOptions } from './poolOptions.js';
@@ -46,7 +46,7 @@ export interface FallbackContext<Checkpoint = unknown> extends JobContext<Checkp
 export interface RetryOptions {
   /** Attempts in all, including the first; `enqueue` may override it. @default 3 */
   readonly attempts?: number;
-  /** Wait between attempts. @default { type: 'exponential', delayMs: 1000, maxDelayMs: 300_000, jitter: 0.2 } */
+  /** Wait between attempts; a policy that leaves fields out takes them from this default, field by field. @default { type: 'exponential', delayMs: 1000, factor: 2, maxDelayMs: 300_000, jitter: 0.2 } */
   readonly backoff?: BackoffOptions;
   /** Returns false for errors that are not worth retrying. @default every error but `UnrecoverableError` */
   readonly retryable?: (error: Error) => boolean;
@@ -75,7 +75,10 @@ export interface JobDefinition<Payload = unknown, Result = unknown, Checkpoint =
   readonly breaker?: string;
 }
 
-/** A job definition with its defaults filled in. */
+/**
+ * A job definition with its defaults filled in. `timeoutMs`, `fallback` and `breaker` are still
+ * `undefined` for none (the runner reads them so), `validate` is `null` for none.
+ */
 export interface ResolvedJobDefinition {
   readonly type: string;
   readonly run: (payload: unknown, ctx: JobContext) => unknown;
@@ -84,82 +87,90 @@ export interface ResolvedJobDefinition {
   readonly backoff: ResolvedBackoff;
   readonly retryable: (error: Error) => boolean;
   readonly fallback: ((payload: unknown, ctx: FallbackContext) => unknown) | undefined;
-  readonly validate: ((payload: unknown) => boolean | void) | undefined;
+  readonly validate: ((payload: unknown) => boolean | void) | null;
   readonly concurrency: number;
   readonly breaker: string | undefined;
 }
 
-/** Defaults of a job type. */
-export const defaultJobOptions = {
-  attempts: 3,
-  backoff: { type: 'exponential', delayMs: 1000, maxDelayMs: 300_000, jitter: 0.2 },
-} as const;
-
+/** Every error is worth retrying, but `UnrecoverableError` (which the run checks first). */
 const everyError = (): boolean => true;
+
+/**
+ * Defaults of a job type, `retry`'s fields (`attempts`, `backoff`, `retryable`) among them. `null`
+ * is none; `concurrency: null` is the global concurrency. A `retry.backoff` that leaves fields out
+ * takes them from `backoff` here, field by field.
+ */
+export const defaultJobOptions = {
+  timeoutMs: null,
+  attempts: 3,
+  backoff: { type: 'exponential', delayMs: 1000, factor: 2, maxDelayMs: 300_000, jitter: 0.2 },
+  retryable: everyError,
+  fallback: null,
+  validate: null,
+  concurrency: null,
+  breaker: null,
+} as const satisfies {
+  readonly [K in keyof Omit<ResolvedJobDefinition, 'type' | 'run'>]: NonNullable<
+    ResolvedJobDefinition[K]
+  > | null;
+};
 
 /** The longest timer delay Node honours (about 24.8 days). */
 export const maxTimerMs = 2_147_483_647;
 
-/** Validates a job definition and fills in its defaults. */
+const definitionKeys = keysOf<JobDefinition>({
+  run: true,
+  timeoutMs: true,
+  retry: true,
+  fallback: true,
+  validate: true,
+  concurrency: true,
+  breaker: true,
+});
+const retryKeys = keysOf<RetryOptions>({ attempts: true, backoff: true, retryable: true });
+
+/** Validates a job definition (unknown keys refused) and fills in its defaults. */
 export function resolveJobDefinition(
   type: unknown,
   input: unknown,
   globalConcurrency: number,
 ): ResolvedJobDefinition {
   const name = checkString('type', type, 200);
-  const options = checkObject(`defineJob('${name}') options`, input);
+  const where = `defineJob('${name}')`;
   if (input === undefined)
-    throw new InvalidOptionError(
-      `defineJob('${name}') options`,
-      'an options object with `run`',
-      input,
-    );
-  const at = (field: string): string => `defineJob('${name}').${field}`;
-  checkKeys(`defineJob('${name}')`, options, [
-    'run',
-    'timeoutMs',
-    'retry',
-    'fallback',
-    'validate',
-    'concurrency',
-    'breaker',
-  ]);
-  const retry = checkObject(at('retry'), options['retry']);
-  checkKeys(at('retry'), retry, ['attempts', 'backoff', 'retryable']);
+    throw new InvalidOptionError(`${where} options`, 'an options object with `run`', input);
+  const given = checkOptions<JobDefinition>(`${where} options`, input, definitionKeys, where);
+  const at = (field: string): string => `${where}.${field}`;
+  const retry = checkOptions<RetryOptions>(at('retry'), given.retry, retryKeys);
+  const defaults = defaultJobOptions;
   return {
     type: name,
-    run: checkFunction(at('run'), options['run']),
+    run: checkFunction(at('run'), given.run),
     timeoutMs:
-      options['timeoutMs'] === undefined
+      given.timeoutMs === undefined
         ? undefined
-        : checkInteger(at('timeoutMs'), options['timeoutMs'], 1, maxTimerMs),
-    attempts: checkInteger(
-      at('retry.attempts'),
-      retry['attempts'] ?? defaultJobOptions.attempts,
-      1,
-      1_000_000,
-    ),
-    backoff: resolveBackoff(at('retry.backoff'), retry['backoff'] ?? defaultJobOptions.backoff),
+        : checkInteger(at('timeoutMs'), given.timeoutMs, 1, maxTimerMs),
+    attempts: checkInteger(at('retry.attempts'), retry.attempts ?? defaults.attempts, 1, 1_000_000),
+    backoff:
+      retry.backoff === undefined
+        ? defaults.backoff
+        : resolveBackoff(at('retry.backoff'), retry.backoff, defaults.backoff),
     retryable:
-      retry['retryable'] === undefined
-        ? everyError
-        : checkFunction(at('retry.retryable'), retry['retryable']),
+      retry.retryable === undefined
+        ? defaults.retryable
+        : checkFunction(at('retry.retryable'), retry.retryable),
     fallback:
-      options['fallback'] === undefined
-        ? undefined
-        : checkFunction(at('fallback'), options['fallback']),
+      given.fallback === undefined ? undefined : checkFunction(at('fallback'), given.fallback),
     validate:
-      options['validate'] === undefined
-        ? undefined
-        : checkFunction(at('validate'), options['validate']),
+      given.validate === undefined
+        ? defaults.validate
+        : checkFunction(at('validate'), given.validate),
     concurrency:
-      options['concurrency'] === undefined
+      given.concurrency === undefined
         ? globalConcurrency
-        : checkInteger(at('concurrency'), options['concurrency'], 1, 100_000),
+        : checkInteger(at('concurrency'), given.concurrency, 1, 100_000),
     breaker:
-      options['breaker'] === undefined
-        ? undefined
-        : checkString(at('breaker'), options['breaker'], 200),
+      given.breaker === undefined ? undefined : checkString(at('breaker'), given.breaker, 200),
   };
 }
 

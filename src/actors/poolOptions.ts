@@ -1,5 +1,12 @@
 import { InvalidOptionError } from '../errors.js';
-import { checkFunction, checkInteger, checkKeys, checkNumber, checkObject } from '../options.js';
+import {
+  checkFunction,
+  checkInteger,
+  checkNumber,
+  checkOptions,
+  keysOf,
+  type Defaults,
+} from '../options.js';
 import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from '../policies/backoff.js';
 
 const maxMs = 2_147_483_647;
@@ -58,136 +65,163 @@ export interface PoolOptions<R> {
   readonly supervision?: { readonly maxRestarts?: number; readonly withinMs?: number };
 }
 
-/** Pool options with every default applied. */
+/** Pool options with every default applied; `null` is none. */
 export interface ResolvedPoolOptions<R> {
   readonly create: (ctx: PoolCreateContext) => R | Promise<R>;
-  readonly destroy: ((resource: R, ctx: PoolOperationContext) => void | Promise<void>) | undefined;
+  readonly destroy: ((resource: R, ctx: PoolOperationContext) => void | Promise<void>) | null;
   readonly validate:
-    ((resource: R, ctx: PoolOperationContext) => boolean | Promise<boolean>) | undefined;
-  readonly isBroken: ((error: Error, resource: R) => boolean) | undefined;
+    ((resource: R, ctx: PoolOperationContext) => boolean | Promise<boolean>) | null;
+  readonly isBroken: ((error: Error, resource: R) => boolean) | null;
   readonly min: number;
   readonly max: number;
   readonly acquireTimeoutMs: number;
   readonly idleTimeoutMs: number;
-  readonly maxUses: number | undefined;
-  readonly maxAgeMs: number | undefined;
+  readonly maxUses: number | null;
+  readonly maxAgeMs: number | null;
   readonly createTimeoutMs: number;
   readonly destroyTimeoutMs: number;
   readonly validateTimeoutMs: number;
   readonly validateOnBorrow: boolean;
-  readonly healthCheckIntervalMs: number | undefined;
+  readonly healthCheckIntervalMs: number | null;
   readonly saturation: number;
   readonly drainTimeoutMs: number;
   readonly createBackoff: ResolvedBackoff;
   readonly supervision: { readonly maxRestarts: number; readonly withinMs: number };
 }
 
-/** Defaults of `warden.pool()`. */
+/**
+ * Defaults of `warden.pool()`, every option's but `create` (`null` is none). A `createBackoff`
+ * that leaves fields out takes them from `createBackoff` here.
+ */
 export const defaultPoolOptions = {
+  destroy: null,
+  validate: null,
+  isBroken: null,
   min: 0,
   max: 10,
   acquireTimeoutMs: 30_000,
   idleTimeoutMs: 30_000,
+  maxUses: null,
+  maxAgeMs: null,
   createTimeoutMs: 30_000,
   destroyTimeoutMs: 5_000,
   validateTimeoutMs: 5_000,
   validateOnBorrow: false,
+  healthCheckIntervalMs: null,
   saturation: 0.9,
   drainTimeoutMs: 10_000,
   // Capped at 5 s so that creates failing for about 30 s straight spend the default intensity.
-  createBackoff: { type: 'exponential', delayMs: 100, maxDelayMs: 5_000, jitter: 0.2 },
+  createBackoff: { type: 'exponential', delayMs: 100, factor: 2, maxDelayMs: 5_000, jitter: 0.2 },
   supervision: { maxRestarts: 10, withinMs: 60_000 },
-} as const;
+} as const satisfies Omit<ResolvedPoolOptions<unknown>, 'create'>;
 
 /** Every option of `warden.pool()`. */
-export const poolOptionKeys = [
-  'create',
-  'destroy',
-  'validate',
-  'isBroken',
-  'min',
-  'max',
-  'acquireTimeoutMs',
-  'idleTimeoutMs',
-  'maxUses',
-  'maxAgeMs',
-  'createTimeoutMs',
-  'destroyTimeoutMs',
-  'validateTimeoutMs',
-  'validateOnBorrow',
-  'healthCheckIntervalMs',
-  'saturation',
-  'drainTimeoutMs',
-  'createBackoff',
-  'supervision',
-] as const;
+export const poolOptionKeys = keysOf<PoolOptions<unknown>>({
+  create: true,
+  destroy: true,
+  validate: true,
+  isBroken: true,
+  min: true,
+  max: true,
+  acquireTimeoutMs: true,
+  idleTimeoutMs: true,
+  maxUses: true,
+  maxAgeMs: true,
+  createTimeoutMs: true,
+  destroyTimeoutMs: true,
+  validateTimeoutMs: true,
+  validateOnBorrow: true,
+  healthCheckIntervalMs: true,
+  saturation: true,
+  drainTimeoutMs: true,
+  createBackoff: true,
+  supervision: true,
+});
+const supervisionKeys = keysOf<NonNullable<PoolOptions<unknown>['supervision']>>({
+  maxRestarts: true,
+  withinMs: true,
+});
 
-/** Validates pool options (unknown keys included) and applies the defaults. */
+/** Validates pool options (unknown keys refused) and fills in their defaults. */
 export function resolvePoolOptions<R>(pool: string, input: unknown): ResolvedPoolOptions<R> {
   const where = `pool('${pool}')`;
   if (input === undefined) {
     throw new InvalidOptionError(`${where} options`, 'an options object with `create`', input);
   }
-  const options = checkObject(`${where} options`, input);
-  checkKeys(where, options, poolOptionKeys);
+  const given = checkOptions<PoolOptions<R>>(`${where} options`, input, poolOptionKeys, where);
+  const defaults = defaultPoolOptions;
   const at = (field: string): string => `${where}.${field}`;
-  const ms = (field: string, fallback: number, min = 1): number =>
-    checkInteger(at(field), options[field] ?? fallback, min, maxMs);
-  const optionalMs = (field: string): number | undefined =>
-    options[field] === undefined ? undefined : checkInteger(at(field), options[field], 1, maxMs);
-  const optionalFn = (field: string): unknown =>
-    options[field] === undefined ? undefined : checkFunction<unknown>(at(field), options[field]);
-  const max = checkInteger(at('max'), options['max'] ?? defaultPoolOptions.max, 1, 100_000);
-  const supervision = checkObject(at('supervision'), options['supervision']);
-  checkKeys(at('supervision'), supervision, ['maxRestarts', 'withinMs']);
-  const validateOnBorrow = options['validateOnBorrow'] ?? defaultPoolOptions.validateOnBorrow;
+  const ms = (field: string, value: unknown, fallback: number, min = 1): number =>
+    checkInteger(at(field), value ?? fallback, min, maxMs);
+  const optionalMs = (field: string, value: unknown): number | null =>
+    value === undefined ? null : checkInteger(at(field), value, 1, maxMs);
+  const max = checkInteger(at('max'), given.max ?? defaults.max, 1, 100_000);
+  const supervision = checkOptions<NonNullable<PoolOptions<R>['supervision']>>(
+    at('supervision'),
+    given.supervision,
+    supervisionKeys,
+  );
+  const validateOnBorrow = given.validateOnBorrow ?? defaults.validateOnBorrow;
   if (typeof validateOnBorrow !== 'boolean') {
     throw new InvalidOptionError(at('validateOnBorrow'), 'true or false', validateOnBorrow);
   }
-  const validate = optionalFn('validate') as ResolvedPoolOptions<R>['validate'];
-  if (validateOnBorrow && validate === undefined) {
+  const validate =
+    given.validate === undefined
+      ? defaults.validate
+      : checkFunction<NonNullable<ResolvedPoolOptions<R>['validate']>>(
+          at('validate'),
+          given.validate,
+        );
+  if (validateOnBorrow && validate === null) {
     throw new InvalidOptionError(at('validateOnBorrow'), 'false unless `validate` is given', true);
   }
   return {
-    create: checkFunction(at('create'), options['create']),
-    destroy: optionalFn('destroy') as ResolvedPoolOptions<R>['destroy'],
+    create: checkFunction(at('create'), given.create),
+    destroy:
+      given.destroy === undefined
+        ? defaults.destroy
+        : checkFunction<NonNullable<ResolvedPoolOptions<R>['destroy']>>(
+            at('destroy'),
+            given.destroy,
+          ),
     validate,
-    isBroken: optionalFn('isBroken') as ResolvedPoolOptions<R>['isBroken'],
-    min: checkInteger(at('min'), options['min'] ?? defaultPoolOptions.min, 0, max),
+    isBroken:
+      given.isBroken === undefined
+        ? defaults.isBroken
+        : checkFunction<NonNullable<ResolvedPoolOptions<R>['isBroken']>>(
+            at('isBroken'),
+            given.isBroken,
+          ),
+    min: checkInteger(at('min'), given.min ?? defaults.min, 0, max),
     max,
-    acquireTimeoutMs: ms('acquireTimeoutMs', defaultPoolOptions.acquireTimeoutMs),
-    idleTimeoutMs: ms('idleTimeoutMs', defaultPoolOptions.idleTimeoutMs),
+    acquireTimeoutMs: ms('acquireTimeoutMs', given.acquireTimeoutMs, defaults.acquireTimeoutMs),
+    idleTimeoutMs: ms('idleTimeoutMs', given.idleTimeoutMs, defaults.idleTimeoutMs),
     maxUses:
-      options['maxUses'] === undefined
-        ? undefined
-        : checkInteger(at('maxUses'), options['maxUses'], 1),
-    maxAgeMs: optionalMs('maxAgeMs'),
-    createTimeoutMs: ms('createTimeoutMs', defaultPoolOptions.createTimeoutMs),
-    destroyTimeoutMs: ms('destroyTimeoutMs', defaultPoolOptions.destroyTimeoutMs),
-    validateTimeoutMs: ms('validateTimeoutMs', defaultPoolOptions.validateTimeoutMs),
+      given.maxUses === undefined
+        ? defaults.maxUses
+        : checkInteger(at('maxUses'), given.maxUses, 1),
+    maxAgeMs: optionalMs('maxAgeMs', given.maxAgeMs),
+    createTimeoutMs: ms('createTimeoutMs', given.createTimeoutMs, defaults.createTimeoutMs),
+    destroyTimeoutMs: ms('destroyTimeoutMs', given.destroyTimeoutMs, defaults.destroyTimeoutMs),
+    validateTimeoutMs: ms('validateTimeoutMs', given.validateTimeoutMs, defaults.validateTimeoutMs),
     validateOnBorrow,
-    healthCheckIntervalMs: optionalMs('healthCheckIntervalMs'),
-    saturation: checkNumber(
-      at('saturation'),
-      options['saturation'] ?? defaultPoolOptions.saturation,
-      0,
-      1,
-    ),
-    drainTimeoutMs: ms('drainTimeoutMs', defaultPoolOptions.drainTimeoutMs, 0),
-    createBackoff: resolveBackoff(
-      at('createBackoff'),
-      options['createBackoff'] ?? defaultPoolOptions.createBackoff,
-    ),
+    healthCheckIntervalMs: optionalMs('healthCheckIntervalMs', given.healthCheckIntervalMs),
+    saturation: checkNumber(at('saturation'), given.saturation ?? defaults.saturation, 0, 1),
+    drainTimeoutMs: ms('drainTimeoutMs', given.drainTimeoutMs, defaults.drainTimeoutMs, 0),
+    createBackoff:
+      given.createBackoff === undefined
+        ? defaults.createBackoff
+        : resolveBackoff(at('createBackoff'), given.createBackoff, defaults.createBackoff),
     supervision: {
       maxRestarts: checkInteger(
         at('supervision.maxRestarts'),
-        supervision['maxRestarts'] ?? defaultPoolOptions.supervision.maxRestarts,
+        supervision.maxRestarts ?? defaults.supervision.maxRestarts,
         0,
         1_000_000,
       ),
       withinMs: checkInteger(
         at('supervision.withinMs'),
-        supervision['withinMs'] ?? defaultPoolOptions.supervision.withinMs,
+        supervision.withinMs ?? defaults.supervision.withinMs,
         1,
         maxMs,
       ),
@@ -205,39 +239,56 @@ export interface AcquireOptions {
   readonly timeoutMs?: number;
 }
 
+/** One acquire's options with every default applied; `null` is none. */
+export interface ResolvedAcquireOptions {
+  readonly signal: AbortSignal | null;
+  readonly priority: number;
+  readonly timeoutMs: number;
+}
+
+/** Defaults of one `pool.acquire` (`timeoutMs: null` is the pool's `acquireTimeoutMs`). */
+export const defaultAcquireOptions = {
+  signal: null,
+  priority: 0,
+  timeoutMs: null,
+} as const satisfies Defaults<AcquireOptions>;
+
+const acquireOptionKeys = keysOf<AcquireOptions>({ signal: true, priority: true, timeoutMs: true });
+
 const priorityLimit = 2 ** 31 - 1;
 
-/** Validates one acquire's options over the pool's `acquireTimeoutMs`. */
+/** Validates one acquire's options (unknown keys refused) over the pool's `acquireTimeoutMs`. */
 export function resolveAcquireOptions(
   input: AcquireOptions,
   acquireTimeoutMs: number,
-): { priority: number; timeoutMs: number; signal: AbortSignal | undefined } {
-  const options = checkObject('acquire options', input);
-  checkKeys('acquire options', options, ['signal', 'priority', 'timeoutMs']);
-  const signal = options['signal'];
+): ResolvedAcquireOptions {
+  const given = checkOptions<AcquireOptions>('acquire options', input, acquireOptionKeys);
+  const defaults = defaultAcquireOptions;
+  const signal = given.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidOptionError('acquire options.signal', 'an AbortSignal', signal);
   }
   return {
-    signal,
+    signal: signal ?? defaults.signal,
     priority: checkInteger(
       'acquire options.priority',
-      options['priority'] ?? 0,
+      given.priority ?? defaults.priority,
       -priorityLimit - 1,
       priorityLimit,
     ),
     timeoutMs: checkInteger(
       'acquire options.timeoutMs',
-      options['timeoutMs'] ?? acquireTimeoutMs,
+      given.timeoutMs ?? defaults.timeoutMs ?? acquireTimeoutMs,
       1,
       maxMs,
     ),
   };
 }
 
-/** Validates `drain()`'s options: how long to wait for leases to come back. */
+/** Validates `drain()`'s options (unknown keys refused): how long to wait for leases to come back. */
 export function resolveDrainTimeout(input: unknown, drainTimeoutMs: number): number {
-  const options = checkObject('drain options', input);
-  checkKeys('drain options', options, ['timeoutMs']);
-  return checkInteger('drain options.timeoutMs', options['timeoutMs'] ?? drainTimeoutMs, 0, maxMs);
+  const given = checkOptions<{ readonly timeoutMs?: number }>('drain options', input, [
+    'timeoutMs',
+  ]);
+  return checkInteger('drain options.timeoutMs', given.timeoutMs ?? drainTimeoutMs, 0, maxMs);
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { InvalidOptionError, InvalidPayloadError, quote, UnknownJobTypeError } from '../errors.js';
-import { checkInteger, checkKeys, checkObject, checkString } from '../options.js';
+import { checkInteger, checkOptions, checkString, keysOf } from '../options.js';
 import { toJsonText } from '../persistence/json.js';
 import type { NewJob } from '../persistence/Store.js';
 import type { ResolvedJobDefinition } from '../actors/jobDefinition.js';
@@ -18,6 +18,35 @@ export interface EnqueueOptions {
   /** Attempts in all, overriding the job type's `retry.attempts`. */
   readonly attempts?: number;
 }
+
+/** One enqueue's options with every default applied; `null` is none. */
+export interface ResolvedEnqueueOptions {
+  readonly delayMs: number | null;
+  /** In ms since the epoch. */
+  readonly runAt: number | null;
+  readonly priority: number;
+  /** `null`: the job type's `retry.attempts`. */
+  readonly attempts: number | null;
+  readonly idempotencyKey: string | null;
+}
+
+/** Defaults of one `enqueue` (`null` is none: run now, no key, the job type's attempts). */
+export const defaultEnqueueOptions = {
+  delayMs: null,
+  runAt: null,
+  priority: 0,
+  attempts: null,
+  idempotencyKey: null,
+} as const satisfies ResolvedEnqueueOptions;
+
+const enqueueOptionKeys = keysOf<EnqueueOptions>({
+  priority: true,
+  delayMs: true,
+  runAt: true,
+  idempotencyKey: true,
+  attempts: true,
+});
+const itemKeys = keysOf<EnqueueItem>({ type: true, payload: true, options: true });
 
 /** One job of an `enqueueMany` call. */
 export interface EnqueueItem<Payload = unknown> {
@@ -40,7 +69,7 @@ const maxDelayMs = 3_155_760_000_000;
 
 /** Runs a job type's `validate` on a payload, refusing it with `InvalidPayloadError`. */
 function validatePayload(name: string, definition: ResolvedJobDefinition, payload: unknown): void {
-  if (definition.validate === undefined) return;
+  if (definition.validate === null) return;
   let verdict: boolean | void;
   try {
     verdict = definition.validate(payload);
@@ -68,20 +97,42 @@ function validatePayload(name: string, definition: ResolvedJobDefinition, payloa
   }
 }
 
-/** When a job is to run, from `delayMs` or `runAt` (at most one of them), in ms since the epoch. */
-function runAtOf(options: Record<string, unknown>, now: number, where: string): number {
-  if (options['delayMs'] !== undefined && options['runAt'] !== undefined) {
-    throw new InvalidOptionError(
-      `${where}runAt`,
-      'left out when `delayMs` is given',
-      options['runAt'],
-    );
-  }
-  if (options['delayMs'] !== undefined) {
-    return now + checkInteger(`${where}delayMs`, options['delayMs'], 0, maxDelayMs);
-  }
-  if (options['runAt'] === undefined) return now;
-  const value = options['runAt'];
+/**
+ * Validates one enqueue's options (unknown keys refused) and fills in their defaults; `where`
+ * prefixes the names in refusals, `now` bounds `runAt`.
+ */
+export function resolveEnqueueOptions(
+  input: unknown,
+  now: number,
+  where = '',
+): ResolvedEnqueueOptions {
+  const given = checkOptions<EnqueueOptions>(`${where}options`, input, enqueueOptionKeys);
+  const defaults = defaultEnqueueOptions;
+  return {
+    delayMs:
+      given.delayMs === undefined
+        ? defaults.delayMs
+        : checkInteger(`${where}delayMs`, given.delayMs, 0, maxDelayMs),
+    runAt: given.runAt === undefined ? defaults.runAt : checkRunAt(given.runAt, now, where),
+    priority: checkInteger(
+      `${where}priority`,
+      given.priority ?? defaults.priority,
+      -priorityLimit - 1,
+      priorityLimit,
+    ),
+    attempts:
+      given.attempts === undefined
+        ? defaults.attempts
+        : checkInteger(`${where}attempts`, given.attempts, 1, 1_000_000),
+    idempotencyKey:
+      given.idempotencyKey === undefined
+        ? defaults.idempotencyKey
+        : checkString(`${where}idempotencyKey`, given.idempotencyKey, 1000),
+  };
+}
+
+/** A time to run at: ms since the epoch or a valid Date, at most 100 years ahead of `now`. */
+function checkRunAt(value: unknown, now: number, where: string): number {
   const at = value instanceof Date ? value.getTime() : value;
   if (
     typeof at !== 'number' ||
@@ -113,39 +164,25 @@ export function prepareJob(
   const name = checkString(`${where}type`, type, 200);
   const definition = scope.definitions.get(name);
   if (definition === undefined) throw new UnknownJobTypeError(name);
-  const options = checkObject(`${where}options`, input);
-  checkKeys(`${where}options`, options, [
-    'priority',
-    'delayMs',
-    'runAt',
-    'idempotencyKey',
-    'attempts',
-  ]);
+  const given = checkOptions<EnqueueOptions>(`${where}options`, input, enqueueOptionKeys);
   const json = toJsonText(payload, `${where}payload`);
   if ('problem' in json)
     throw new InvalidPayloadError(`cannot enqueue ${quote(name)}: ${json.problem}`);
   validatePayload(name, definition, payload);
   const now = scope.clock.now();
-  const runAt = runAtOf(options, now, where);
-  const key = options['idempotencyKey'];
+  if (given.delayMs !== undefined && given.runAt !== undefined) {
+    throw new InvalidOptionError(`${where}runAt`, 'left out when `delayMs` is given', given.runAt);
+  }
+  const options = resolveEnqueueOptions(given, now, where);
+  const runAt = options.delayMs !== null ? now + options.delayMs : (options.runAt ?? now);
   return {
     type: name,
     status: runAt > now ? 'scheduled' : 'queued',
     payloadJson: json.text,
-    priority: checkInteger(
-      `${where}priority`,
-      options['priority'] ?? 0,
-      -priorityLimit - 1,
-      priorityLimit,
-    ),
+    priority: options.priority,
     runAt: Math.max(runAt, now),
-    maxAttempts: checkInteger(
-      `${where}attempts`,
-      options['attempts'] ?? definition.attempts,
-      1,
-      1_000_000,
-    ),
-    idempotencyKey: key === undefined ? null : checkString(`${where}idempotencyKey`, key, 1000),
+    maxAttempts: options.attempts ?? definition.attempts,
+    idempotencyKey: options.idempotencyKey,
     at: now,
   };
 }
@@ -161,9 +198,8 @@ export function prepareJobs(scope: EnqueueScope, items: unknown): NewJob[] {
     if (item === undefined) {
       throw new InvalidOptionError(`items[${index}]`, 'a { type, payload, options } object', item);
     }
-    const entry = checkObject(`items[${index}]`, item);
-    checkKeys(`items[${index}]`, entry, ['type', 'payload', 'options']);
-    jobs.push(prepareJob(scope, entry['type'], entry['payload'], entry['options'], index));
+    const entry = checkOptions<EnqueueItem>(`items[${index}]`, item, itemKeys);
+    jobs.push(prepareJob(scope, entry.type, entry.payload, entry.options, index));
   }
   return jobs;
 }

@@ -1,7 +1,14 @@
 import type { AnyActorLogic } from 'xstate';
 import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { checkFunction, checkInteger, checkKeys, checkObject, checkString } from '../options.js';
+import {
+  checkFunction,
+  checkInteger,
+  checkObject,
+  checkOptions,
+  checkString,
+  keysOf,
+} from '../options.js';
 import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from '../policies/backoff.js';
 import { maxTimerMs } from '../actors/jobDefinition.js';
 import { defaultIntensity } from '../policies/restartIntensity.js';
@@ -75,14 +82,15 @@ interface ResolvedCommon {
   readonly onExhausted: OnExhausted;
 }
 
-/** A worker spec with its defaults applied. */
+/** A worker spec with its defaults applied; `null` is none. */
 export interface ResolvedWorkerSpec extends ResolvedCommon {
   readonly kind: 'worker';
-  readonly start: ((ctx: ActorStartContext) => Promise<void> | void) | undefined;
-  readonly logic: AnyActorLogic | undefined;
+  readonly start: ((ctx: ActorStartContext) => Promise<void> | void) | null;
+  readonly logic: AnyActorLogic | null;
+  /** The input given to `logic`, as given (it may be undefined). */
   readonly input: unknown;
-  readonly startTimeoutMs: number | undefined;
-  readonly maxRunMs: number | undefined;
+  readonly startTimeoutMs: number | null;
+  readonly maxRunMs: number | null;
 }
 
 /** A supervisor spec with its defaults applied, children included. */
@@ -97,21 +105,59 @@ export interface ResolvedSupervisorSpec extends ResolvedCommon {
 /** A child spec with its defaults applied. */
 export type ResolvedChildSpec = ResolvedWorkerSpec | ResolvedSupervisorSpec;
 
-/** Defaults of supervised actors and supervisors. */
+/**
+ * Defaults of supervised actors and supervisors; `null` is none. A `backoff` that leaves fields
+ * out takes them from `backoff` here, field by field.
+ */
 export const defaultChildOptions = {
   restart: 'permanent',
   shutdownMs: 5000,
-  backoff: { type: 'exponential', delayMs: 100, maxDelayMs: 30_000, jitter: 0.2 },
+  backoff: { type: 'exponential', delayMs: 100, factor: 2, maxDelayMs: 30_000, jitter: 0.2 },
   onExhausted: 'escalate',
   /** A user's top-level tree is dead-lettered, not escalated into the root (OTP's temporary application). */
   topLevelOnExhausted: 'dead-letter',
+  startTimeoutMs: null,
+  maxRunMs: null,
   strategy: 'one-for-one',
   maxRestarts: defaultIntensity.maxRestarts,
   withinMs: defaultIntensity.withinMs,
-} as const;
+} as const satisfies Omit<ResolvedCommon, 'id'> &
+  Pick<ResolvedWorkerSpec, 'startTimeoutMs' | 'maxRunMs'> &
+  Pick<ResolvedSupervisorSpec, 'strategy' | 'maxRestarts' | 'withinMs'> & {
+    readonly topLevelOnExhausted: OnExhausted;
+  };
 
 const restartTypes: readonly RestartType[] = ['permanent', 'transient', 'temporary'];
 const strategies: readonly Strategy[] = ['one-for-one', 'one-for-all', 'rest-for-one'];
+const exhaustedChoices: readonly OnExhausted[] = ['escalate', 'dead-letter'];
+
+const commonKeys = keysOf<ChildOptions & { kind: unknown }>({
+  kind: true,
+  id: true,
+  restart: true,
+  shutdownMs: true,
+  backoff: true,
+  onExhausted: true,
+});
+const supervisorKeys = [
+  ...commonKeys,
+  ...keysOf<Omit<SupervisorSpec, keyof ChildOptions | 'kind'>>({
+    strategy: true,
+    maxRestarts: true,
+    withinMs: true,
+    children: true,
+  }),
+];
+const workerKeys = [
+  ...commonKeys,
+  ...keysOf<Omit<WorkerSpec, keyof ChildOptions | 'kind'>>({
+    start: true,
+    logic: true,
+    input: true,
+    startTimeoutMs: true,
+    maxRunMs: true,
+  }),
+];
 
 function oneOf<T extends string>(
   name: string,
@@ -120,14 +166,24 @@ function oneOf<T extends string>(
   fallback: T,
 ): T {
   if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) {
+  const found = allowed.find((choice) => choice === value);
+  if (found === undefined) {
     throw new InvalidOptionError(name, `one of ${allowed.map((v) => `'${v}'`).join(', ')}`, value);
   }
-  return value as T;
+  return found;
 }
 
-function optionalMs(name: string, value: unknown): number | undefined {
-  return value === undefined ? undefined : checkInteger(name, value, 1, maxTimerMs);
+function optionalMs(name: string, value: unknown, fallback: number | null): number | null {
+  return value === undefined ? fallback : checkInteger(name, value, 1, maxTimerMs);
+}
+
+/** An XState actor logic (anything with a `transition`), or null when none is given. */
+function checkLogic(name: string, value: unknown): AnyActorLogic | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'object' || value === null || !('transition' in value)) {
+    throw new InvalidOptionError(name, 'an XState actor logic', value);
+  }
+  return value as AnyActorLogic;
 }
 
 /**
@@ -140,90 +196,106 @@ export function resolveChildSpec(
   path = 'spec',
   onExhaustedDefault: OnExhausted = defaultChildOptions.onExhausted,
 ): ResolvedChildSpec {
-  const spec = checkObject(path, input);
   if (input === undefined) throw new InvalidOptionError(path, 'a worker or supervisor spec', input);
-  const id = checkString(`${path}.id`, spec['id'], 200);
+  const spec = checkObject(path, input);
+  const isSupervisor =
+    spec['kind'] === 'supervisor' || (spec['kind'] === undefined && 'children' in spec);
+  return isSupervisor
+    ? resolveSupervisorSpec(input, seen, path, onExhaustedDefault)
+    : resolveWorkerSpec(input, seen, path, onExhaustedDefault);
+}
+
+/** The fields every child spec shares, checked, its id among the ones `seen`. */
+function resolveCommon(
+  given: { readonly [K in keyof ChildOptions]?: unknown },
+  seen: Set<string>,
+  path: string,
+  onExhaustedDefault: OnExhausted,
+): ResolvedCommon {
+  const id = checkString(`${path}.id`, given.id, 200);
   if (seen.has(id))
     throw new InvalidOptionError(`${path}.id`, 'unique in the supervision tree', id);
   seen.add(id);
   const at = (field: string): string => `${path}.${field}`;
-  const common: ResolvedCommon = {
+  const defaults = defaultChildOptions;
+  return {
     id,
-    restart: oneOf(at('restart'), spec['restart'], restartTypes, defaultChildOptions.restart),
+    restart: oneOf(at('restart'), given.restart, restartTypes, defaults.restart),
     shutdownMs: checkInteger(
       at('shutdownMs'),
-      spec['shutdownMs'] ?? defaultChildOptions.shutdownMs,
+      given.shutdownMs ?? defaults.shutdownMs,
       0,
       maxTimerMs,
     ),
-    backoff: resolveBackoff(at('backoff'), spec['backoff'] ?? defaultChildOptions.backoff),
-    onExhausted: oneOf<OnExhausted>(
-      at('onExhausted'),
-      spec['onExhausted'],
-      ['escalate', 'dead-letter'],
-      onExhaustedDefault,
+    backoff:
+      given.backoff === undefined
+        ? defaults.backoff
+        : resolveBackoff(at('backoff'), given.backoff, defaults.backoff),
+    onExhausted: oneOf(at('onExhausted'), given.onExhausted, exhaustedChoices, onExhaustedDefault),
+  };
+}
+
+function resolveSupervisorSpec(
+  input: unknown,
+  seen: Set<string>,
+  path: string,
+  onExhaustedDefault: OnExhausted,
+): ResolvedSupervisorSpec {
+  const given = checkOptions<SupervisorSpec>(path, input, supervisorKeys);
+  const common = resolveCommon(given, seen, path, onExhaustedDefault);
+  const at = (field: string): string => `${path}.${field}`;
+  const defaults = defaultChildOptions;
+  const children = given.children;
+  if (!Array.isArray(children))
+    throw new InvalidOptionError(at('children'), 'an array of child specs', children);
+  return {
+    ...common,
+    kind: 'supervisor',
+    strategy: oneOf(at('strategy'), given.strategy, strategies, defaults.strategy),
+    maxRestarts: checkInteger(
+      at('maxRestarts'),
+      given.maxRestarts ?? defaults.maxRestarts,
+      0,
+      1_000_000,
+    ),
+    withinMs: checkInteger(at('withinMs'), given.withinMs ?? defaults.withinMs, 1, maxTimerMs),
+    children: children.map((child: unknown, index) =>
+      resolveChildSpec(child, seen, `${at('children')}[${index}]`),
     ),
   };
-  const isSupervisor =
-    spec['kind'] === 'supervisor' || (spec['kind'] === undefined && 'children' in spec);
-  const commonKeys = ['kind', 'id', 'restart', 'shutdownMs', 'backoff', 'onExhausted'];
-  checkKeys(
-    path,
-    spec,
-    isSupervisor
-      ? [...commonKeys, 'strategy', 'maxRestarts', 'withinMs', 'children']
-      : [...commonKeys, 'start', 'logic', 'input', 'startTimeoutMs', 'maxRunMs'],
-  );
-  if (isSupervisor) {
-    const children = spec['children'];
-    if (!Array.isArray(children))
-      throw new InvalidOptionError(at('children'), 'an array of child specs', children);
-    return {
-      ...common,
-      kind: 'supervisor',
-      strategy: oneOf(at('strategy'), spec['strategy'], strategies, defaultChildOptions.strategy),
-      maxRestarts: checkInteger(
-        at('maxRestarts'),
-        spec['maxRestarts'] ?? defaultChildOptions.maxRestarts,
-        0,
-        1_000_000,
-      ),
-      withinMs: checkInteger(
-        at('withinMs'),
-        spec['withinMs'] ?? defaultChildOptions.withinMs,
-        1,
-        maxTimerMs,
-      ),
-      children: children.map((child: unknown, index) =>
-        resolveChildSpec(child, seen, `${at('children')}[${index}]`),
-      ),
-    };
+}
+
+function resolveWorkerSpec(
+  input: unknown,
+  seen: Set<string>,
+  path: string,
+  onExhaustedDefault: OnExhausted,
+): ResolvedWorkerSpec {
+  const given = checkOptions<WorkerSpec>(path, input, workerKeys);
+  const common = resolveCommon(given, seen, path, onExhaustedDefault);
+  const at = (field: string): string => `${path}.${field}`;
+  if (given.kind !== undefined && given.kind !== 'worker') {
+    throw new InvalidOptionError(at('kind'), "`'worker'` or `'supervisor'`", given.kind);
   }
-  if (spec['kind'] !== undefined && spec['kind'] !== 'worker') {
-    throw new InvalidOptionError(at('kind'), "`'worker'` or `'supervisor'`", spec['kind']);
-  }
-  const start = spec['start'];
-  const logic = spec['logic'];
-  if ((start === undefined) === (logic === undefined)) {
+  if ((given.start === undefined) === (given.logic === undefined)) {
     throw new InvalidOptionError(path, 'a spec with exactly one of `start` or `logic`', input);
   }
-  if (
-    logic !== undefined &&
-    (typeof logic !== 'object' || logic === null || !('transition' in logic))
-  ) {
-    throw new InvalidOptionError(at('logic'), 'an XState actor logic', logic);
-  }
+  const logic = checkLogic(at('logic'), given.logic);
   return {
     ...common,
     kind: 'worker',
     start:
-      start === undefined
-        ? undefined
-        : checkFunction<(ctx: ActorStartContext) => Promise<void> | void>(at('start'), start),
-    logic: logic as AnyActorLogic | undefined,
-    input: spec['input'],
-    startTimeoutMs: optionalMs(at('startTimeoutMs'), spec['startTimeoutMs']),
-    maxRunMs: optionalMs(at('maxRunMs'), spec['maxRunMs']),
+      given.start === undefined
+        ? null
+        : checkFunction<(ctx: ActorStartContext) => Promise<void> | void>(at('start'), given.start),
+    logic,
+    input: given.input,
+    startTimeoutMs: optionalMs(
+      at('startTimeoutMs'),
+      given.startTimeoutMs,
+      defaultChildOptions.startTimeoutMs,
+    ),
+    maxRunMs: optionalMs(at('maxRunMs'), given.maxRunMs, defaultChildOptions.maxRunMs),
   };
 }
 

@@ -4,7 +4,6 @@ import {
   type ActorStatus,
 } from '../machines/actorMachine.js';
 import { serializeError } from '../errors.js';
-import { resolveBackoff } from '../policies/backoff.js';
 import { defaultChildOptions, type OnExhausted, type ResolvedWorkerSpec } from './childSpec.js';
 import {
   ErrorLog,
@@ -25,13 +24,13 @@ export function builtInSpec(id: string, onExhausted: OnExhausted): ResolvedWorke
     kind: 'worker',
     restart: 'permanent',
     shutdownMs: 0,
-    backoff: resolveBackoff('backoff', defaultChildOptions.backoff),
+    backoff: defaultChildOptions.backoff,
     onExhausted,
-    start: undefined,
-    logic: undefined,
+    start: null,
+    logic: null,
     input: undefined,
-    startTimeoutMs: undefined,
-    maxRunMs: undefined,
+    startTimeoutMs: null,
+    maxRunMs: null,
   };
 }
 

@@ -32,11 +32,11 @@ export class PoolUpkeep<R> {
   /** Arms the eviction timer for the earliest idle resource that may have to go. */
   armReaper(): void {
     const { options, clock } = this.host;
-    if (this.host.size() <= options.min && options.maxAgeMs === undefined) return;
+    if (this.host.size() <= options.min && options.maxAgeMs === null) return;
     let due = Number.POSITIVE_INFINITY;
     for (const slot of this.host.idle()) {
       due = Math.min(due, slot.idleSince + options.idleTimeoutMs);
-      if (options.maxAgeMs !== undefined) due = Math.min(due, slot.createdAt + options.maxAgeMs);
+      if (options.maxAgeMs !== null) due = Math.min(due, slot.createdAt + options.maxAgeMs);
     }
     if (due === Number.POSITIVE_INFINITY) return;
     if (this.reaper !== undefined && this.reaper.at <= due) return;
@@ -70,7 +70,7 @@ export class PoolUpkeep<R> {
   /** Arms the next round of health checks, if the pool has them. */
   armHealthChecks(): void {
     const every = this.host.options.healthCheckIntervalMs;
-    if (every === undefined || this.healthTimer !== undefined) return;
+    if (every === null || this.healthTimer !== undefined) return;
     this.healthTimer = this.host.clock.setTimeout(() => {
       this.healthTimer = undefined;
       if (!this.host.running()) return;

@@ -193,7 +193,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotN
     }
     let priority = 0;
     let timeoutMs = this.options.acquireTimeoutMs;
-    let signal: AbortSignal | undefined;
+    let signal: AbortSignal | null = null;
     if (options !== undefined) {
       try {
         ({ priority, timeoutMs, signal } = resolveAcquireOptions(
@@ -209,7 +209,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotN
       const slot = this.takeIdle();
       if (slot !== undefined) return Promise.resolve(this.lease(slot));
     }
-    const lease = this.queue.wait(priority, timeoutMs, signal, () => {
+    const lease = this.queue.wait(priority, timeoutMs, signal ?? undefined, () => {
       this.counts.acquireTimeouts++;
       const { size, leased } = this.stats;
       return new PoolTimeoutError(
@@ -249,7 +249,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotN
 
   isBroken(error: Error, resource: R): boolean {
     const predicate = this.options.isBroken;
-    if (predicate === undefined) return false;
+    if (predicate === null) return false;
     try {
       return predicate(error, resource);
     } catch (thrown) {
@@ -274,8 +274,8 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotN
 
   private expired(slot: SlotNode<R>): boolean {
     const { maxAgeMs, maxUses } = this.options;
-    if (maxUses !== undefined && slot.uses >= maxUses) return true;
-    return maxAgeMs !== undefined && this.clock.now() - slot.createdAt >= maxAgeMs;
+    if (maxUses !== null && slot.uses >= maxUses) return true;
+    return maxAgeMs !== null && this.clock.now() - slot.createdAt >= maxAgeMs;
   }
 
   private lease(
@@ -336,7 +336,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotN
 
   private async validate(slot: SlotNode<R>): Promise<boolean> {
     const check = this.options.validate;
-    if (check === undefined) return true;
+    if (check === null) return true;
     const resource = slot.resource as R;
     try {
       const verdict: unknown = await boundedOperation(

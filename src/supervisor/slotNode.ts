@@ -269,7 +269,7 @@ export class SlotNode<R> extends LeafNode {
     if (resource === undefined) return;
     try {
       const { destroy, destroyTimeoutMs } = this.host.options;
-      if (destroy === undefined) return;
+      if (destroy === null) return;
       await bounded(this.runtime, this.host.name, 'destroy', destroyTimeoutMs, (ctx) =>
         destroy(resource, ctx),
       );

@@ -48,14 +48,14 @@ export class WorkerNode extends LeafNode {
     this.stopCause = undefined;
     publishLifecycle(this.runtime, this.ref, { kind: 'started' });
     const { spec, runtime } = this;
-    if (spec.maxRunMs !== undefined) {
+    if (spec.maxRunMs !== null) {
       const maxRunMs = spec.maxRunMs;
       this.runTimer = runtime.clock.setTimeout(() => {
         this.runTimer = undefined;
         this.beginStop(run, { kind: 'timeout', error: new MaxRunExceededError(this.id, maxRunMs) });
       }, maxRunMs);
     }
-    if (spec.startTimeoutMs !== undefined) {
+    if (spec.startTimeoutMs !== null) {
       const startTimeoutMs = spec.startTimeoutMs;
       this.startTimer = runtime.clock.setTimeout(() => {
         this.startTimer = undefined;
@@ -67,17 +67,17 @@ export class WorkerNode extends LeafNode {
         }
       }, startTimeoutMs);
     }
-    if (spec.logic !== undefined) {
+    if (spec.logic !== null) {
       this.startLogic(run);
     } else {
       this.startFunction(run, controller);
     }
-    if (spec.startTimeoutMs === undefined) this.ready(run);
+    if (spec.startTimeoutMs === null) this.ready(run);
   }
 
   private startFunction(run: number, controller: AbortController): void {
     const start = this.spec.start;
-    if (start === undefined) return;
+    if (start === null) return;
     const log = this.runtime.logger.child({ actorId: this.id });
     const ctx: ActorStartContext = {
       id: this.id,
@@ -101,7 +101,7 @@ export class WorkerNode extends LeafNode {
 
   private startLogic(run: number): void {
     const logic = this.spec.logic;
-    if (logic === undefined) return;
+    if (logic === null) return;
     // Every error path of the actor is observed, so XState never rethrows it into the process.
     const actor = createActor(logic, { input: this.spec.input, clock: this.runtime.clock });
     this.actor = actor;
@@ -133,7 +133,7 @@ export class WorkerNode extends LeafNode {
 
   /** True for workers that run XState logic, which can receive events. */
   get receivesEvents(): boolean {
-    return this.spec.logic !== undefined;
+    return this.spec.logic !== null;
   }
 
   private ready(run: number): void {

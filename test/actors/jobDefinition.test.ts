@@ -30,7 +30,7 @@ describe('resolveJobDefinition', () => {
       attempts: defaultJobOptions.attempts,
       backoff: defaultJobOptions.backoff,
       fallback: undefined,
-      validate: undefined,
+      validate: null,
       concurrency: 8,
       breaker: undefined,
     });
@@ -172,6 +172,69 @@ describe('checkProgress', () => {
   ])('refuses %s, naming the argument', (_, done, total, name) => {
     expect(refusal(() => checkProgress(done, total))).toMatch(
       new RegExp(`^Expected \`${name}\` to be a finite number from 0 and up, got `),
+    );
+  });
+});
+
+describe('resolveJobDefinition: a partial retry.backoff', () => {
+  // Issue 9 §4: a partial backoff used to fall back to factor 2, a one-hour cap and no jitter.
+  it('merges a partial retry.backoff field by field over the default, keeping its jitter and cap', () => {
+    const { backoff } = resolveJobDefinition(
+      'report',
+      { run, retry: { backoff: { type: 'exponential', delayMs: 500 } } },
+      8,
+    );
+    expect(backoff).toEqual({
+      type: 'exponential',
+      delayMs: 500,
+      factor: 2,
+      maxDelayMs: 300_000,
+      jitter: 0.2,
+    });
+  });
+
+  it('keeps what a partial backoff gives and takes only the rest from the default', () => {
+    const { backoff } = resolveJobDefinition(
+      'report',
+      { run, retry: { backoff: { type: 'exponential', delayMs: 500, jitter: 0, factor: 3 } } },
+      8,
+    );
+    expect(backoff).toEqual({
+      type: 'exponential',
+      delayMs: 500,
+      factor: 3,
+      maxDelayMs: 300_000,
+      jitter: 0,
+    });
+  });
+
+  it("gives a fixed backoff the default's jitter", () => {
+    const { backoff } = resolveJobDefinition(
+      'report',
+      { run, retry: { backoff: { type: 'fixed', delayMs: 500 } } },
+      8,
+    );
+    expect(backoff).toEqual({ type: 'fixed', delayMs: 500, jitter: 0.2 });
+  });
+
+  it('raises the inherited cap to a first delay above it rather than refusing it', () => {
+    const { backoff } = resolveJobDefinition(
+      'report',
+      { run, retry: { backoff: { type: 'exponential', delayMs: 600_000 } } },
+      8,
+    );
+    expect(backoff).toMatchObject({ delayMs: 600_000, maxDelayMs: 600_000 });
+  });
+
+  it('still refuses a cap it is given below the first delay, naming the field', () => {
+    expect(() =>
+      resolveJobDefinition(
+        'report',
+        { run, retry: { backoff: { type: 'exponential', delayMs: 500, maxDelayMs: 100 } } },
+        8,
+      ),
+    ).toThrow(
+      "Expected `defineJob('report').retry.backoff.maxDelayMs` to be a whole number from 500 to 2147483647, got `100` (number)",
     );
   });
 });

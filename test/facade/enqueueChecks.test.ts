@@ -7,7 +7,13 @@ import {
   UnknownJobTypeError,
   WardenError,
 } from '../../src/errors.js';
-import { prepareJob, prepareJobs, type EnqueueScope } from '../../src/facade/enqueueChecks.js';
+import {
+  defaultEnqueueOptions,
+  prepareJob,
+  prepareJobs,
+  resolveEnqueueOptions,
+  type EnqueueScope,
+} from '../../src/facade/enqueueChecks.js';
 
 const now = 1_700_000_000_000;
 
@@ -239,5 +245,22 @@ describe('prepareJobs', () => {
     ],
   ])('refuses %s', (_, items, message) => {
     expect(refusal(() => prepareJobs(scope(), items)).message).toMatch(message);
+  });
+});
+
+describe('resolveEnqueueOptions', () => {
+  it('runs now, at priority 0, with no key and the type’s attempts by default', () => {
+    expect(resolveEnqueueOptions(undefined, 1000)).toEqual(defaultEnqueueOptions);
+    expect(defaultEnqueueOptions).toEqual({
+      delayMs: null,
+      runAt: null,
+      priority: 0,
+      attempts: null,
+      idempotencyKey: null,
+    });
+  });
+
+  it('turns a Date into ms since the epoch', () => {
+    expect(resolveEnqueueOptions({ runAt: new Date(5000) }, 1000)).toMatchObject({ runAt: 5000 });
   });
 });
