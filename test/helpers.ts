@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filter } from 'rxjs';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import {
   createManualClock,
   createWarden,
+  InvalidOptionError,
   isJobEvent,
   type JobEvent,
   type ManualClock,
@@ -75,4 +76,15 @@ export async function rejection(call: () => unknown): Promise<unknown> {
     return error;
   }
   throw new Error('expected a throw or a rejection');
+}
+
+/** The message of the `InvalidOptionError` that `fn` throws; fails the test when it throws nothing, or something else. */
+export function invalidOption(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    return (error as InvalidOptionError).message;
+  }
+  throw new Error('expected an InvalidOptionError');
 }

@@ -8,17 +8,7 @@ import {
   checkObject,
   checkString,
 } from '../src/options.js';
-
-/** The message of what `fn` throws; fails when it throws nothing or not an InvalidOptionError. */
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidOptionError);
-    return (error as InvalidOptionError).message;
-  }
-  throw new Error('expected a refusal');
-}
+import { invalidOption } from './helpers.js';
 
 describe('checkInteger', () => {
   it('passes whole numbers within range, ends included', () => {
@@ -35,13 +25,13 @@ describe('checkInteger', () => {
     ['a numeric string', '2'],
     ['undefined', undefined],
   ])('refuses %s, naming the range', (_, value) => {
-    expect(refusal(() => checkInteger('n', value, 1, 3))).toMatch(
+    expect(invalidOption(() => checkInteger('n', value, 1, 3))).toMatch(
       /^Expected `n` to be a whole number from 1 to 3, got /,
     );
   });
 
   it('says "and up" when there is no upper bound', () => {
-    expect(refusal(() => checkInteger('concurrency', 0, 1))).toBe(
+    expect(invalidOption(() => checkInteger('concurrency', 0, 1))).toBe(
       'Expected `concurrency` to be a whole number from 1 and up, got `0` (number)',
     );
   });
@@ -60,13 +50,13 @@ describe('checkNumber', () => {
     ['NaN', Number.NaN],
     ['a string', '0.5'],
   ])('refuses %s, naming the range', (_, value) => {
-    expect(refusal(() => checkNumber('jitter', value, 0, 1))).toMatch(
+    expect(invalidOption(() => checkNumber('jitter', value, 0, 1))).toMatch(
       /^Expected `jitter` to be a finite number from 0 to 1, got /,
     );
   });
 
   it('says "and up" when there is no upper bound', () => {
-    expect(refusal(() => checkNumber('ms', -1, 0))).toBe(
+    expect(invalidOption(() => checkNumber('ms', -1, 0))).toBe(
       'Expected `ms` to be a finite number from 0 and up, got `-1` (number)',
     );
   });
@@ -76,7 +66,7 @@ describe('checkFunction', () => {
   it('passes a function and refuses anything else', () => {
     const fn = (): number => 1;
     expect(checkFunction('run', fn)).toBe(fn);
-    expect(refusal(() => checkFunction('run', 'run'))).toBe(
+    expect(invalidOption(() => checkFunction('run', 'run'))).toBe(
       'Expected `run` to be a function, got `run`',
     );
   });
@@ -95,7 +85,7 @@ describe('checkObject', () => {
     ['a string', 'a'],
     ['a number', 3],
   ])('refuses %s', (_, value) => {
-    expect(refusal(() => checkObject('options', value))).toMatch(
+    expect(invalidOption(() => checkObject('options', value))).toMatch(
       /^Expected `options` to be an options object, got /,
     );
   });
@@ -113,7 +103,7 @@ describe('checkString', () => {
     ['a number', 1],
     ['undefined', undefined],
   ])('refuses %s', (_, value) => {
-    expect(refusal(() => checkString('name', value, 3))).toMatch(
+    expect(invalidOption(() => checkString('name', value, 3))).toMatch(
       /^Expected `name` to be a non-empty string of at most 3 characters, got /,
     );
   });
@@ -137,24 +127,26 @@ describe('checkKeys', () => {
   });
 
   it('names an unknown key, its value and the nearest valid key', () => {
-    expect(refusal(() => checkKeys('createWarden', { concurency: 2 }, allowed))).toBe(
+    expect(invalidOption(() => checkKeys('createWarden', { concurency: 2 }, allowed))).toBe(
       'Expected `createWarden.concurency` to be a known option (did you mean `concurrency`?), got `2` (number)',
     );
   });
 
   it('lists every valid key when none is close', () => {
-    expect(refusal(() => checkKeys('createWarden', { zzzzzzzz: true }, allowed))).toBe(
+    expect(invalidOption(() => checkKeys('createWarden', { zzzzzzzz: true }, allowed))).toBe(
       'Expected `createWarden.zzzzzzzz` to be a known option (`concurrency`, `database`, `clock`), got `true` (boolean)',
     );
   });
 
   it('counts a short key two edits away as close', () => {
-    expect(refusal(() => checkKeys('o', { clk: 1 }, allowed))).toContain('did you mean `clock`');
+    expect(invalidOption(() => checkKeys('o', { clk: 1 }, allowed))).toContain(
+      'did you mean `clock`',
+    );
   });
 
   it('refuses the first unknown key in the order given', () => {
     expect(
-      refusal(() => checkKeys('o', { clock: 1, databse: 'x', concurency: 2 }, allowed)),
+      invalidOption(() => checkKeys('o', { clock: 1, databse: 'x', concurency: 2 }, allowed)),
     ).toContain('`o.databse`');
   });
 });

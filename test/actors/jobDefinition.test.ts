@@ -6,19 +6,9 @@ import {
   resolveJobDefinition,
 } from '../../src/actors/jobDefinition.js';
 import { InvalidOptionError } from '../../src/errors.js';
+import { invalidOption } from '../helpers.js';
 
 const run = (): string => 'done';
-
-/** The message of what `fn` throws; fails when it throws nothing or not an InvalidOptionError. */
-function refusal(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidOptionError);
-    return (error as InvalidOptionError).message;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('resolveJobDefinition', () => {
   it('fills in every default', () => {
@@ -147,7 +137,7 @@ describe('resolveJobDefinition', () => {
       /`defineJob\('email'\)\.retry\.attempt` to be a known option \(did you mean `attempts`\?\)/,
     ],
   ])('refuses %s', (_, type, options, message) => {
-    expect(refusal(() => resolveJobDefinition(type, options, 8))).toMatch(message);
+    expect(invalidOption(() => resolveJobDefinition(type, options, 8))).toMatch(message);
   });
 
   it('refuses a type name longer than 200 characters', () => {
@@ -170,7 +160,7 @@ describe('checkProgress', () => {
     ['a negative total', 1, -5, 'progress total'],
     ['a total of null', 1, null, 'progress total'],
   ])('refuses %s, naming the argument', (_, done, total, name) => {
-    expect(refusal(() => checkProgress(done, total))).toMatch(
+    expect(invalidOption(() => checkProgress(done, total))).toMatch(
       new RegExp(`^Expected \`${name}\` to be a finite number from 0 and up, got `),
     );
   });
