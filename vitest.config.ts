@@ -10,5 +10,15 @@ export default defineConfig({
     ...(process.env['VITEST_JSON_REPORT']
       ? { outputFile: { json: process.env['VITEST_JSON_REPORT'] } }
       : {}),
+    // On with `--coverage`, as `npm test` runs it. The thresholds sit 0.1 below the figures
+    // measured when they were last set (95.8 % of lines, 88.9 % of branches, with Chromium for the
+    // browser-pool tests as CI has it), a margin for the few timing-dependent branches: raise them
+    // as tests are added, never lower them.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      thresholds: { lines: 95.7, branches: 88.8 },
+    },
   },
 });
