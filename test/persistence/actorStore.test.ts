@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DatabaseError, type SerializedError } from '../../src/errors.js';
 import { migrations, WARDEN_APPLICATION_ID } from '../../src/persistence/schema.js';
 import { SqliteStore } from '../../src/persistence/sqliteStore.js';
@@ -10,32 +10,18 @@ import type {
   UndeliverableRecord,
 } from '../../src/persistence/Store.js';
 import { tempDatabase } from '../helpers.js';
-
-const opened: SqliteStore[] = [];
-
-afterEach(() => {
-  for (const store of opened.splice(0).reverse()) store.close();
-});
-
-function openStore(filename = ':memory:'): SqliteStore {
-  const store = new SqliteStore({ filename, synchronous: 'normal' });
-  opened.push(store);
-  store.open();
-  return store;
-}
-
-/** Reads straight from the file with a second connection: what another process would see. */
-function rawCount(
-  filename: string,
-  table: 'actor_events' | 'dead_actors' | 'undeliverable' | 'jobs' | 'job_events',
-): number {
-  const db = new Database(filename, { readonly: true });
-  try {
-    return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
+import {
+  claim,
+  everywhere,
+  filenameFor,
+  insert,
+  newJob,
+  openStore,
+  owner,
+  rawCount,
+  withConnection,
+  type Where,
+} from './storeFixtures.js';
 
 function thrownBy(fn: () => unknown): unknown {
   try {
@@ -44,6 +30,21 @@ function thrownBy(fn: () => unknown): unknown {
     return error;
   }
   throw new Error('expected a throw');
+}
+
+/**
+ * Runs SQL on the store's database for a test's setup (a fault-injecting trigger): on a file
+ * through a second connection, on `:memory:` through the store's own, which its writer shares.
+ */
+function execBehind(store: SqliteStore, filename: string, sql: string): void {
+  if (filename === ':memory:') store.reader().exec(sql);
+  else withConnection(filename, (db) => db.exec(sql));
+}
+
+/** Rows of `table`: read by a second connection for a file (what another process would see). */
+function stored(store: SqliteStore, filename: string, table: string): number {
+  if (filename !== ':memory:') return rawCount(filename, table);
+  return (store.reader().prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 }
 
 function event(overrides: Partial<ActorEventRecord> = {}): ActorEventRecord {
@@ -76,15 +77,20 @@ function error(n: number): SerializedError {
 const boom: SerializedError = { name: 'Error', message: 'boom', code: 'E_BOOM', stack: 'at x' };
 const bang: SerializedError = { name: 'TypeError', message: 'bang' };
 
-describe('SqliteStore as an ActorStore', () => {
-  it('is an ActorStore', () => {
-    const store: ActorStore = openStore();
+describe.each(everywhere)('SqliteStore as an ActorStore (%s)', (where: Where) => {
+  /** A test for `:memory:` alone: its SQL runs the same on a file; the file adds the writer thread. */
+  function memoryOnly(name: string, fn: () => unknown): void {
+    if (where === 'memory') it(name, fn);
+  }
+
+  memoryOnly('is an ActorStore', () => {
+    const store: ActorStore = openStore(filenameFor(where));
     expect(store.deadActors()).toEqual([]);
   });
 
   describe('recordActorEvent and actorHistory', () => {
     it('records a whole lifecycle and gives it back in order, reasons and errors included', () => {
-      const store = openStore();
+      const store = openStore(filenameFor(where));
       const lifecycle: ActorEventRecord[] = [
         event({ kind: 'started', at: 1000 }),
         event({ kind: 'exited', reason: 'abnormal', at: 1100, error: boom }),
@@ -99,8 +105,8 @@ describe('SqliteStore as an ActorStore', () => {
       expect(store.actorHistory('ws')).toEqual(lifecycle);
     });
 
-    it('leaves out reason and error when there is none', () => {
-      const store = openStore();
+    memoryOnly('leaves out reason and error when there is none', () => {
+      const store = openStore(filenameFor(where));
       store.recordActorEvent(event());
       const [record] = store.actorHistory('ws');
       expect(record).toStrictEqual({
@@ -112,14 +118,14 @@ describe('SqliteStore as an ActorStore', () => {
       });
     });
 
-    it('keeps a null supervisor for the root', () => {
-      const store = openStore();
+    memoryOnly('keeps a null supervisor for the root', () => {
+      const store = openStore(filenameFor(where));
       store.recordActorEvent(event({ actorId: 'root', supervisorId: null }));
       expect(store.actorHistory('root')).toEqual([event({ actorId: 'root', supervisorId: null })]);
     });
 
-    it('orders by the order of writing, even when times go backwards or tie', () => {
-      const store = openStore();
+    memoryOnly('orders by the order of writing, even when times go backwards or tie', () => {
+      const store = openStore(filenameFor(where));
       store.recordActorEvent(event({ kind: 'started', at: 2000 }));
       store.recordActorEvent(event({ kind: 'exited', reason: 'abnormal', at: 1000 }));
       store.recordActorEvent(event({ kind: 'restarting', at: 1000 }));
@@ -130,8 +136,8 @@ describe('SqliteStore as an ActorStore', () => {
       ]);
     });
 
-    it("gives only the named actor's records", () => {
-      const store = openStore();
+    memoryOnly("gives only the named actor's records", () => {
+      const store = openStore(filenameFor(where));
       store.recordActorEvent(event({ actorId: 'a', at: 1 }));
       store.recordActorEvent(event({ actorId: 'b', at: 2 }));
       store.recordActorEvent(event({ actorId: 'a', kind: 'exited', reason: 'normal', at: 3 }));
@@ -140,8 +146,8 @@ describe('SqliteStore as an ActorStore', () => {
       expect(store.actorHistory('c')).toEqual([]);
     });
 
-    it('keeps the newest `limit` records, oldest first, and 100 by default', () => {
-      const store = openStore();
+    memoryOnly('keeps the newest `limit` records, oldest first, and 100 by default', () => {
+      const store = openStore(filenameFor(where));
       for (let i = 0; i < 120; i++) store.recordActorEvent(event({ at: i, restarts: i }));
       const ats = (records: ActorEventRecord[]) => records.map((record) => record.at);
       expect(ats(store.actorHistory('ws', 3))).toEqual([117, 118, 119]);
@@ -154,19 +160,41 @@ describe('SqliteStore as an ActorStore', () => {
       expect(store.actorHistory('ws', Number.NaN)).toEqual([]);
     });
 
-    it('writes each record at once, and nothing when the surrounding transaction fails', () => {
-      const filename = tempDatabase();
+    it('writes each record at once, in a transaction of its own', () => {
+      const filename = filenameFor(where);
       const store = openStore(filename);
       store.recordActorEvent(event());
-      expect(rawCount(filename, 'actor_events')).toBe(1);
-      expect(() =>
-        store.transaction(() => {
-          store.recordActorEvent(event({ kind: 'exited', reason: 'abnormal' }));
-          throw new Error('abort');
-        }),
-      ).toThrow('abort');
-      expect(store.actorHistory('ws')).toHaveLength(1);
-      expect(rawCount(filename, 'actor_events')).toBe(1);
+      expect(stored(store, filename, 'actor_events')).toBe(1);
+      execBehind(
+        store,
+        filename,
+        `CREATE TRIGGER refuse_exit BEFORE INSERT ON actor_events WHEN NEW.kind = 'exited'
+         BEGIN SELECT RAISE(ABORT, 'exit refused'); END;`,
+      );
+      expect(() => store.recordActorEvent(event({ kind: 'exited', reason: 'abnormal' }))).toThrow(
+        'exit refused',
+      );
+      store.recordActorEvent(event({ kind: 'restarting' }));
+      expect(store.actorHistory('ws').map((record) => record.kind)).toEqual([
+        'started',
+        'restarting',
+      ]);
+      expect(stored(store, filename, 'actor_events')).toBe(2);
+    });
+
+    it('is written after the group commits sent before it, in order', async () => {
+      const filename = filenameFor(where);
+      const store = openStore(filename);
+      const pending = store.commit({
+        at: 1000,
+        owner,
+        steps: [{ kind: 'insert', jobs: [newJob()] }],
+      });
+      // Blocks until the writer has applied everything sent before it.
+      store.recordActorEvent(event());
+      expect(stored(store, filename, 'jobs')).toBe(1);
+      expect(stored(store, filename, 'actor_events')).toBe(1);
+      expect((await pending).results[0]?.ok).toBe(true);
     });
   });
 
@@ -202,7 +230,7 @@ describe('SqliteStore as an ActorStore', () => {
     }
 
     it("gives the times of the supervisor's children's restarts, oldest first", () => {
-      const store = openStore();
+      const store = openStore(filenameFor(where));
       seed(store);
       expect(store.restartTimes('sup', 0)).toEqual([100, 200, 200, 300]);
       expect(store.restartTimes('other', 0)).toEqual([150]);
@@ -210,53 +238,31 @@ describe('SqliteStore as an ActorStore', () => {
       expect(store.restartTimes('nobody', 0)).toEqual([]);
     });
 
-    it('counts from `since`, inclusive', () => {
-      const store = openStore();
+    memoryOnly('counts from `since`, inclusive', () => {
+      const store = openStore(filenameFor(where));
       seed(store);
       expect(store.restartTimes('sup', 200)).toEqual([200, 200, 300]);
       expect(store.restartTimes('sup', 201)).toEqual([300]);
       expect(store.restartTimes('sup', 300)).toEqual([300]);
       expect(store.restartTimes('sup', 301)).toEqual([]);
     });
-
-    it('is answered from the supervisor index, and histories from the actor index', () => {
-      const filename = tempDatabase();
-      openStore(filename).close();
-      const db = new Database(filename, { readonly: true });
-      try {
-        const plan = (sql: string): string =>
-          (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
-            .map((row) => row.detail)
-            .join('\n');
-        expect(
-          plan(
-            "SELECT at FROM actor_events WHERE supervisor_id = 'sup' AND kind = 'restarting' AND at >= 0 ORDER BY at, id",
-          ),
-        ).toContain('actor_events_supervisor');
-        expect(
-          plan("SELECT * FROM actor_events WHERE actor_id = 'ws' ORDER BY id DESC LIMIT 100"),
-        ).toContain('actor_events_actor');
-      } finally {
-        db.close();
-      }
-    });
   });
 
   describe('markActorDead, deadActors and reviveActor', () => {
     it('records a dead actor and a dead event carrying its newest error', () => {
-      const filename = tempDatabase();
+      const filename = filenameFor(where);
       const store = openStore(filename);
       store.markActorDead(dead());
       expect(store.deadActors()).toEqual([dead()]);
       expect(store.actorHistory('ws')).toEqual([
         { actorId: 'ws', supervisorId: 'root', kind: 'dead', at: 5000, restarts: 3, error: bang },
       ]);
-      expect(rawCount(filename, 'dead_actors')).toBe(1);
-      expect(rawCount(filename, 'actor_events')).toBe(1);
+      expect(stored(store, filename, 'dead_actors')).toBe(1);
+      expect(stored(store, filename, 'actor_events')).toBe(1);
     });
 
-    it('records a dead supervisor with no errors, and a dead event without one', () => {
-      const store = openStore();
+    memoryOnly('records a dead supervisor with no errors, and a dead event without one', () => {
+      const store = openStore(filenameFor(where));
       store.markActorDead(dead({ actorId: 'pool', kind: 'supervisor', errors: [] }));
       expect(store.deadActors()).toEqual([
         dead({ actorId: 'pool', kind: 'supervisor', errors: [] }),
@@ -266,8 +272,8 @@ describe('SqliteStore as an ActorStore', () => {
       ]);
     });
 
-    it('keeps only the newest 10 errors, newest last', () => {
-      const store = openStore();
+    memoryOnly('keeps only the newest 10 errors, newest last', () => {
+      const store = openStore(filenameFor(where));
       const errors = Array.from({ length: 13 }, (_, i) => error(i));
       store.markActorDead(dead({ errors }));
       const [record] = store.deadActors();
@@ -276,8 +282,8 @@ describe('SqliteStore as an ActorStore', () => {
       expect(store.actorHistory('ws')[0]?.error).toEqual(error(12));
     });
 
-    it('replaces an earlier record of the same actor and keeps both dead events', () => {
-      const store = openStore();
+    memoryOnly('replaces an earlier record of the same actor and keeps both dead events', () => {
+      const store = openStore(filenameFor(where));
       store.markActorDead(dead({ at: 5000, restarts: 3, errors: [boom] }));
       store.markActorDead(
         dead({ at: 9000, restarts: 7, supervisorId: 'sup', kind: 'supervisor', errors: [bang] }),
@@ -291,8 +297,8 @@ describe('SqliteStore as an ActorStore', () => {
       ]);
     });
 
-    it('lists dead actors in the order they died', () => {
-      const store = openStore();
+    memoryOnly('lists dead actors in the order they died', () => {
+      const store = openStore(filenameFor(where));
       store.markActorDead(dead({ actorId: 'late', at: 300 }));
       store.markActorDead(dead({ actorId: 'early', at: 100 }));
       store.markActorDead(dead({ actorId: 'b-tie', at: 200 }));
@@ -305,23 +311,39 @@ describe('SqliteStore as an ActorStore', () => {
       ]);
     });
 
-    it('writes neither the record nor the event when the surrounding transaction fails', () => {
-      const filename = tempDatabase();
+    it('writes neither the record nor the event when one of them is refused', () => {
+      const filename = filenameFor(where);
       const store = openStore(filename);
-      expect(() =>
-        store.transaction(() => {
-          store.markActorDead(dead());
-          throw new Error('abort');
-        }),
-      ).toThrow('abort');
+      execBehind(
+        store,
+        filename,
+        `CREATE TRIGGER refuse_dead_event BEFORE INSERT ON actor_events WHEN NEW.kind = 'dead'
+         BEGIN SELECT RAISE(ABORT, 'dead event refused'); END;`,
+      );
+      expect(() => store.markActorDead(dead())).toThrow('dead event refused');
       expect(store.deadActors()).toEqual([]);
       expect(store.actorHistory('ws')).toEqual([]);
-      expect(rawCount(filename, 'dead_actors')).toBe(0);
-      expect(rawCount(filename, 'actor_events')).toBe(0);
+      expect(stored(store, filename, 'dead_actors')).toBe(0);
+      expect(stored(store, filename, 'actor_events')).toBe(0);
+    });
+
+    it('keeps the dead record when its revival is refused', () => {
+      const filename = filenameFor(where);
+      const store = openStore(filename);
+      store.markActorDead(dead());
+      execBehind(
+        store,
+        filename,
+        `CREATE TRIGGER refuse_revive BEFORE DELETE ON dead_actors
+         BEGIN SELECT RAISE(ABORT, 'revival refused'); END;`,
+      );
+      expect(() => store.reviveActor('ws', 6000)).toThrow('revival refused');
+      expect(store.deadActors()).toEqual([dead()]);
+      expect(store.actorHistory('ws').map((record) => record.kind)).toEqual(['dead']);
     });
 
     it('revives a dead actor: the record goes, a revived event is appended', () => {
-      const filename = tempDatabase();
+      const filename = filenameFor(where);
       const store = openStore(filename);
       store.markActorDead(dead());
       store.markActorDead(dead({ actorId: 'other' }));
@@ -331,11 +353,11 @@ describe('SqliteStore as an ActorStore', () => {
         { actorId: 'ws', supervisorId: 'root', kind: 'dead', at: 5000, restarts: 3, error: bang },
         { actorId: 'ws', supervisorId: 'root', kind: 'revived', at: 6000, restarts: 3 },
       ]);
-      expect(rawCount(filename, 'dead_actors')).toBe(1);
+      expect(stored(store, filename, 'dead_actors')).toBe(1);
     });
 
-    it('revives nothing, and writes nothing, for an actor that is not dead', () => {
-      const store = openStore();
+    memoryOnly('revives nothing, and writes nothing, for an actor that is not dead', () => {
+      const store = openStore(filenameFor(where));
       store.recordActorEvent(event());
       expect(store.reviveActor('ws', 6000)).toBe(false);
       expect(store.reviveActor('nobody', 6000)).toBe(false);
@@ -354,7 +376,7 @@ describe('SqliteStore as an ActorStore', () => {
 
   describe('recordUndeliverable and undeliverable', () => {
     it('counts events sent to a stopped actor and keeps them, newest last', () => {
-      const store = openStore();
+      const store = openStore(filenameFor(where));
       const first = store.recordUndeliverable('ws', { type: 'SEND', data: 'hi' }, 100);
       expect(first).toEqual<UndeliverableRecord>({
         actorId: 'ws',
@@ -376,8 +398,8 @@ describe('SqliteStore as an ActorStore', () => {
       expect(store.undeliverable()).toEqual([second]);
     });
 
-    it('keeps the count of every event but only the last 10', () => {
-      const store = openStore();
+    memoryOnly('keeps the count of every event but only the last 10', () => {
+      const store = openStore(filenameFor(where));
       let record: UndeliverableRecord | undefined;
       for (let i = 0; i < 25; i++) record = store.recordUndeliverable('ws', { type: 'E', i }, i);
       const expected: UndeliverableRecord = {
@@ -393,8 +415,8 @@ describe('SqliteStore as an ActorStore', () => {
       expect(store.undeliverable('ws')).toEqual([expected]);
     });
 
-    it('keeps JSON-able events of any shape', () => {
-      const store = openStore();
+    memoryOnly('keeps JSON-able events of any shape', () => {
+      const store = openStore(filenameFor(where));
       for (const [i, value] of [
         'text',
         42,
@@ -415,8 +437,8 @@ describe('SqliteStore as an ActorStore', () => {
       ]);
     });
 
-    it('stores a placeholder string, saying why, for what JSON cannot hold', () => {
-      const store = openStore();
+    memoryOnly('stores a placeholder string, saying why, for what JSON cannot hold', () => {
+      const store = openStore(filenameFor(where));
       const cyclic: Record<string, unknown> = { type: 'LOOP' };
       cyclic['self'] = cyclic;
       const values: unknown[] = [
@@ -442,15 +464,15 @@ describe('SqliteStore as an ActorStore', () => {
       expect(store.undeliverable('ws')[0]?.count).toBe(7);
     });
 
-    it('returns what a later read gives: the event as stored JSON', () => {
-      const store = openStore();
+    memoryOnly('returns what a later read gives: the event as stored JSON', () => {
+      const store = openStore(filenameFor(where));
       const returned = store.recordUndeliverable('ws', { at: new Date(0), skip: undefined }, 1);
       expect(returned.last).toStrictEqual([{ at: 1, event: { at: '1970-01-01T00:00:00.000Z' } }]);
       expect(store.undeliverable('ws')).toStrictEqual([returned]);
     });
 
-    it('keeps actors apart and lists them all by id', () => {
-      const store = openStore();
+    memoryOnly('keeps actors apart and lists them all by id', () => {
+      const store = openStore(filenameFor(where));
       store.recordUndeliverable('b', { type: 'X' }, 1);
       store.recordUndeliverable('a', { type: 'Y' }, 2);
       store.recordUndeliverable('b', { type: 'Z' }, 3);
@@ -465,25 +487,52 @@ describe('SqliteStore as an ActorStore', () => {
       expect(store.undeliverable('c')).toEqual([]);
     });
 
-    it('writes nothing when the surrounding transaction fails', () => {
-      const filename = tempDatabase();
+    it('keeps the stored record when a later write is refused', () => {
+      const filename = filenameFor(where);
       const store = openStore(filename);
       store.recordUndeliverable('ws', { type: 'A' }, 1);
-      expect(() =>
-        store.transaction(() => {
-          store.recordUndeliverable('ws', { type: 'B' }, 2);
-          throw new Error('abort');
-        }),
-      ).toThrow('abort');
+      execBehind(
+        store,
+        filename,
+        `CREATE TRIGGER refuse_update BEFORE UPDATE ON undeliverable
+         BEGIN SELECT RAISE(ABORT, 'update refused'); END;`,
+      );
+      expect(() => store.recordUndeliverable('ws', { type: 'B' }, 2)).toThrow('update refused');
       expect(store.undeliverable('ws')).toEqual([
         { actorId: 'ws', count: 1, last: [{ at: 1, event: { type: 'A' } }], updatedAt: 1 },
       ]);
-      expect(rawCount(filename, 'undeliverable')).toBe(1);
+      expect(stored(store, filename, 'undeliverable')).toBe(1);
+    });
+  });
+});
+
+describe('SqliteStore as an ActorStore', () => {
+  describe('indexes', () => {
+    it('is answered from the supervisor index, and histories from the actor index', async () => {
+      const filename = tempDatabase();
+      await openStore(filename).close();
+      const db = new Database(filename, { readonly: true });
+      try {
+        const plan = (sql: string): string =>
+          (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[])
+            .map((row) => row.detail)
+            .join('\n');
+        expect(
+          plan(
+            "SELECT at FROM actor_events WHERE supervisor_id = 'sup' AND kind = 'restarting' AND at >= 0 ORDER BY at, id",
+          ),
+        ).toContain('actor_events_supervisor');
+        expect(
+          plan("SELECT * FROM actor_events WHERE actor_id = 'ws' ORDER BY id DESC LIMIT 100"),
+        ).toContain('actor_events_actor');
+      } finally {
+        db.close();
+      }
     });
   });
 
   describe('durability', () => {
-    it('keeps history, restart times, dead actors and undeliverable events across close and reopen', () => {
+    it('keeps history, restart times, dead actors and undeliverable events across close and reopen', async () => {
       const filename = tempDatabase();
       const first = openStore(filename);
       first.recordActorEvent(event({ kind: 'started', at: 1000 }));
@@ -495,7 +544,7 @@ describe('SqliteStore as an ActorStore', () => {
       const history = first.actorHistory('ws');
       const deadActors = first.deadActors();
       const undeliverable = first.undeliverable();
-      first.close();
+      await first.close();
 
       const second = openStore(filename);
       expect(second.actorHistory('ws')).toEqual(history);
@@ -509,7 +558,7 @@ describe('SqliteStore as an ActorStore', () => {
       expect(second.recordUndeliverable('poller', { type: 'POLL' }, 1600).count).toBe(2);
     });
 
-    it('refuses to be used before it is opened or after it is closed', () => {
+    it('refuses to be used before it is opened or after it is closed', async () => {
       const store = new SqliteStore({ filename: ':memory:', synchronous: 'normal' });
       const uses: (() => unknown)[] = [
         () => store.recordActorEvent(event()),
@@ -525,18 +574,17 @@ describe('SqliteStore as an ActorStore', () => {
         expect((thrownBy(use) as DatabaseError).code).toBe('DATABASE_UNAVAILABLE');
       }
       store.open();
-      store.close();
+      await store.close();
       for (const use of uses) {
         expect((thrownBy(use) as DatabaseError).code).toBe('DATABASE_UNAVAILABLE');
       }
     });
   });
 
-  describe('migration from schema 1', () => {
+  describe('migration from older schemas', () => {
     /** A database as the first release of Warden left it: migration 1 only, with one job. */
     function v1Database(filename: string): void {
-      const db = new Database(filename);
-      try {
+      withConnection(filename, (db) => {
         db.pragma('journal_mode = WAL');
         db.exec(migrations[0] as string);
         db.pragma(`application_id = ${WARDEN_APPLICATION_ID}`);
@@ -549,15 +597,28 @@ describe('SqliteStore as an ActorStore', () => {
           `INSERT INTO job_events (job_id, version, from_status, to_status, event, at, attempt, error)
            VALUES (1, 0, NULL, 'queued', 'ENQUEUE', 1000, 0, NULL)`,
         ).run();
-      } finally {
-        db.close();
-      }
+      });
     }
 
+    /** Every table, index and trigger with its SQL, and the schema version. */
+    function schemaOf(filename: string): unknown {
+      return withConnection(
+        filename,
+        (db) => ({
+          userVersion: db.pragma('user_version', { simple: true }),
+          objects: db
+            .prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name')
+            .all(),
+        }),
+        true,
+      );
+    }
+
+    /** The schema version and every table and index, by name. */
     function schemaState(filename: string): { userVersion: unknown; tables: string[] } {
-      const db = new Database(filename, { readonly: true });
-      try {
-        return {
+      return withConnection(
+        filename,
+        (db) => ({
           userVersion: db.pragma('user_version', { simple: true }),
           tables: (
             db
@@ -566,87 +627,76 @@ describe('SqliteStore as an ActorStore', () => {
               )
               .all() as { name: string }[]
           ).map((row) => row.name),
-        };
-      } finally {
-        db.close();
-      }
+        }),
+        true,
+      );
     }
 
-    it('has six migrations', () => {
-      expect(migrations).toHaveLength(6);
+    it('has eight migrations', () => {
+      expect(migrations).toHaveLength(8);
     });
 
-    it('upgrades a version 1 file in place and keeps its jobs', () => {
+    it('upgrades a version 1 file in place and keeps its jobs', async () => {
       const filename = tempDatabase();
       v1Database(filename);
       expect(schemaState(filename).userVersion).toBe(1);
       expect(schemaState(filename).tables).not.toContain('actor_events');
 
       const store = openStore(filename);
+      // Migrated, it has the schema a new file gets (migration 8's indexes are its own tests').
+      const fresh = tempDatabase();
+      await openStore(fresh).close();
+      expect(schemaOf(filename)).toEqual(schemaOf(fresh));
       expect(schemaState(filename)).toEqual({
-        userVersion: 6,
-        tables: [
+        userVersion: 8,
+        tables: expect.arrayContaining([
           'actor_events',
-          'actor_events_actor',
-          'actor_events_supervisor',
-          'breaker_events',
-          'breaker_events_name',
           'breakers',
           'dead_actors',
+          'job_counts',
           'job_events',
           'jobs',
-          'jobs_dead',
           'jobs_idempotency',
           'jobs_queued',
+          'jobs_unfinished',
           'jobs_waiting',
           'owner',
-          'sqlite_autoindex_breakers_1',
-          'sqlite_autoindex_dead_actors_1',
-          'sqlite_autoindex_undeliverable_1',
           'undeliverable',
-        ],
+        ]) as string[],
       });
-      expect(store.getJob('1')).toMatchObject({
+      expect(schemaState(filename).tables).not.toContain('jobs_dead');
+      expect(await store.getJob('1')).toMatchObject({
         id: '1',
         type: 'email',
         status: 'queued',
         payload: { to: 'ada@example.com' },
         priority: 2,
         idempotencyKey: 'k1',
+        stalls: 0,
       });
-      expect(store.history('1')).toEqual([
+      expect(await store.history('1')).toEqual([
         { from: null, to: 'queued', event: 'ENQUEUE', at: 1000, attempt: 0, error: null },
       ]);
-      expect(
-        store.insertJob({
-          type: 'email',
-          status: 'queued',
-          payloadJson: '{}',
-          priority: 0,
-          runAt: 2000,
-          maxAttempts: 3,
-          idempotencyKey: 'k1',
-          at: 2000,
-        }).created,
-      ).toBe(false);
-      expect(store.claim(['1'], 1100).map((job) => job.id)).toEqual(['1']);
+      const [again] = await insert(store, 2000, newJob({ idempotencyKey: 'k1', at: 2000 }));
+      expect(again?.created).toBe(false);
+      expect((await claim(store, 1100)).map((job) => job.id)).toEqual(['1']);
       // The history written by migration 3's triggers continues the one written before it.
-      expect(store.history('1')).toEqual([
+      expect(await store.history('1')).toEqual([
         { from: null, to: 'queued', event: 'ENQUEUE', at: 1000, attempt: 0, error: null },
-        { from: 'queued', to: 'running', event: 'START', at: 1100, attempt: 1, error: null },
+        { from: 'queued', to: 'claimed', event: 'CLAIM', at: 1100, attempt: 0, error: null },
       ]);
 
       store.recordActorEvent(event());
       store.markActorDead(dead());
       store.recordUndeliverable('ws', { type: 'PING' }, 1);
       expect(store.actorHistory('ws').map((record) => record.kind)).toEqual(['started', 'dead']);
-      store.close();
+      await store.close();
 
       // Opening again runs no migration twice.
-      const again = openStore(filename);
-      expect(schemaState(filename).userVersion).toBe(6);
-      expect(again.getJob('1')?.status).toBe('running');
-      expect(again.deadActors()).toHaveLength(1);
+      const reopened = openStore(filename);
+      expect(schemaState(filename).userVersion).toBe(8);
+      expect((await reopened.getJob('1'))?.status).toBe('claimed');
+      expect(reopened.deadActors()).toHaveLength(1);
       expect(rawCount(filename, 'jobs')).toBe(1);
       expect(rawCount(filename, 'job_events')).toBe(2);
     });
@@ -662,45 +712,48 @@ describe('SqliteStore as an ActorStore', () => {
         `ALTER TABLE owner ADD COLUMN process_started_at INTEGER NOT NULL DEFAULT 0;
          ALTER TABLE jobs ADD COLUMN fallback_at INTEGER;`,
       ],
-    ])('upgrades a version 4 file %s to the latest schema', (_name, extra) => {
+    ])('upgrades a version 4 file %s to the latest schema', async (_name, extra) => {
       const filename = tempDatabase();
-      const db = new Database(filename);
-      db.pragma('journal_mode = WAL');
-      for (const migration of migrations.slice(0, 4)) db.exec(migration as string);
-      if (extra !== '') db.exec(extra);
-      db.pragma(`application_id = ${WARDEN_APPLICATION_ID}`);
-      db.pragma('user_version = 4');
-      db.close();
+      withConnection(filename, (db) => {
+        db.pragma('journal_mode = WAL');
+        for (const migration of migrations.slice(0, 4)) db.exec(migration as string);
+        if (extra !== '') db.exec(extra);
+        db.pragma(`application_id = ${WARDEN_APPLICATION_ID}`);
+        db.pragma('user_version = 4');
+      });
 
-      const store = openStore(filename);
-      store.close();
-      const check = new Database(filename, { readonly: true });
-      try {
-        const columns = (table: string): string[] =>
-          (check.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map(
-            (column) => column.name,
-          );
-        expect(check.pragma('user_version', { simple: true })).toBe(6);
-        expect(columns('owner')).toContain('process_started_at');
-        expect(columns('jobs')).toContain('fallback_by');
-        expect(
-          check
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
-            .all(),
-        ).toEqual([
-          { name: 'jobs_history_insert' },
-          { name: 'jobs_history_update' },
-          { name: 'jobs_status_needs_version' },
-        ]);
-      } finally {
-        check.close();
-      }
+      await openStore(filename).close();
+      withConnection(
+        filename,
+        (check) => {
+          const columns = (table: string): string[] =>
+            (check.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map(
+              (column) => column.name,
+            );
+          expect(check.pragma('user_version', { simple: true })).toBe(8);
+          expect(columns('owner')).toContain('process_started_at');
+          expect(columns('jobs')).toEqual(expect.arrayContaining(['fallback_by', 'stalls']));
+          expect(
+            check
+              .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+              .all(),
+          ).toEqual([
+            { name: 'job_counts_delete' },
+            { name: 'job_counts_insert' },
+            { name: 'job_counts_update' },
+            { name: 'jobs_history_insert' },
+            { name: 'jobs_history_update' },
+            { name: 'jobs_status_needs_version' },
+          ]);
+        },
+        true,
+      );
     });
 
-    it('creates a new database at the latest version directly', () => {
+    it('creates a new database at the latest version directly', async () => {
       const filename = tempDatabase();
-      openStore(filename).close();
-      expect(schemaState(filename).userVersion).toBe(6);
+      await openStore(filename).close();
+      expect(schemaState(filename).userVersion).toBe(8);
       expect(rawCount(filename, 'actor_events')).toBe(0);
     });
   });
