@@ -1,39 +1,31 @@
 import type { Clock } from '../clock.js';
-import {
-  coerceError,
-  InvalidOptionError,
-  PoolClosedError,
-  PoolTimeoutError,
-  ShutdownError,
-} from '../errors.js';
+import { coerceError, InvalidOptionError, PoolClosedError, PoolTimeoutError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { ResolvedWorkerSpec } from './childSpec.js';
 import { builtInSpec } from './leafNode.js';
 import type { OwnChildrenParent, SupervisionRuntime } from './supervision.js';
 import type { Lease, Pool, PoolStats } from '../actors/pool.js';
-import { PoolLease, type LeaseHost } from '../actors/poolLease.js';
-import { WaitQueue } from '../actors/poolWaiters.js';
+import type { PoolLease } from '../actors/poolLease.js';
 import {
   resolveAcquireOptions,
   resolveDrainTimeout,
   type AcquireOptions,
   type ResolvedPoolOptions,
 } from '../actors/poolOptions.js';
-import { boundedOperation, SlotNode, type SlotHost } from './slotNode.js';
+import { PoolLender } from './poolLender.js';
+import { SlotNode, type SlotHost } from './slotNode.js';
 import { poolStats } from './poolStats.js';
 import { PoolUpkeep } from './poolUpkeep.js';
 
 /**
- * A resource pool: idle resources handed out last-in first-out, waiters served by priority then
- * arrival, resources made on demand up to `max` and kept down to `min`. Each resource lives in a
- * slot, a supervised child of the pool's supervisor (see `SlotNode`).
+ * A resource pool: idle resources handed out last-in first-out and waiters served by priority then
+ * arrival (see `PoolLender`), resources made on demand up to `max` and kept down to `min`. Each
+ * resource lives in a slot, a supervised child of the pool's supervisor (see `SlotNode`).
  */
-export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotNode<R>> {
+export class ResourcePool<R> implements Pool<R>, SlotHost<R> {
   private status: PoolStats['state'] = 'idle';
   private readonly slots = new Set<SlotNode<R>>();
-  private idle: SlotNode<R>[] = [];
-  private readonly queue: WaitQueue<R>;
-  private readonly leases = new Set<PoolLease<R, SlotNode<R>>>();
+  private readonly lender: PoolLender<R>;
   private seq = 0;
   private lastCreateError: Error | undefined;
   private failure: Error | undefined;
@@ -44,8 +36,6 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotN
   private drainWithin: ((ms: number) => void) | undefined;
   /** Drained by its user: it stays closed, even when its supervisor starts (again). */
   private closedForGood = false;
-  /** Checks under way for waiters (validateOnBorrow). */
-  private checking = 0;
   private readonly counts = {
     created: 0,
     destroyed: 0,
@@ -73,28 +63,31 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotN
       shutdownMs: options.destroyTimeoutMs,
       backoff: options.createBackoff,
     };
-    this.queue = new WaitQueue<R>(runtime.clock);
+    const lender = new PoolLender<R>({
+      name,
+      options,
+      runtime,
+      counts: this.counts,
+      errorCounts: this.errorCounts,
+      running: () => this.status === 'running',
+      idled: () => {
+        this.upkeep.armReaper();
+      },
+      leasesEnded: () => this.drained?.(),
+    });
+    this.lender = lender;
     this.upkeep = new PoolUpkeep<R>({
       clock: runtime.clock,
       options,
       running: () => this.status === 'running',
       size: () => this.slots.size,
-      idle: () => this.idle,
-      expired: (slot) => this.expired(slot),
+      idle: () => lender.idle,
+      expired: (slot) => lender.expired(slot),
       takeOut: (slot) => {
-        this.idle = this.idle.filter((candidate) => candidate !== slot);
+        lender.takeOut(slot);
       },
       check: (slot) => {
-        slot.move('VALIDATE');
-        void this.validate(slot).then((valid) => {
-          if (slot.slot !== 'validating') return;
-          if (!valid) {
-            slot.retire(); // destroyed; `ensure` keeps `min`
-            return;
-          }
-          slot.move('VALID');
-          this.makeIdle(slot, false); // a check is no use: its idle time runs on
-        });
+        lender.check(slot);
       },
     });
   }
@@ -116,7 +109,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotN
     this.failure = undefined;
     // Slots that ended while the pool was down are forgotten, as its supervisor forgets them.
     for (const slot of this.slots) if (!slot.alive) this.slots.delete(slot);
-    this.idle = this.idle.filter((slot) => slot.alive);
+    this.lender.keepAlive();
     this.ensure();
     this.upkeep.armHealthChecks();
   }
@@ -153,7 +146,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotN
     if (this.status === 'running' || this.status === 'idle') this.status = 'draining';
     this.rejectWaiters();
     this.upkeep.clear();
-    if (this.leases.size > 0 && timeoutMs > 0) {
+    if (this.lender.leased > 0 && timeoutMs > 0) {
       await new Promise<void>((resolve) => {
         let deadline = this.clock.now() + timeoutMs;
         const end = (): void => {
@@ -205,21 +198,21 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotN
       }
       if (signal?.aborted === true) return Promise.reject(coerceError(signal.reason));
     }
-    if (this.queue.length === 0 && !this.options.validateOnBorrow) {
-      const slot = this.takeIdle();
-      if (slot !== undefined) return Promise.resolve(this.lease(slot));
+    const lender = this.lender;
+    if (lender.waiting === 0 && !this.options.validateOnBorrow) {
+      const slot = lender.takeIdle();
+      if (slot !== undefined) return Promise.resolve(lender.lease(slot));
     }
-    const lease = this.queue.wait(priority, timeoutMs, signal ?? undefined, () => {
+    const lease = lender.wait(priority, timeoutMs, signal ?? undefined, () => {
       this.counts.acquireTimeouts++;
       const { size, leased } = this.stats;
       return new PoolTimeoutError(
         this.name,
         timeoutMs,
-        { size, leased, waiting: this.queue.length },
+        { size, leased, waiting: lender.waiting },
         { cause: this.lastCreateError },
       );
     });
-    this.dispatch();
     this.ensure();
     return lease;
   }
@@ -247,114 +240,8 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotN
     }
   }
 
-  isBroken(error: Error, resource: R): boolean {
-    const predicate = this.options.isBroken;
-    if (predicate === null) return false;
-    try {
-      return predicate(error, resource);
-    } catch (thrown) {
-      this.logger.error({ err: thrown, pool: this.name }, 'isBroken() threw; the resource is kept');
-      return false;
-    }
-  }
-
   private rejectWaiters(): void {
-    this.queue.rejectAll(new PoolClosedError(this.name, this.status, { cause: this.failure }));
-  }
-
-  /** An idle resource that may still be handed out, most recently used first. */
-  private takeIdle(): SlotNode<R> | undefined {
-    for (;;) {
-      const slot = this.idle.pop();
-      if (slot === undefined) return undefined;
-      if (slot.slot === 'idle' && !this.expired(slot)) return slot;
-      if (slot.slot === 'idle') slot.retire();
-    }
-  }
-
-  private expired(slot: SlotNode<R>): boolean {
-    const { maxAgeMs, maxUses } = this.options;
-    if (maxUses !== null && slot.uses >= maxUses) return true;
-    return maxAgeMs !== null && this.clock.now() - slot.createdAt >= maxAgeMs;
-  }
-
-  private lease(
-    slot: SlotNode<R>,
-    event: 'LEASE' | 'VALID_LEASE' = 'LEASE',
-  ): PoolLease<R, SlotNode<R>> {
-    slot.move(event);
-    slot.uses++;
-    this.counts.acquires++;
-    const lease = new PoolLease(this, slot, slot.resource as R);
-    this.leases.add(lease);
-    return lease;
-  }
-
-  /** Hands idle resources to waiters, best waiter first. */
-  private dispatch(): void {
-    while (this.queue.length > 0 && this.status === 'running') {
-      if (this.options.validateOnBorrow) {
-        // One check per waiter: a resource that passes goes to the best waiter then.
-        if (this.checking >= this.queue.length) return;
-        const slot = this.takeIdle();
-        if (slot === undefined) return;
-        this.validateFor(slot);
-        continue;
-      }
-      const slot = this.takeIdle();
-      if (slot === undefined) return;
-      const waiter = this.queue.shift();
-      if (waiter === undefined) return;
-      waiter.resolve(this.lease(slot));
-    }
-  }
-
-  /** Checks a resource before handing it to the best waiter; a failed check destroys it. */
-  private validateFor(slot: SlotNode<R>): void {
-    slot.move('VALIDATE');
-    this.checking++;
-    this.validate(slot).then(
-      (valid) => {
-        this.checking--;
-        if (slot.slot !== 'validating') return; // a stop took it meanwhile
-        const waiter = valid ? this.queue.shift() : undefined;
-        if (!valid) {
-          slot.retire();
-          this.dispatch();
-          return;
-        }
-        if (waiter === undefined) {
-          slot.move('VALID');
-          this.idle.push(slot);
-          return;
-        }
-        waiter.resolve(this.lease(slot, 'VALID_LEASE'));
-      },
-      () => undefined,
-    );
-  }
-
-  private async validate(slot: SlotNode<R>): Promise<boolean> {
-    const check = this.options.validate;
-    if (check === null) return true;
-    const resource = slot.resource as R;
-    try {
-      const verdict: unknown = await boundedOperation(
-        this.runtime,
-        this.name,
-        'validate',
-        this.options.validateTimeoutMs,
-        (ctx) => check(resource, ctx),
-      );
-      if (verdict !== false) return true;
-    } catch (error) {
-      this.logger.warn(
-        { err: error, pool: this.name, slot: slot.id },
-        'a resource failed its check',
-      );
-    }
-    this.errorCounts.validate++;
-    return false;
+    this.lender.rejectAll(new PoolClosedError(this.name, this.status, { cause: this.failure }));
   }
 
   // --- slots ---------------------------------------------------------------------------------
@@ -362,55 +249,11 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotN
   slotReady(slot: SlotNode<R>): void {
     this.counts.created++;
     this.counts.consecutiveCreateFailures = 0;
-    this.makeIdle(slot);
+    this.lender.makeIdle(slot);
   }
 
-  private makeIdle(slot: SlotNode<R>, used = true): void {
-    if (this.status !== 'running') {
-      slot.retire();
-      return;
-    }
-    if (this.expired(slot)) {
-      slot.retire();
-      return;
-    }
-    if (used) slot.idleSince = this.clock.now();
-    this.idle.push(slot);
-    this.dispatch();
-    this.upkeep.armReaper();
-  }
-
-  returned(lease: PoolLease<R, SlotNode<R>>, destroy: boolean): void {
-    this.leases.delete(lease);
-    const { slot } = lease;
-    if (destroy) {
-      this.errorCounts.broken++;
-      slot.retire();
-    } else if (this.expired(slot) || this.status !== 'running') {
-      slot.retire();
-    }
-    if (slot.retiring) {
-      slot.released(); // destroyed now; the pool makes another if it needs one
-    } else {
-      slot.move('RELEASE');
-      this.makeIdle(slot);
-    }
-    if (this.leases.size === 0) this.drained?.();
-  }
-
-  /** Destroys and replaces a resource that died on its own (its process was killed, say). */
   lost(slot: SlotNode<R>, error: Error): void {
-    if (slot.slot === 'destroying' || slot.slot === 'destroyed' || slot.slot === 'creating') return;
-    this.errorCounts.broken++;
-    this.idle = this.idle.filter((candidate) => candidate !== slot);
-    slot.retire(this.status === 'running' ? error : undefined); // abnormal: it is recreated
-    for (const lease of this.leases) {
-      if (lease.slot !== slot) continue;
-      this.leases.delete(lease);
-      lease.revoke(error); // the holder's signal aborts
-      slot.released();
-    }
-    if (this.leases.size === 0) this.drained?.();
+    this.lender.lost(slot, error);
   }
 
   running(): boolean {
@@ -418,17 +261,11 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotN
   }
 
   slotStopping(slot: SlotNode<R>): void {
-    this.idle = this.idle.filter((candidate) => candidate !== slot);
-    for (const lease of this.leases) {
-      if (lease.slot !== slot) continue;
-      this.leases.delete(lease);
-      lease.revoke(new ShutdownError(`pool ${this.name} took this lease back: it is stopping`));
-    }
-    if (this.leases.size === 0) this.drained?.();
+    this.lender.slotStopping(slot);
   }
 
   slotGone(slot: SlotNode<R>, error: Error | undefined): void {
-    this.idle = this.idle.filter((candidate) => candidate !== slot);
+    this.lender.takeOut(slot);
     if (slot.createdAt > 0) this.counts.destroyed++; // it had a resource
     // A slot that failed is recreated by its supervisor; one that ended normally is gone.
     if (error === undefined) this.slots.delete(slot);
@@ -457,10 +294,10 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotN
     for (const slot of this.slots) {
       if (slot.slot === 'creating' || slot.slot === 'destroyed' || !slot.alive) creating++;
     }
-    creating += this.checking;
+    creating += this.lender.checking;
     while (
       this.slots.size < this.options.max &&
-      (this.slots.size < this.options.min || this.queue.length > creating)
+      (this.slots.size < this.options.min || this.lender.waiting > creating)
     ) {
       this.spawn();
       creating++;
@@ -479,7 +316,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R>, LeaseHost<R, SlotN
       state: this.status,
       options: this.options,
       slots: this.slots,
-      waiting: this.queue.length,
+      waiting: this.lender.waiting,
       counts: this.counts,
       errors: this.errorCounts,
       now: this.clock.now(),
