@@ -44,6 +44,7 @@ export type {
   Job,
   JobFilter,
   JobHistoryEntry,
+  JobPage,
   JobProgress,
   Store,
   UndeliverableRecord,

@@ -12,6 +12,7 @@ import type {
   Job,
   JobFilter,
   JobHistoryEntry,
+  JobPage,
   UndeliverableRecord,
 } from '../persistence/Store.js';
 import type { ChildSpec } from '../supervisor/childSpec.js';
@@ -66,6 +67,13 @@ export interface Warden {
 
   /** Jobs matching the filter, oldest first. */
   listJobs(filter?: JobFilter): Promise<Job[]>;
+
+  /**
+   * A page of `listJobs` and the cursor of the next one (null after the last): pass it as `after`
+   * with the same `status` and `type`. Each page costs the same however deep it is, and no job is
+   * listed twice while jobs are added.
+   */
+  listJobsPage(filter?: JobFilter): Promise<JobPage>;
 
   /** How many jobs are in each status, optionally of one type. */
   countJobs(type?: string): Promise<Record<JobStatus, number>>;
