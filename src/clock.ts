@@ -45,10 +45,33 @@ export interface ManualClock extends Clock {
   settle(): Promise<void>;
 }
 
-/** Yields to the event loop a few times so that chains of promise callbacks and setImmediate work complete. */
+/** Work under way off the event loop (group commits on the writer thread), that settling waits for. */
+const work = new Set<Promise<unknown>>();
+
+/**
+ * Marks `promise` as work under way, so that a manual clock's `settle()` (and so `advance()` and
+ * `next()`) waits for it: a commit on the writer thread takes real time, even under fake time.
+ */
+export function trackWork<T>(promise: Promise<T>): Promise<T> {
+  work.add(promise);
+  const done = (): void => {
+    work.delete(promise);
+  };
+  promise.then(done, done);
+  return promise;
+}
+
+/**
+ * Yields to the event loop a few times so that chains of promise callbacks and setImmediate work
+ * complete, and waits for tracked work (and whatever it starts) to finish.
+ */
 async function settle(rounds = 8): Promise<void> {
-  for (let i = 0; i < rounds; i++) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+  for (let pass = 0; pass < 10_000; pass++) {
+    for (let i = 0; i < rounds; i++) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (work.size === 0) return;
+    await Promise.allSettled([...work]);
   }
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Observable } from 'rxjs';
 import type { Breaker } from './actors/breaker.js';
 import type { BreakerOptions } from './actors/breakerOptions.js';
@@ -34,12 +35,13 @@ import type {
   Job,
   JobFilter,
   JobHistoryEntry,
+  JobPage,
   UndeliverableRecord,
 } from './persistence/Store.js';
 import { BreakerRegistry } from './supervisor/breakerRegistry.js';
 import type { ChildSpec } from './supervisor/childSpec.js';
 import type { JobDefinition, ResolvedJobDefinition } from './actors/jobDefinition.js';
-import { JobScheduler } from './supervisor/jobScheduler.js';
+import { JobRunner } from './supervisor/runner/jobRunner.js';
 import { JobsNode } from './supervisor/jobsNode.js';
 import { FileOwnership } from './supervisor/ownership.js';
 import { PoolRegistry } from './supervisor/poolRegistry.js';
@@ -61,7 +63,7 @@ export class WardenInstance implements Warden {
   private readonly ownership: FileOwnership | undefined;
   private readonly bus: EventBus;
   private readonly definitions = new Map<string, ResolvedJobDefinition>();
-  private readonly scheduler: JobScheduler;
+  private readonly scheduler: JobRunner;
   private readonly root: SupervisorNode;
   private readonly jobs: JobsNode;
   private readonly breakers: BreakerRegistry;
@@ -84,8 +86,11 @@ export class WardenInstance implements Warden {
     this.bus = new EventBus((error, type) => {
       logger.error({ err: error, event: type }, 'an event listener threw');
     });
-    this.scheduler = new JobScheduler({
+    this.scheduler = new JobRunner({
       store: this.store,
+      claimDepth: this.options.claimDepth,
+      maxStalls: this.options.maxStalls,
+      owner: this.ownership?.token ?? randomUUID(),
       bus: this.bus,
       clock,
       logger,
@@ -163,7 +168,7 @@ export class WardenInstance implements Warden {
       this.root.start();
     } catch (error) {
       lifecycle.state = 'idle';
-      this.releaseFile();
+      await this.releaseFile();
       throw coerceError(error);
     }
     // A child's start timeout is unref'd like every Warden timer: whoever awaits start() sees it
@@ -203,9 +208,11 @@ export class WardenInstance implements Warden {
       .stop()
       // A job runner that had failed (and a root that gave up) stopped nothing: let its waiters go.
       .then(() => this.scheduler.stop(0))
-      .finally(() => {
+      .finally(async () => {
+        await this.releaseFile().catch((error: unknown) => {
+          this.options.logger.error({ err: error }, 'could not close the database file');
+        });
         release();
-        this.releaseFile();
         lifecycle.state = 'stopped';
         this.bus.complete();
         this.breakers.complete();
@@ -218,10 +225,10 @@ export class WardenInstance implements Warden {
     return this.lifecycle.health(this.scheduler, this.root.state);
   }
 
-  /** Gives up the ownership of the database file, then closes it. */
-  private releaseFile(): void {
+  /** Gives up the ownership of the database file, then closes it (once its writes are applied). */
+  private async releaseFile(): Promise<void> {
     this.releaseOwnership();
-    this.store.close();
+    await this.store.close();
   }
 
   /** Gives up the ownership of the database file (logged, never thrown, if that fails). */
@@ -307,6 +314,9 @@ export class WardenInstance implements Warden {
   }
   listJobs(filter?: JobFilter): Promise<Job[]> {
     return this.jobsApi.listJobs(filter);
+  }
+  listJobsPage(filter?: JobFilter): Promise<JobPage> {
+    return this.jobsApi.listJobsPage(filter);
   }
   countJobs(type?: string): Promise<Record<JobStatus, number>> {
     return this.jobsApi.countJobs(type);

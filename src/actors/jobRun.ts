@@ -2,53 +2,36 @@ import { createActor, type Actor } from 'xstate';
 import type { Clock, TimerHandle } from '../clock.js';
 import {
   coerceError,
-  InvalidOptionError,
-  InvalidPayloadError,
+  FallbackFailedError,
+  InternalError,
   InvalidResultError,
   JobCancelledError,
   serializeError,
   ShutdownError,
   TimeoutError,
   WardenError,
-  type SerializedError,
 } from '../errors.js';
-import { canRetry, jobMachine, type JobStatus } from '../machines/jobMachine.js';
+import {
+  inFallback,
+  jobMachine,
+  statusOf,
+  type JobMachineEvent,
+  type JobState,
+} from '../machines/jobMachine.js';
 import type { Logger } from '../observability/logger.js';
-import { checkObject } from '../options.js';
 import { toJsonText } from '../persistence/json.js';
-import type { ClaimedJob, JobProgress } from '../persistence/Store.js';
+import type { ClaimedJob, StatusChange } from '../persistence/Store.js';
 import type { CallPermit } from './callPermit.js';
-import type { Lease, Pool } from './pool.js';
-import { PoolLease } from './poolLease.js';
+import type { Pool } from './pool.js';
+import { settleHandler } from './handlerCall.js';
 import { FallbackRunContext, RunContext } from './runContext.js';
-import type { AcquireOptions } from './poolOptions.js';
 import { backoffDelay } from '../policies/backoff.js';
-import { checkProgress, type ResolvedJobDefinition } from './jobDefinition.js';
+import type { ResolvedJobDefinition } from './jobDefinition.js';
+import { RunHandle, type Phase } from './runHandle.js';
+import { sharedSnapshot } from './jobSnapshots.js';
+import type { Deferred, Failure, RunOutcome } from './jobRunTypes.js';
 
-/** The two ends of a promise, settled after a commit. */
-export interface Deferred<T> {
-  resolve(value: T): void;
-  reject(error: Error): void;
-}
-
-/** How an attempt ended, as decided by the job machine. */
-export type RunOutcome =
-  | {
-      readonly to: 'succeeded';
-      readonly event: 'SUCCEED';
-      readonly resultJson: string;
-      readonly viaFallback: boolean;
-      /** With `viaFallback`: the error of the last attempt, kept in the history. */
-      readonly error?: SerializedError;
-    }
-  | {
-      readonly to: 'retrying';
-      readonly event: 'FAIL';
-      readonly error: SerializedError;
-      readonly runAt: number;
-    }
-  | { readonly to: 'dead'; readonly event: 'FAIL'; readonly error: SerializedError }
-  | { readonly to: 'cancelled'; readonly event: 'CANCEL' };
+export type { Deferred, RunOutcome } from './jobRunTypes.js';
 
 /** What a run needs from the scheduler that owns it. */
 export interface JobRunHost {
@@ -61,26 +44,12 @@ export interface JobRunHost {
   progress(run: JobRun): void;
   /** Persist a checkpoint; resolves once committed. */
   checkpoint(run: JobRun, json: string): Promise<void>;
-  /** The job actor failed: a bug, reported rather than crashing the process. */
-  actorError(run: JobRun, error: unknown): void;
+  /** The runtime and its machine disagreed (a bug): the run is over and its slot must be freed. */
+  invariant(run: JobRun, error: InternalError): void;
+  /** Recoveries from `claimed` allowed before one counts as a stalled attempt. */
+  readonly maxStalls: number;
   /** The pool named `name`, for `ctx.acquire`. */
   pool(name: string): Pool<unknown> | undefined;
-}
-
-type Phase = 'attempt' | 'fallback' | 'done';
-
-type JobSnapshot = ReturnType<typeof jobMachine.resolveState>;
-const snapshots = new Map<string, JobSnapshot>();
-
-/** The machine's `running` snapshot for an attempt; snapshots are immutable, so they are shared. */
-function runningSnapshot(attempt: number, maxAttempts: number): JobSnapshot {
-  const key = `${attempt}/${maxAttempts}`;
-  let snapshot = snapshots.get(key);
-  if (snapshot === undefined) {
-    snapshot = jobMachine.resolveState({ value: 'running', context: { attempt, maxAttempts } });
-    if (snapshots.size < 1024) snapshots.set(key, snapshot);
-  }
-  return snapshot;
 }
 
 function isUnrecoverable(error: Error): boolean {
@@ -91,99 +60,92 @@ function isUnrecoverable(error: Error): boolean {
  * One attempt of one job: a live job-machine actor in `running`, bound to the handler's promise,
  * its AbortSignal and its timeout. The actor decides the outcome; the host persists it.
  */
-export class JobRun {
-  readonly id: string;
-  readonly type: string;
+export class JobRun extends RunHandle {
   readonly attempt: number;
-  readonly maxAttempts: number;
   /** The row version this run owns; every write names it. */
   readonly version: number;
-  /** The latest progress reported, waiting to be written. */
-  progressValue: JobProgress | undefined;
-  /** True while a progress write is queued. */
-  progressQueued = false;
-  /** `ctx.progress` and `ctx.checkpoint`, created when a handler first reads them. */
-  progressFunction: ((done: number, total?: number) => void) | undefined;
-  checkpointFunction: ((data: unknown) => Promise<void>) | undefined;
-
+  /** The version of the `claimed` row the start write names. */
+  private readonly claimedVersion: number;
   private readonly actor: Actor<typeof jobMachine>;
-  private readonly payloadValue: unknown;
-  private readonly checkpointJson: string | null;
-  private phase: Phase = 'attempt';
-  /** Each phase's signal, created on first use, so the attempt's stays aborted in the fallback. */
-  private readonly controllers: { attempt?: AbortController; fallback?: AbortController } = {};
-  /** Why each phase was aborted, for a signal created after the abort. */
-  private readonly abortReasons: { attempt?: unknown; fallback?: unknown } = {};
   private timer: TimerHandle | undefined;
-  private logger: Logger | undefined;
   private attemptError: Error | undefined;
-  /** Leases taken through `ctx` that the attempt has not ended yet. */
-  private leases: Lease<unknown>[] = [];
   /** True once the attempt ran past its `timeoutMs`: its leases are destroyed, not released. */
   private timedOut = false;
 
+  declare protected readonly host: JobRunHost;
+
   constructor(
-    private readonly host: JobRunHost,
+    host: JobRunHost,
     private readonly definition: ResolvedJobDefinition,
-    claimed: ClaimedJob,
+    job: ClaimedJob,
     /** The job type's breaker let this attempt through: its outcome is reported there. */
     private permit?: CallPermit,
+    /** A stalled last attempt adopted to run its fallback: the row is `running` already. */
+    adopted = false,
   ) {
-    this.id = claimed.id;
-    this.type = claimed.type;
-    this.attempt = claimed.attempt;
-    this.maxAttempts = claimed.maxAttempts;
-    this.version = claimed.version;
-    this.payloadValue = JSON.parse(claimed.payloadJson) as unknown;
-    this.checkpointJson = claimed.checkpointJson;
+    super(host, job);
+    const hasFallback = definition.fallback !== undefined;
     this.actor = createActor(jobMachine, {
-      input: { maxAttempts: claimed.maxAttempts },
-      snapshot: runningSnapshot(claimed.attempt, claimed.maxAttempts),
+      input: { maxAttempts: job.maxAttempts },
+      snapshot: sharedSnapshot(
+        adopted ? 'running' : 'claimed',
+        job.attempt,
+        job.maxAttempts,
+        job.stalls,
+        host.maxStalls,
+        hasFallback,
+      ),
     });
-    this.actor.subscribe({ error: (error) => host.actorError(this, error) });
     this.actor.start();
+    if (adopted) {
+      this.version = job.version;
+    } else {
+      this.send({ type: 'START' });
+      this.version = job.version + 1;
+    }
+    this.attempt = this.actor.getSnapshot().context.attempt;
+    this.claimedVersion = job.version;
+  }
+
+  /** The write that records this attempt's start (`claimed → running`). */
+  startChange(at: number): StatusChange {
+    return {
+      id: this.id,
+      from: 'claimed',
+      to: 'running',
+      event: 'START',
+      version: this.claimedVersion,
+      at,
+      attempt: this.attempt,
+    };
   }
 
   /** The job's status as the actor sees it. */
-  get status(): JobStatus {
-    return this.actor.getSnapshot().value;
+  get status(): JobState {
+    return statusOf(this.actor.getSnapshot().value);
+  }
+
+  /** Sends an event the machine must accept here; false (the run ended as a bug) when it does not. */
+  private send(event: JobMachineEvent): boolean {
+    const snapshot = this.actor.getSnapshot();
+    if (!snapshot.can(event)) {
+      this.phase = 'done';
+      this.actor.stop();
+      this.host.invariant(
+        this,
+        new InternalError(
+          `job ${this.id}: the job machine refused ${event.type} in \`${JSON.stringify(snapshot.value)}\``,
+        ),
+      );
+      return false;
+    }
+    this.actor.send(event);
+    return true;
   }
 
   /** True until the run has reached an outcome or been abandoned. */
   get active(): boolean {
     return this.phase !== 'done';
-  }
-
-  /** The payload the handler receives. */
-  get payload(): unknown {
-    return this.payloadValue;
-  }
-
-  /** The signal of a phase (the attempt or the fallback), created on first use. */
-  signal(phase: Exclude<Phase, 'done'>): AbortSignal {
-    let controller = this.controllers[phase];
-    if (controller === undefined) {
-      controller = new AbortController();
-      this.controllers[phase] = controller;
-      const reason = this.abortReasons[phase];
-      if (reason !== undefined) controller.abort(reason);
-    }
-    return controller.signal;
-  }
-
-  /** The run's logger, created on first use. */
-  log(): Logger {
-    this.logger ??= this.host.logger.child({
-      jobId: this.id,
-      jobType: this.type,
-      attempt: this.attempt,
-    });
-    return this.logger;
-  }
-
-  /** The checkpoint of an earlier attempt. */
-  lastCheckpoint(): unknown {
-    return this.checkpointJson === null ? undefined : (JSON.parse(this.checkpointJson) as unknown);
   }
 
   /** Starts the handler. */
@@ -216,29 +178,15 @@ export class JobRun {
 
   private invoke(work: () => unknown): void {
     const phase = this.phase;
-    try {
-      const pending = work();
-      // A thenable is awaited; anything else, even plain data with a `then` key, is the result.
-      const then: unknown =
-        (typeof pending === 'object' && pending !== null) || typeof pending === 'function'
-          ? (pending as { then?: unknown }).then
-          : undefined;
-      if (typeof then !== 'function') {
-        this.succeeded(phase, pending);
-        return;
-      }
-      (then as (ok: (v: unknown) => void, fail: (e: unknown) => void) => unknown).call(
-        pending,
-        (value: unknown) => {
-          this.succeeded(phase, value);
-        },
-        (error: unknown) => {
-          this.failed(phase, error);
-        },
-      );
-    } catch (error) {
-      this.failed(phase, error);
-    }
+    settleHandler(
+      work,
+      (value) => {
+        this.succeeded(phase, value);
+      },
+      (error) => {
+        this.failed(phase, error);
+      },
+    );
   }
 
   private armTimeout(): void {
@@ -250,7 +198,7 @@ export class JobRun {
       this.timedOut = true;
       const error = new TimeoutError(timeoutMs);
       this.abort(error);
-      this.failed(phase, error);
+      this.failed(phase, error, true);
     }, timeoutMs);
   }
 
@@ -262,9 +210,7 @@ export class JobRun {
   /** Aborts the current phase's signal. */
   private abort(reason: unknown): void {
     if (this.phase === 'done') return;
-    const phase = this.phase;
-    this.abortReasons[phase] = reason;
-    this.controllers[phase]?.abort(reason);
+    this.signals.abort(this.phase, reason);
   }
 
   /** Reports the attempt's verdict to the breaker that admitted it (once), or gives it back. */
@@ -284,9 +230,10 @@ export class JobRun {
       return;
     }
     if (phase === 'attempt') this.endPermit(undefined);
+    const viaFallback = phase === 'fallback' && this.attemptError !== undefined;
     this.conclude(
       { type: 'SUCCEED' },
-      phase === 'fallback' && this.attemptError !== undefined
+      viaFallback && this.attemptError !== undefined
         ? {
             to: 'succeeded',
             event: 'SUCCEED',
@@ -298,66 +245,64 @@ export class JobRun {
     );
   }
 
-  private failed(phase: Phase, thrown: unknown): void {
+  private failed(phase: Phase, thrown: unknown, timedOut = false): void {
     if (this.phase !== phase) return;
     const error = coerceError(thrown);
     if (phase === 'attempt') this.endPermit(error);
+    const type = timedOut ? 'TIMEOUT' : 'FAIL';
     if (phase === 'fallback') {
       const attemptError = this.attemptError ?? error;
-      const wrapped = new WardenError(
-        'FALLBACK_FAILED',
-        `the fallback failed: ${error.message} (after the last attempt failed: ${attemptError.message})`,
-        { cause: error },
-      );
-      if (error.stack !== undefined) wrapped.stack = error.stack;
+      const wrapped = new FallbackFailedError(error, attemptError);
       this.conclude(
-        { type: 'FAIL', retryable: false },
+        { type, retryable: false },
         { to: 'dead', event: 'FAIL', error: serializeError(wrapped) },
       );
       return;
     }
     const retryable = !isUnrecoverable(error) && this.isRetryable(error);
-    const context = { attempt: this.attempt, maxAttempts: this.maxAttempts };
-    if (canRetry(context, retryable)) {
+    this.decide({ type, retryable }, error);
+  }
+
+  /** Tells the machine how the attempt failed, and does what it decided: retry, fallback or dead. */
+  private decide(event: Failure | { readonly type: 'STALL' }, error: Error): void {
+    this.clearTimer();
+    if (!this.send(event)) return;
+    const value = this.actor.getSnapshot().value;
+    if (inFallback(value)) {
+      this.enterFallback(error);
+      return;
+    }
+    const reached = statusOf(value);
+    if (reached === 'retrying') {
       const delay = backoffDelay(this.definition.backoff, this.attempt, this.host.random());
-      this.conclude(
-        { type: 'FAIL', retryable: true },
-        {
-          to: 'retrying',
-          event: 'FAIL',
-          error: serializeError(error),
-          runAt: this.host.clock.now() + delay,
-        },
-      );
-      return;
+      this.finishWith({
+        to: 'retrying',
+        event: 'FAIL',
+        error: serializeError(error),
+        runAt: this.host.clock.now() + delay,
+      });
+    } else if (reached === 'dead') {
+      this.finishWith({ to: 'dead', event: 'FAIL', error: serializeError(error) });
+    } else {
+      this.mismatch(reached, 'retrying, the fallback or dead');
     }
-    const fallback = this.definition.fallback;
-    if (fallback !== undefined) {
-      this.enterFallback(fallback, error);
-      return;
-    }
-    this.conclude(
-      { type: 'FAIL', retryable: false },
-      { to: 'dead', event: 'FAIL', error: serializeError(error) },
-    );
   }
 
   /**
    * Runs the fallback for a last attempt that failed elsewhere: one left `running` by a process
-   * that died, found at start-up. The run owns the row's current version, as a claim would.
+   * that died, found at start-up (the machine's `STALL`). The run owns the row's current version.
    */
   startFallback(error: Error): void {
     if (this.phase !== 'attempt') return; // ended before it began (cancelled)
-    const fallback = this.definition.fallback;
-    if (fallback === undefined) throw new Error(`job type ${this.type} has no fallback`);
-    this.enterFallback(fallback, error);
+    this.decide({ type: 'STALL' }, error);
   }
 
-  private enterFallback(
-    fallback: NonNullable<ResolvedJobDefinition['fallback']>,
-    error: Error,
-  ): void {
-    this.clearTimer();
+  private enterFallback(error: Error): void {
+    const fallback = this.definition.fallback;
+    if (fallback === undefined) {
+      this.mismatch('running.fallback', 'a fallback of the job type');
+      return;
+    }
     this.endLeases(this.timedOut);
     this.timedOut = false;
     this.attemptError = error;
@@ -380,95 +325,46 @@ export class JobRun {
 
   /** Sends the final event to the actor, then hands the outcome the actor reached to the host. */
   private conclude(
-    event: { type: 'SUCCEED' } | { type: 'CANCEL' } | { type: 'FAIL'; retryable: boolean },
+    event: { type: 'SUCCEED' } | { type: 'CANCEL' } | Failure,
     outcome: RunOutcome,
     deferred?: Deferred<void>,
   ): void {
-    this.phase = 'done';
     this.clearTimer();
-    this.endLeases(event.type === 'CANCEL' || this.timedOut);
-    this.actor.send(event);
-    const reached = this.actor.getSnapshot().value;
-    this.actor.stop();
-    if (reached !== outcome.to) {
-      // The machine is the law: an outcome it did not reach is never written.
-      this.host.actorError(
-        this,
-        new Error(`job machine reached \`${reached}\`, expected \`${outcome.to}\``),
-      );
+    if (!this.send(event)) {
       deferred?.resolve();
       return;
     }
+    const reached = statusOf(this.actor.getSnapshot().value);
+    if (reached !== outcome.to) {
+      // The machine is the law: an outcome it did not reach is never written.
+      this.mismatch(reached, outcome.to);
+      deferred?.resolve();
+      return;
+    }
+    this.finishWith(outcome, deferred);
+  }
+
+  private finishWith(outcome: RunOutcome, deferred?: Deferred<void>): void {
+    this.phase = 'done';
+    this.endLeases(outcome.to === 'cancelled' || this.timedOut);
+    this.actor.stop();
     this.host.finish(this, outcome, deferred);
   }
 
-  /** Leases a pool's resource for this attempt; the attempt's end releases (or destroys) it. */
-  async acquire(
-    ref: unknown,
-    options: AcquireOptions | undefined,
-    signal: AbortSignal,
-  ): Promise<Lease<unknown>> {
-    const pool = this.poolOf(ref);
-    const given = checkObject('acquire options', options);
-    const own = given['signal'];
-    // The attempt's end aborts the wait too, whatever signal the handler gave.
-    const mine =
-      own === undefined
-        ? signal
-        : own instanceof AbortSignal
-          ? AbortSignal.any([own, signal])
-          : own;
-    const lease = await pool.acquire({ ...given, signal: mine as AbortSignal }); // a bad one is refused there
-    if (this.phase === 'done') {
-      lease.release(); // the attempt ended while it waited
-      throw new JobCancelledError(this.id);
-    }
-    this.leases.push(lease);
-    return lease;
-  }
-
-  private poolOf(ref: unknown): Pool<unknown> {
-    if (typeof ref === 'string') {
-      const pool = this.host.pool(ref);
-      if (pool === undefined) {
-        throw new InvalidOptionError('pool', 'the name of a pool created with warden.pool()', ref);
-      }
-      return pool;
-    }
-    if (typeof ref === 'object' && ref !== null && 'acquire' in ref && 'name' in ref) {
-      return ref as Pool<unknown>;
-    }
-    throw new InvalidOptionError('pool', 'a pool, or the name of one', ref);
+  private mismatch(reached: string, expected: string): void {
+    this.phase = 'done';
+    this.endLeases(true);
+    this.actor.stop();
+    this.host.invariant(
+      this,
+      new InternalError(
+        `job ${this.id}: the job machine reached \`${reached}\`, expected ${expected}`,
+      ),
+    );
   }
 
   /** Ends the leases the handler left open: destroyed (their signals aborted) when the handler may still hold them. */
-  private endLeases(destroy: boolean, reason?: Error): void {
-    if (this.leases.length === 0) return;
-    for (const lease of this.leases.splice(0)) {
-      try {
-        if (!destroy) lease.release();
-        else if (lease instanceof PoolLease) {
-          lease.abandon(reason ?? new ShutdownError(`job ${this.id}'s attempt ended`));
-        } else lease.destroy();
-      } catch {
-        // already ended by the handler
-      }
-    }
-  }
-
-  /** Queues a progress write. */
-  reportProgress(done: unknown, total: unknown): void {
-    if (this.phase === 'done') return;
-    this.progressValue = checkProgress(done, total);
-    this.host.progress(this);
-  }
-
-  /** Persists a checkpoint. */
-  saveCheckpoint(data: unknown): Promise<void> {
-    const json = toJsonText(data, 'checkpoint');
-    if ('problem' in json) {
-      return Promise.reject(new InvalidPayloadError(`the ${json.problem}`));
-    }
-    return this.host.checkpoint(this, json.text);
+  private endLeases(destroy: boolean): void {
+    this.leases.end(destroy);
   }
 }

@@ -3,13 +3,14 @@ import { DuplicateJobTypeError, InvalidOptionError } from '../errors.js';
 import { jobStatuses, type JobStatus } from '../machines/jobMachine.js';
 import { checkInteger, checkKeys, checkObject, checkString } from '../options.js';
 import type { SqliteStore } from '../persistence/sqliteStore.js';
-import type { Job, JobFilter, JobHistoryEntry } from '../persistence/Store.js';
+import { checkJobCursor } from '../persistence/jobCursor.js';
+import type { Job, JobFilter, JobHistoryEntry, JobPage } from '../persistence/Store.js';
 import {
   resolveJobDefinition,
   type JobDefinition,
   type ResolvedJobDefinition,
 } from '../actors/jobDefinition.js';
-import type { JobScheduler } from '../supervisor/jobScheduler.js';
+import type { JobRunner } from '../supervisor/runner/jobRunner.js';
 import { prepareJob, prepareJobs, type EnqueueItem, type EnqueueOptions } from './enqueueChecks.js';
 import type { Lifecycle } from './lifecycle.js';
 
@@ -28,7 +29,7 @@ export interface WaitOptions {
 /** What the jobs API works with. */
 export interface JobsApiScope {
   readonly store: SqliteStore;
-  readonly scheduler: JobScheduler;
+  readonly scheduler: JobRunner;
   /** The job types defined so far, shared with the scheduler. */
   readonly definitions: Map<string, ResolvedJobDefinition>;
   readonly lifecycle: Lifecycle;
@@ -105,26 +106,13 @@ export class JobsApi {
   /** Jobs matching the filter, oldest first. */
   async listJobs(filter: JobFilter = {}): Promise<Job[]> {
     this.scope.lifecycle.assertOpen('read jobs');
-    const options = checkObject('listJobs filter', filter);
-    checkKeys('listJobs filter', options, ['status', 'type', 'limit', 'offset']);
-    const status = options['status'];
-    const statuses =
-      status === undefined ? undefined : typeof status === 'string' ? [status] : status;
-    if (statuses !== undefined) {
-      if (!Array.isArray(statuses))
-        throw new InvalidOptionError('status', 'a job status or an array of them', status);
-      for (const value of statuses as unknown[]) {
-        if (!jobStatuses.includes(value as JobStatus)) {
-          throw new InvalidOptionError('status', `one of ${jobStatuses.join(', ')}`, value);
-        }
-      }
-    }
-    return this.scope.store.listJobs({
-      ...(statuses === undefined ? {} : { status: statuses as JobStatus[] }),
-      ...(options['type'] === undefined ? {} : { type: checkString('type', options['type'], 200) }),
-      limit: checkInteger('limit', options['limit'] ?? 100, 1, 10_000),
-      offset: checkInteger('offset', options['offset'] ?? 0, 0),
-    });
+    return this.scope.store.listJobs(checkFilter('listJobs filter', filter));
+  }
+
+  /** A page of `listJobs` with the cursor of the next one: pass `nextCursor` as `after`. */
+  async listJobsPage(filter: JobFilter = {}): Promise<JobPage> {
+    this.scope.lifecycle.assertOpen('read jobs');
+    return this.scope.store.listJobsPage(checkFilter('listJobsPage filter', filter));
   }
 
   /** How many jobs are in each status, optionally of one type. */
@@ -166,4 +154,29 @@ export class JobsApi {
     this.scope.lifecycle.assertRunning('retry a job');
     return this.scope.scheduler.replay(checkString('id', id, 64));
   }
+}
+
+/** Checks a `listJobs` filter; the store checks that a cursor fits it. */
+function checkFilter(name: string, filter: JobFilter): JobFilter {
+  const options = checkObject(name, filter);
+  checkKeys(name, options, ['status', 'type', 'limit', 'offset', 'after']);
+  const status = options['status'];
+  const statuses =
+    status === undefined ? undefined : typeof status === 'string' ? [status] : status;
+  if (statuses !== undefined) {
+    if (!Array.isArray(statuses))
+      throw new InvalidOptionError('status', 'a job status or an array of them', status);
+    for (const value of statuses as unknown[]) {
+      if (!jobStatuses.includes(value as JobStatus)) {
+        throw new InvalidOptionError('status', `one of ${jobStatuses.join(', ')}`, value);
+      }
+    }
+  }
+  return {
+    ...(statuses === undefined ? {} : { status: statuses as JobStatus[] }),
+    ...(options['type'] === undefined ? {} : { type: checkString('type', options['type'], 200) }),
+    limit: checkInteger('limit', options['limit'] ?? 100, 1, 10_000),
+    offset: checkInteger('offset', options['offset'] ?? 0, 0),
+    ...(options['after'] === undefined ? {} : { after: checkJobCursor(options['after']) }),
+  };
 }

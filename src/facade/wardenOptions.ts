@@ -4,6 +4,8 @@ import { silentLogger, type Logger } from '../observability/logger.js';
 import { checkInteger, checkKeys, checkObject, checkString } from '../options.js';
 import { defaultChildOptions } from '../supervisor/childSpec.js';
 import { maxTimerMs } from '../actors/jobDefinition.js';
+import { defaultMaxStalls } from '../machines/jobMachine.js';
+import { claimsPerSlot } from '../supervisor/runner/claimBuffer.js';
 
 /** Options of `createWarden`. */
 export interface WardenOptions {
@@ -11,6 +13,17 @@ export interface WardenOptions {
   readonly database?: string;
   /** At most this many jobs run at once, across all types. @default 8 */
   readonly concurrency?: number;
+  /**
+   * At most this many jobs are held by this process, claimed ahead of free slots or running: a
+   * slot that frees starts a claimed job at once, without waiting for a commit. At least
+   * `concurrency`. @default 4 × concurrency
+   */
+  readonly claimDepth?: number;
+  /**
+   * Recoveries from `claimed` after a crash that a job may go through before one counts as a
+   * stalled attempt (see "Crash recovery" in the README). @default 3
+   */
+  readonly maxStalls?: number;
   /** A pino logger; Warden logs nothing without one. */
   readonly logger?: Logger;
   /** The source of time and timers. @default the wall clock */
@@ -29,6 +42,8 @@ export interface WardenOptions {
 export interface ResolvedWardenOptions {
   readonly database: string;
   readonly concurrency: number;
+  readonly claimDepth: number;
+  readonly maxStalls: number;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly random: () => number;
@@ -96,6 +111,8 @@ export function resolveWardenOptions(input: unknown): ResolvedWardenOptions {
   checkKeys('createWarden options', options, [
     'database',
     'concurrency',
+    'claimDepth',
+    'maxStalls',
     'logger',
     'clock',
     'random',
@@ -116,7 +133,20 @@ export function resolveWardenOptions(input: unknown): ResolvedWardenOptions {
   if (onFatal !== undefined && typeof onFatal !== 'function') {
     throw new InvalidOptionError('onFatal', 'a function', onFatal);
   }
+  const concurrency = checkInteger(
+    'concurrency',
+    options['concurrency'] ?? defaultWardenOptions.concurrency,
+    1,
+    100_000,
+  );
   return {
+    claimDepth: checkInteger(
+      'claimDepth',
+      options['claimDepth'] ?? claimsPerSlot * concurrency,
+      concurrency,
+      1_000_000,
+    ),
+    maxStalls: checkInteger('maxStalls', options['maxStalls'] ?? defaultMaxStalls, 0, 1000),
     supervision: {
       maxRestarts: checkInteger(
         'supervision.maxRestarts',
@@ -133,12 +163,7 @@ export function resolveWardenOptions(input: unknown): ResolvedWardenOptions {
     },
     onFatal: onFatal as ((error: Error) => void) | undefined,
     database: checkString('database', options['database'] ?? defaultWardenOptions.database, 4096),
-    concurrency: checkInteger(
-      'concurrency',
-      options['concurrency'] ?? defaultWardenOptions.concurrency,
-      1,
-      100_000,
-    ),
+    concurrency,
     logger: checkLogger(options['logger']),
     clock,
     random: random as () => number,

@@ -1,5 +1,5 @@
-import type { AnyStateMachine } from 'xstate';
-import { jobMachine, type JobMachineEvent, type JobStatus } from './jobMachine.js';
+import type { AnyStateMachine, AnyStateNode } from 'xstate';
+import { jobMachine, type JobMachineEvent, type JobState } from './jobMachine.js';
 
 /** One legal status change: the event that causes it and where it leads. */
 export interface Transition<S extends string = string, E extends string = string> {
@@ -20,20 +20,40 @@ export interface TransitionTable<S extends string = string, E extends string = s
   targetsOn(from: S, event: E): readonly S[];
 }
 
-/** Reads the legal status changes straight from a flat machine's state nodes. */
+/** The top-level state (the stored status) a state node belongs to. */
+function topLevelKey(node: AnyStateNode): string {
+  let current = node;
+  while (current.parent?.parent !== undefined) current = current.parent;
+  return current.key;
+}
+
+/** Every state node below `node`, `node` included, depth first. */
+function nodesOf(node: AnyStateNode): AnyStateNode[] {
+  return [node, ...Object.values(node.states).flatMap(nodesOf)];
+}
+
+/**
+ * Reads the legal status changes straight from a machine's state nodes: a status is a top-level
+ * state, and a transition between states within one top-level state is no status change.
+ */
 export function deriveTransitionTable<S extends string, E extends string>(
   machine: AnyStateMachine,
 ): TransitionTable<S, E> {
   const transitions: Transition<S, E>[] = [];
   const seen = new Set<string>();
-  for (const [from, node] of Object.entries(machine.root.states)) {
-    for (const [event, definitions] of node.transitions) {
-      for (const definition of definitions) {
-        for (const target of definition.target ?? []) {
-          const key = `${from}|${event}|${target.key}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          transitions.push({ from: from as S, event: event as E, to: target.key as S });
+  for (const top of Object.values(machine.root.states)) {
+    for (const node of nodesOf(top)) {
+      const from = top.key;
+      for (const [event, definitions] of node.transitions) {
+        for (const definition of definitions) {
+          for (const target of definition.target ?? []) {
+            const to = topLevelKey(target);
+            if (to === from && target !== top && !definition.reenter) continue; // within a status
+            const key = `${from}|${event}|${to}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            transitions.push({ from: from as S, event: event as E, to: to as S });
+          }
         }
       }
     }
@@ -60,5 +80,5 @@ export function deriveTransitionTable<S extends string, E extends string>(
 }
 
 /** The job lifecycle's legal status changes, derived from `jobMachine` when this module loads. */
-export const jobTransitions: TransitionTable<JobStatus, JobMachineEvent['type']> =
+export const jobTransitions: TransitionTable<JobState, JobMachineEvent['type']> =
   deriveTransitionTable(jobMachine);

@@ -18,6 +18,8 @@ export interface Job<Payload = unknown, Result = unknown> {
   /** Attempts started so far. */
   readonly attempt: number;
   readonly maxAttempts: number;
+  /** Times the job was found `claimed` after a crash (claimed by a process that died before starting it). */
+  readonly stalls: number;
   /** When a scheduled or retrying job becomes due (ms since the epoch). */
   readonly runAt: number;
   /** Bumped by every status change; writers name the version they read. */
@@ -72,27 +74,107 @@ export interface StatusChange {
   readonly at: number;
   readonly runAt?: number;
   readonly attempt?: number;
+  readonly stalls?: number;
   readonly error?: SerializedError | undefined;
   readonly resultJson?: string;
   readonly viaFallback?: boolean;
 }
 
-/** A job just moved from `queued` to `running`, with what its attempt needs. */
+/** A job just moved from `queued` to `claimed` by this process, with what its attempt needs. */
 export interface ClaimedJob {
   readonly id: string;
   readonly type: string;
+  readonly priority: number;
   readonly payloadJson: string;
+  /** Attempts started before this claim. */
   readonly attempt: number;
   readonly maxAttempts: number;
+  readonly stalls: number;
+  /** The version of the `claimed` row: the `START` write names it. */
   readonly version: number;
   readonly checkpointJson: string | null;
+}
+
+/** How many queued jobs of one type a claim may take. */
+export interface ClaimRoom {
+  readonly type: string;
+  readonly limit: number;
+}
+
+/** One step of a group commit. Steps apply in order; a refused step undoes only its own writes. */
+export type BatchStep =
+  | { readonly kind: 'insert'; readonly jobs: readonly NewJob[] }
+  | { readonly kind: 'changes'; readonly changes: readonly StatusChange[] }
+  | { readonly kind: 'command'; readonly id: string; readonly event: 'CANCEL' | 'REPLAY' }
+  | {
+      readonly kind: 'progress' | 'checkpoint';
+      readonly id: string;
+      readonly version: number;
+      readonly json: string;
+    }
+  | { readonly kind: 'adopt' | 'unadopt'; readonly id: string; readonly version: number }
+  | { readonly kind: 'promote'; readonly limit: number }
+  | {
+      readonly kind: 'claim';
+      /** At most this many jobs in all, best first (priority, then age). */
+      readonly limit: number;
+      readonly rooms: readonly ClaimRoom[];
+    };
+
+/** What each kind of step answers when it is applied. */
+export interface StepValues {
+  /** Per job: its new id, or the job that already holds its idempotency key. */
+  readonly insert: readonly (
+    { readonly created: true; readonly id: string } | { readonly created: false; readonly job: Job }
+  )[];
+  /** Per change: the new version, or why the change was refused. */
+  readonly changes: readonly (number | WardenError)[];
+  /** The job after the command. */
+  readonly command: {
+    readonly before: Job;
+    readonly after: Job;
+  };
+  /** False when the job was no longer `running` at that version. */
+  readonly progress: boolean;
+  readonly checkpoint: boolean;
+  /** False when another process began the fallback, or the row moved on. */
+  readonly adopt: boolean;
+  readonly unadopt: boolean;
+  readonly promote: readonly PromotedJob[];
+  readonly claim: readonly ClaimedJob[];
+}
+
+/** One step's result: its value, or why the database refused it (the step's writes undone). */
+export type StepResult<K extends BatchStep['kind'] = BatchStep['kind']> =
+  | { readonly ok: true; readonly value: StepValues[K] }
+  | { readonly ok: false; readonly error: Error };
+
+/** A group commit: steps applied in one transaction, in order. */
+export interface WriteBatch {
+  /** The time every write of the batch records. */
+  readonly at: number;
+  /** The token that marks claims and adopted fallbacks as this process's. */
+  readonly owner: string;
+  readonly steps: readonly BatchStep[];
+  /** Answer the earliest due time after the batch (for the due timer). */
+  readonly readNextDue?: boolean;
+}
+
+/** What a committed batch answers. */
+export interface BatchResult {
+  /** One result per step, in order. */
+  readonly results: readonly StepResult[];
+  /** With `readNextDue`: the earliest `runAt` of any scheduled or retrying job. */
+  readonly nextDue?: number | undefined;
 }
 
 /** A scheduled or retrying job that became due and is now queued. */
 export interface PromotedJob {
   readonly id: string;
   readonly type: string;
+  readonly priority: number;
   readonly attempt: number;
+  readonly from: 'scheduled' | 'retrying';
 }
 
 /** Filters for `listJobs`. */
@@ -101,60 +183,42 @@ export interface JobFilter {
   readonly type?: string;
   /** At most this many jobs (default 100). */
   readonly limit?: number;
-  /** Skip this many first (default 0). */
+  /**
+   * Skip this many first (default 0). Each skipped row is still read, so a deep offset is slow
+   * (about 50 ms at 500,000, against 1 ms for a page by cursor): page with `after` instead.
+   */
   readonly offset?: number;
+  /**
+   * Start after the page this cursor ends: a `nextCursor` from `listJobsPage` with the same
+   * `status` and `type` (any `limit`). Not with `offset`.
+   */
+  readonly after?: string | undefined;
+}
+
+/** One page of `listJobsPage`: jobs in id order (the order they were enqueued). */
+export interface JobPage<Payload = unknown, Result = unknown> {
+  readonly jobs: Job<Payload, Result>[];
+  /** Pass as `after` for the next page; null when this page is the last one. */
+  readonly nextCursor: string | null;
 }
 
 /**
- * Durable job storage. Every method is synchronous and runs inside the caller's transaction when
- * one is open; every status change is checked against the job machine's transition table and
- * against the row's version.
+ * Durable job storage: asynchronous and batch-oriented, so that a store on another thread or
+ * another machine (PostgreSQL) can implement it. Writes go in group commits (`commit`), each
+ * applied in one transaction; every status change is checked against the job machine's
+ * transition table and against the row's version, and logged in the job's history.
  */
 export interface Store {
-  /** Opens (creating or migrating) the database; refuses foreign, damaged or newer files. */
-  open(): void;
-  close(): void;
-  /** Runs `fn` in one transaction: everything it writes commits together or not at all. */
-  transaction<T>(fn: () => T): T;
-  /**
-   * Inside a transaction, runs `fn` so that if it throws, only its own writes are undone (a
-   * savepoint) and the error is rethrown; the transaction goes on.
-   */
-  isolated<T>(fn: () => T): T;
-  /**
-   * Marks a stalled `running` job's fallback as begun by `adopter` (a process's random token), if
-   * the row is still at `version` and no other process marked it; false otherwise.
-   */
-  adoptForFallback(id: string, version: number, adopter: string): boolean;
-  /** Clears `adopter`'s mark: its fallback was given up unfinished, not lost with a process. */
-  releaseFallback(id: string, version: number, adopter: string): void;
-  /** Inserts a job, or returns the existing one when its idempotency key is taken. */
-  insertJob(job: NewJob): { job: Job; created: boolean };
-  /** Applies a status change and records it in the history; returns the new version. */
-  changeStatus(change: StatusChange): number;
-  /** Applies many status changes in order; each result is the new version or why it was refused. */
-  changeStatusMany(changes: readonly StatusChange[]): (number | WardenError)[];
-  /** Moves due `scheduled` and `retrying` jobs to `queued`; returns the jobs moved. */
-  promoteDue(now: number, limit: number): readonly PromotedJob[];
-  /** Ids and types of queued jobs of the given types, best first. */
-  queuedCandidates(
-    types: readonly string[],
-    limit: number,
-  ): readonly { id: string; type: string }[];
-  /** Moves the given queued jobs to `running`, starting a new attempt of each. */
-  claim(ids: readonly string[], now: number): readonly ClaimedJob[];
-  /** Records a running job's progress; false when the job is no longer at `version`. */
-  saveProgress(id: string, version: number, progressJson: string, at: number): boolean;
-  /** Records a running job's checkpoint; false when the job is no longer at `version`. */
-  saveCheckpoint(id: string, version: number, checkpointJson: string, at: number): boolean;
-  /** The earliest `runAt` of any scheduled or retrying job. */
-  nextDueAt(): number | undefined;
-  getJob(id: string): Job | undefined;
-  listJobs(filter: JobFilter): Job[];
-  countJobs(type?: string): Record<JobStatus, number>;
-  history(id: string): JobHistoryEntry[];
-  /** Jobs left `running`, oldest first: after a crash, these are stalled. */
-  runningJobs(): Job[];
+  /** Applies a batch in one transaction; resolves once it is committed, rejects if none of it was. */
+  commit(batch: WriteBatch): Promise<BatchResult>;
+  getJob(id: string): Promise<Job | undefined>;
+  listJobs(filter: JobFilter): Promise<Job[]>;
+  /** The jobs of `listJobs`, with the cursor of the page after them. */
+  listJobsPage(filter: JobFilter): Promise<JobPage>;
+  countJobs(type?: string): Promise<Record<JobStatus, number>>;
+  history(id: string): Promise<JobHistoryEntry[]>;
+  /** Jobs left `claimed` or `running`, oldest first: after a crash, these are to be recovered. */
+  unfinishedJobs(): Promise<Job[]>;
 }
 
 /** What happened to a supervised actor; `stopped`, `resumed` and `removed` are done by hand. */
@@ -261,7 +325,7 @@ export interface OwnershipStore {
    */
   open(claim?: OwnershipClaim): void;
   /** Records a heartbeat; false when `token` no longer owns the file. */
-  renewOwnership(token: string, at: number): boolean;
+  renewOwnership(token: string, at: number): Promise<boolean>;
   /** Gives the file up, if `token` still owns it, and stops checking. */
   releaseOwnership(token: string): void;
 }

@@ -56,21 +56,18 @@ interface BreakerEventRow {
   cause: string | null;
 }
 
+const saveSql = `INSERT INTO breakers (name, state, opens, open_until, reopen_ms, changed_at)
+  VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (name) DO UPDATE SET state = excluded.state, opens = excluded.opens,
+    open_until = excluded.open_until, reopen_ms = excluded.reopen_ms,
+    changed_at = excluded.changed_at`;
+const eventSql = `INSERT INTO breaker_events (name, from_state, to_state, at, open_until, cause)
+  VALUES (?, ?, ?, ?, ?, ?)`;
+
 function prepare(db: Database.Database) {
   return {
     load: db.prepare<[string], BreakerRow>('SELECT * FROM breakers WHERE name = ?'),
     list: db.prepare<[], BreakerRow>('SELECT * FROM breakers ORDER BY name'),
-    save: db.prepare<[string, string, number, number | null, number, number]>(
-      `INSERT INTO breakers (name, state, opens, open_until, reopen_ms, changed_at)
-       VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (name) DO UPDATE SET state = excluded.state, opens = excluded.opens,
-         open_until = excluded.open_until, reopen_ms = excluded.reopen_ms,
-         changed_at = excluded.changed_at`,
-    ),
-    event: db.prepare<[string, string | null, string, number, number | null, string | null]>(
-      `INSERT INTO breaker_events (name, from_state, to_state, at, open_until, cause)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    ),
     history: db.prepare<[string, number], BreakerEventRow>(
       `SELECT * FROM (SELECT * FROM breaker_events WHERE name = ? ORDER BY id DESC LIMIT ?)
        ORDER BY id`,
@@ -105,49 +102,51 @@ export class SqliteBreakerStore implements BreakerStore {
   constructor(private readonly store: SqliteStore) {}
 
   loadBreaker(name: string): BreakerRecord | undefined {
-    return this.store.withDatabase(false, (db) => {
-      const row = sqlOf(db).load.get(name);
-      return row === undefined ? undefined : toRecord(row);
-    });
+    const row = sqlOf(this.store.reader()).load.get(name);
+    return row === undefined ? undefined : toRecord(row);
   }
 
   saveBreakerChange(record: BreakerRecord, from: BreakerState | null, cause: unknown): void {
-    this.store.withDatabase(true, (db) => {
-      const sql = sqlOf(db);
-      sql.save.run(
-        record.name,
-        record.state,
-        record.opens,
-        record.openUntil,
-        record.reopenMs,
-        record.changedAt,
-      );
-      sql.event.run(
-        record.name,
-        from,
-        record.state,
-        record.changedAt,
-        record.openUntil,
-        cause === undefined ? null : JSON.stringify(cause),
-      );
-    });
+    // Written at once (through the writer thread): a restart reads it back.
+    this.store.writeSync([
+      {
+        sql: saveSql,
+        params: [
+          record.name,
+          record.state,
+          record.opens,
+          record.openUntil,
+          record.reopenMs,
+          record.changedAt,
+        ],
+      },
+      {
+        sql: eventSql,
+        params: [
+          record.name,
+          from,
+          record.state,
+          record.changedAt,
+          record.openUntil,
+          cause === undefined ? null : JSON.stringify(cause),
+        ],
+      },
+    ]);
   }
 
   breakerHistory(name: string, limit: number): BreakerHistoryEntry[] {
-    return this.store.withDatabase(false, (db) =>
-      sqlOf(db)
-        .history.all(name, limit)
-        .map((row) => ({
-          from: row.from_state,
-          to: row.to_state,
-          at: row.at,
-          openUntil: row.open_until,
-          cause: row.cause === null ? null : (JSON.parse(row.cause) as unknown),
-        })),
-    );
+    return sqlOf(this.store.reader())
+      .history.all(name, limit)
+      .map((row) => ({
+        from: row.from_state,
+        to: row.to_state,
+        at: row.at,
+        openUntil: row.open_until,
+        cause: row.cause === null ? null : (JSON.parse(row.cause) as unknown),
+      }));
   }
 
   listBreakers(): BreakerRecord[] {
-    return this.store.withDatabase(false, (db) => sqlOf(db).list.all().map(toRecord));
+    return sqlOf(this.store.reader()).list.all().map(toRecord);
   }
 }

@@ -167,6 +167,44 @@ export const migrations: readonly Migration[] = [
   );
   CREATE INDEX breaker_events_name ON breaker_events (name, id);
   `,
+  // 7: claim-ahead. A job may be `claimed` by its owner before it starts; `stalls` counts its
+  // recoveries from `claimed` after a crash. The unfinished (claimed or running) jobs are found
+  // at start-up by index.
+  `
+  ALTER TABLE jobs ADD COLUMN stalls INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX jobs_unfinished ON jobs (id) WHERE status IN ('claimed', 'running');
+  `,
+  // 8: reads that stay fast at a million jobs. `job_counts` holds how many jobs of each type are
+  // in each status, kept by triggers for whatever status a row has (back-filled here), so
+  // countJobs reads a few rows instead of scanning the table. jobs_by_type gives every listJobs
+  // filter id-ordered ranges (keyset paging), one per type and status (listJobs learns which
+  // exist from job_counts). It leaves out the in-flight statuses, which jobs_unfinished holds, so
+  // a job's claim, start and end touch it only as it leaves `queued` and as it ends. It replaces
+  // jobs_dead.
+  `
+  CREATE TABLE job_counts (
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (type, status)
+  ) WITHOUT ROWID;
+  INSERT INTO job_counts (type, status, n) SELECT type, status, count(*) FROM jobs GROUP BY type, status;
+  CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs BEGIN
+    INSERT INTO job_counts (type, status, n) VALUES (NEW.type, NEW.status, 1)
+      ON CONFLICT (type, status) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER job_counts_update AFTER UPDATE OF type, status ON jobs
+    WHEN NEW.status IS NOT OLD.status OR NEW.type IS NOT OLD.type
+  BEGIN
+    INSERT INTO job_counts (type, status, n) VALUES (OLD.type, OLD.status, -1), (NEW.type, NEW.status, 1)
+      ON CONFLICT (type, status) DO UPDATE SET n = n + excluded.n;
+  END;
+  CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs BEGIN
+    UPDATE job_counts SET n = n - 1 WHERE type = OLD.type AND status = OLD.status;
+  END;
+  DROP INDEX jobs_dead;
+  CREATE INDEX jobs_by_type ON jobs (type, status, id) WHERE status NOT IN ('claimed', 'running');
+  `,
 ];
 
 /** The first schema version with the `owner` table. */

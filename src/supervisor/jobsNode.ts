@@ -1,5 +1,5 @@
 import { coerceError } from '../errors.js';
-import type { JobScheduler } from './jobScheduler.js';
+import type { JobRunner } from './runner/jobRunner.js';
 import { builtInSpec, LeafNode } from './leafNode.js';
 import { publishLifecycle, type NodeParent, type SupervisionRuntime } from './supervision.js';
 
@@ -15,9 +15,11 @@ export class JobsNode extends LeafNode {
   readonly spec = builtInSpec(jobsNodeId, 'escalate');
   /** The grace period the next stop gives running jobs. */
   graceMs = 10_000;
+  /** Counts starts, so that a start that finishes after a later one began is ignored. */
+  private generation = 0;
 
   constructor(
-    private readonly scheduler: JobScheduler,
+    private readonly scheduler: JobRunner,
     parent: NodeParent,
     runtime: SupervisionRuntime,
   ) {
@@ -31,14 +33,18 @@ export class JobsNode extends LeafNode {
   start(): void {
     this.transition({ type: 'START' });
     publishLifecycle(this.runtime, this.ref, { kind: 'started' });
-    try {
-      this.scheduler.start(); // recovers stalled jobs: the database must answer
-    } catch (error) {
-      this.exitAbnormally(coerceError(error));
-      return;
-    }
-    this.transition({ type: 'READY' });
-    this.parent.childStarted(this);
+    const run = ++this.generation;
+    // Recovers the jobs a dead process left unfinished: the database must answer.
+    this.scheduler.start().then(
+      () => {
+        if (this.generation !== run || this.state !== 'starting') return;
+        this.transition({ type: 'READY' });
+        this.parent.childStarted(this);
+      },
+      (error: unknown) => {
+        if (this.generation === run) this.exitAbnormally(coerceError(error));
+      },
+    );
   }
 
   async stop(): Promise<void> {

@@ -169,15 +169,17 @@ export class FileOwnership {
   }
 
   private beat(): void {
-    let renewed: boolean;
-    try {
-      renewed = this.store.renewOwnership(this.token, this.clock.now());
-    } catch {
-      // A busy or failing database: try again at the next beat; the owner row is still ours.
-      this.arm();
-      return;
-    }
-    if (renewed) this.arm();
-    else this.lost();
+    // Sent to the writer without waiting for it: a busy writer never holds this thread up.
+    this.store.renewOwnership(this.token, this.clock.now()).then(
+      (renewed) => {
+        if (!this.held) return;
+        if (renewed) this.arm();
+        else this.lost();
+      },
+      () => {
+        // A busy or failing database: try again at the next beat; the owner row is still ours.
+        if (this.held) this.arm();
+      },
+    );
   }
 }
