@@ -1,16 +1,17 @@
 import { WorkerNode } from './workerActor.js';
-import type { TimerHandle } from '../clock.js';
-import { InvalidOptionError, quote, serializeError, SupervisorEscalatedError } from '../errors.js';
+import { serializeError, SupervisorEscalatedError } from '../errors.js';
 import {
   supervisorStatusCell,
   type SupervisorMachineEvent,
   type SupervisorStatus,
 } from '../machines/supervisorMachine.js';
 import { backoffDelay } from '../policies/backoff.js';
-import { refuseRemove, refuseRestart, refuseStop, type ChildView } from './byHandRules.js';
+import { refuseRemove, refuseRestart, refuseStop } from './byHandRules.js';
 import type { ResolvedChildSpec, ResolvedSupervisorSpec } from './childSpec.js';
 import { RestartBudgets } from './restartBudgets.js';
 import { planRestart } from '../policies/strategy.js';
+import { SupervisorChildren } from './supervisorChildren.js';
+import { SupervisorSteps } from './supervisorSteps.js';
 import {
   ErrorLog,
   publishDead,
@@ -52,15 +53,11 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
   restarts = 0;
   private readonly cell = supervisorStatusCell();
   private readonly errors = new ErrorLog();
-  private children: SupervisedNode[];
-  /** Children stopped by hand: started again only by `restartChild`, never by this supervisor. */
-  private readonly held = new Set<SupervisedNode>();
+  private readonly children: SupervisorChildren;
   private readonly budgets: RestartBudgets;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly steps: SupervisorSteps;
   /** Children of Warden's own added while this supervisor was starting (see addStartedChild). */
   private readonly ownStarts = new Set<SupervisedNode>();
-  private readonly pendingStarts = new Map<string, () => void>();
-  private backoff: { timer: TimerHandle; wake: () => void } | undefined;
 
   constructor(
     readonly spec: ResolvedSupervisorSpec,
@@ -69,14 +66,18 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
     private readonly options: SupervisorNodeOptions = {},
   ) {
     this.id = spec.id;
-    this.children = spec.children.map((child) => createNode(child, this, runtime));
+    this.children = new SupervisorChildren(
+      this.id,
+      spec.children.map((child) => createNode(child, this, runtime)),
+    );
     this.budgets = new RestartBudgets(
       this.id,
       { maxRestarts: spec.maxRestarts, withinMs: spec.withinMs },
       runtime,
       options.ownBudget,
-      () => this.children.map((child) => child.id),
+      () => this.children.ids(),
     );
+    this.steps = new SupervisorSteps(this.id, runtime);
   }
 
   get state(): SupervisorStatus {
@@ -96,9 +97,9 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
 
   /** Adds a child at the end of the start order, starting it at once if this supervisor runs. */
   addChild(node: SupervisedNode): Promise<void> {
-    this.children.push(node);
+    this.children.add(node);
     if (this.cell.status !== 'running' && this.cell.status !== 'starting') return Promise.resolve();
-    return this.enqueue(() => this.startChildren([node]));
+    return this.steps.enqueue(() => this.startChildren([node]));
   }
 
   /**
@@ -108,28 +109,23 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
    * still starting, its start-up loop reaches the child, which is last in the order.
    */
   addStartedChild(node: SupervisedNode): void {
-    this.children.push(node);
+    this.children.add(node);
     if (this.cell.status === 'running') node.start();
     else if (this.cell.status === 'starting') this.ownStarts.add(node);
   }
 
   /** Forgets the children that are not alive (a revived pool makes its slots anew). */
   protected dropEndedChildren(): void {
-    this.children = this.children.filter((node) => node.alive);
+    this.children.dropEnded();
   }
 
   find(id: string): SupervisedNode | undefined {
-    if (id === this.id) return this;
-    for (const child of this.children) {
-      const found = child.find(id);
-      if (found !== undefined) return found;
-    }
-    return undefined;
+    return id === this.id ? this : this.children.find(id);
   }
 
   /** The supervisor directly above `id` in this subtree. */
   parentOf(id: string): SupervisorNode | undefined {
-    for (const child of this.children) {
+    for (const child of this.children.all) {
       if (child.id === id) return this;
       if (child instanceof SupervisorNode) {
         const found = child.parentOf(id);
@@ -148,22 +144,21 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
       restarts: this.restarts,
       strategy: this.spec.strategy,
       ...(lastError === undefined ? {} : { lastError }),
-      children: this.children.map((child) => this.snapshotOf(child)),
+      children: this.children.snapshots(),
     };
   }
 
   /** A child's snapshot, marked when it was stopped by hand. */
   snapshotOf(child: SupervisedNode): TreeNode {
-    const snapshot = child.snapshot();
-    return this.held.has(child) ? { ...snapshot, stoppedByHand: true } : snapshot;
+    return this.children.snapshotOf(child);
   }
 
   start(): void {
     this.transition({ type: 'START' });
     this.budgets.reset();
     publishLifecycle(this.runtime, this.ref, { kind: 'started' });
-    void this.enqueue(async () => {
-      await this.startChildren(this.children);
+    void this.steps.enqueue(async () => {
+      await this.startChildren(this.children.all);
       if (this.cell.status !== 'starting') return;
       // Children of Warden's own added after the start-up loop had passed them: started now,
       // in the same turn as STARTED, so that none falls between the two.
@@ -179,21 +174,18 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
     for (const node of nodes) {
       const state = this.cell.status;
       if (state !== 'starting' && state !== 'running') return;
-      if (node.dead || node.alive || this.held.has(node) || !this.children.includes(node)) continue;
+      if (!this.children.startable(node)) continue;
       if (this.runtime.deadAtStart.has(node.id) && node.restarts === 0 && node.state === 'idle') {
         // Dead-lettered in an earlier process: it stays dead until restarted by hand.
         node.markDead(false);
         continue;
       }
-      await new Promise<void>((resolve) => {
-        this.pendingStarts.set(node.id, resolve);
-        node.start();
-      });
+      await this.steps.start(node);
     }
   }
 
   childStarted(child: SupervisedNode): void {
-    this.settleStart(child.id);
+    this.steps.settleStart(child.id);
   }
 
   childExited(
@@ -201,15 +193,9 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
     reason: 'normal' | 'abnormal',
     error: Error | undefined,
   ): void {
-    this.settleStart(child.id);
+    this.steps.settleStart(child.id);
     if (error !== undefined) this.errors.push(serializeError(error));
-    void this.enqueue(() => this.handleExit(child, reason, error));
-  }
-
-  private settleStart(id: string): void {
-    const resolve = this.pendingStarts.get(id);
-    this.pendingStarts.delete(id);
-    resolve?.();
+    void this.steps.enqueue(() => this.handleExit(child, reason, error));
   }
 
   private async handleExit(
@@ -220,14 +206,11 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
     const state = this.cell.status;
     if (state !== 'running' && state !== 'starting') return;
     // Already handled, or stopped by hand meanwhile.
-    if (child.alive || child.dead || this.held.has(child) || !this.children.includes(child)) return;
+    if (!this.children.startable(child)) return;
     // Dead and hand-stopped siblings stay down: a strategy neither stops nor starts them.
-    const planned = this.children
-      .filter((node) => !node.dead && !this.held.has(node))
-      .map((node) => ({ id: node.id, restart: node.spec.restart, alive: node.alive }));
-    const plan = planRestart(this.spec.strategy, planned, child.id, reason);
+    const plan = planRestart(this.spec.strategy, this.children.planned(), child.id, reason);
     if (plan.start.length === 0) {
-      this.remove(plan.remove);
+      this.children.remove(plan.remove);
       return;
     }
     if (!this.budgets.tryRestart(child.id, this.runtime.clock.now())) {
@@ -247,34 +230,15 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
       this.budgets.restartsInWindow(child.id),
       this.runtime.random(),
     );
-    for (const id of plan.stop) await this.children.find((node) => node.id === id)?.stop();
-    this.remove(plan.remove);
-    const restarting = plan.start
-      .map((id) => this.children.find((node) => node.id === id))
-      .filter((node): node is SupervisedNode => node !== undefined && !this.held.has(node));
+    for (const id of plan.stop) await this.children.byId(id)?.stop();
+    this.children.remove(plan.remove);
+    const restarting = this.children.unheld(plan.start);
     for (const node of restarting) {
       node.scheduleRestart();
       publishLifecycle(this.runtime, this.refOf(node), { kind: 'restarting', delayMs });
     }
-    await this.sleep(delayMs);
+    await this.steps.sleep(delayMs);
     await this.startChildren(restarting);
-  }
-
-  private remove(ids: readonly string[]): void {
-    if (ids.length === 0) return;
-    this.children = this.children.filter((node) => !ids.includes(node.id));
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const wake = (): void => {
-        if (this.backoff !== undefined) this.runtime.clock.clearTimeout(this.backoff.timer);
-        this.backoff = undefined;
-        resolve();
-      };
-      this.backoff = { timer: this.runtime.clock.setTimeout(wake, ms), wake };
-    });
   }
 
   /** Past its intensity: stop every child in reverse order, then fail to the parent. */
@@ -300,18 +264,18 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
   }
 
   private async stopChildren(): Promise<void> {
-    const order = this.options.stopOrder?.(this.children) ?? [...this.children].reverse();
+    const children = this.children.all;
+    const order = this.options.stopOrder?.(children) ?? [...children].reverse();
     for (const node of order) await node.stop();
   }
 
   stop(): Promise<void> {
     const state = this.cell.status;
-    if (state !== 'starting' && state !== 'running') return this.queue;
+    if (state !== 'starting' && state !== 'running') return this.steps.settled();
     this.transition({ type: 'STOP' });
-    this.backoff?.wake();
-    // Pending starts resolve so a startup loop waiting on them can see the stop.
-    for (const id of [...this.pendingStarts.keys()]) this.settleStart(id);
-    return this.enqueue(async () => {
+    // The backoff ends, and pending starts resolve so a startup loop waiting on them sees the stop.
+    this.steps.interrupt();
+    return this.steps.enqueue(async () => {
       await this.stopChildren();
       this.transition({ type: 'STOPPED' });
       publishLifecycle(this.runtime, this.ref, { kind: 'exited', reason: 'shutdown' });
@@ -333,7 +297,7 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
 
   /** Resolves once every queued supervision step (startup, restarts, stops) has run. */
   settled(): Promise<void> {
-    return this.queue;
+    return this.steps.settled();
   }
 
   /**
@@ -342,10 +306,10 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
    * Resolves once it has stopped, then records `actor.stopped`.
    */
   async stopChild(child: SupervisedNode): Promise<void> {
-    this.check(refuseStop, child);
-    this.held.add(child);
+    this.children.check(refuseStop, child, this.cell.status);
+    this.children.hold(child);
     await child.stop();
-    this.settleStart(child.id); // a startup loop waiting on it goes on to the next child
+    this.steps.settleStart(child.id); // a startup loop waiting on it goes on to the next child
     publishLifecycle(this.runtime, this.refOf(child), { kind: 'stopped' });
   }
 
@@ -354,15 +318,15 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
    * its dead letter is closed), as OTP's `restart_child`; resolves once it has started or exited.
    */
   async restartChild(child: SupervisedNode): Promise<void> {
-    this.check(refuseRestart, child);
+    this.children.check(refuseRestart, child, this.cell.status);
     if (child.dead) {
       publishRevived(this.runtime, this.refOf(child));
       child.revive();
     } else {
-      this.held.delete(child);
+      this.children.unhold(child);
       publishLifecycle(this.runtime, this.refOf(child), { kind: 'resumed' });
     }
-    await this.enqueue(() => this.startChildren([child]));
+    await this.steps.enqueue(() => this.startChildren([child]));
   }
 
   /**
@@ -371,46 +335,20 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
    * `deadActors()` forgets it; then `actor.removed`.
    */
   removeChild(child: SupervisedNode): void {
-    this.check(refuseRemove, child);
+    this.children.check(refuseRemove, child, this.cell.status);
     for (const { node, supervisorId } of walkTree(child.snapshot(), this.id)) {
       if (node.state === 'dead') {
         publishRevived(this.runtime, { actorId: node.id, supervisorId, restarts: node.restarts });
       }
       this.runtime.deadAtStart.delete(node.id);
     }
-    this.children = this.children.filter((node) => node !== child);
-    this.held.delete(child);
+    this.children.delete(child);
     this.budgets.forget(child.id);
     publishLifecycle(this.runtime, this.refOf(child), { kind: 'removed' });
   }
 
-  /** Throws a by-hand rule's refusal, or if `child` is not one of this supervisor's children. */
-  private check(rule: (view: ChildView) => Error | undefined, child: SupervisedNode): void {
-    if (!this.children.includes(child)) {
-      throw new InvalidOptionError('child', `a child of supervisor ${quote(this.id)}`, child.id);
-    }
-    const refusal = rule({
-      id: child.id,
-      state: child.state,
-      alive: child.alive,
-      dead: child.dead,
-      held: this.held.has(child),
-      supervisorId: this.id,
-      supervisorState: this.cell.status,
-    });
-    if (refusal !== undefined) throw refusal;
-  }
-
   private refOf(child: SupervisedNode): NodeRef {
     return { actorId: child.id, supervisorId: this.id, restarts: child.restarts };
-  }
-
-  private enqueue(work: () => Promise<void>): Promise<void> {
-    const next = this.queue.then(work).catch((error: unknown) => {
-      this.runtime.logger.error({ err: error, supervisorId: this.id }, 'supervision step failed');
-    });
-    this.queue = next;
-    return next;
   }
 
   private transition(event: SupervisorMachineEvent): void {
