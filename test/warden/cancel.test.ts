@@ -12,8 +12,13 @@ const eventLog = (warden: Warden): string[] =>
   traceJobs(warden, (event) => `${event.type} ${event.jobId} ${event.attempt}`);
 
 /** A started warden with one job type, `task`, whose handler records each start. */
-async function taskWarden(options: { concurrency?: number; fail?: boolean } = {}) {
-  const { warden, clock } = testWarden({ concurrency: options.concurrency ?? 8 });
+async function taskWarden(
+  options: { concurrency?: number; claimDepth?: number; fail?: boolean } = {},
+) {
+  const { warden, clock } = testWarden({
+    concurrency: options.concurrency ?? 8,
+    ...(options.claimDepth === undefined ? {} : { claimDepth: options.claimDepth }),
+  });
   const started: string[] = [];
   const blocker = deferred();
   warden.defineJob<{ name: string }>('task', {
@@ -46,9 +51,15 @@ describe('cancelJob', () => {
     });
 
     it('when it is queued', async () => {
-      const { warden, started, blocker } = await taskWarden({ concurrency: 1 });
+      // A claim depth of one slot claims nothing ahead: the waiting job stays queued.
+      const { warden, clock, started, blocker } = await taskWarden({
+        concurrency: 1,
+        claimDepth: 1,
+      });
       const running = await warden.enqueue('task', { name: 'blocker' });
       const job = await warden.enqueue('task', { name: 'waiting' });
+      await clock.settle();
+      expect((await warden.getJob(job.id))?.status).toBe('queued');
 
       const cancelled = await warden.cancelJob(job.id);
       blocker.resolve();
@@ -60,6 +71,28 @@ describe('cancelJob', () => {
         'ENQUEUE',
         'CANCEL',
       ]);
+    });
+
+    it('when it is claimed ahead of a free slot', async () => {
+      const { warden, clock, started, blocker } = await taskWarden({ concurrency: 1 });
+      const running = await warden.enqueue('task', { name: 'blocker' });
+      const job = await warden.enqueue('task', { name: 'waiting' });
+      await clock.settle();
+      expect((await warden.getJob(job.id))?.status).toBe('claimed');
+
+      const cancelled = await warden.cancelJob(job.id);
+      blocker.resolve();
+      await warden.waitForJob(running.id);
+      await clock.settle();
+
+      expect(cancelled).toMatchObject({ status: 'cancelled', attempt: 0, stalls: 0 });
+      expect(started).toEqual(['blocker 1']);
+      expect(
+        (await warden.getJobHistory(job.id)).map(
+          (entry) => `${entry.event} ${entry.from} → ${entry.to}`,
+        ),
+      ).toEqual(['ENQUEUE null → queued', 'CLAIM queued → claimed', 'CANCEL claimed → cancelled']);
+      expect(await warden.countJobs()).toMatchObject({ claimed: 0, cancelled: 1, succeeded: 1 });
     });
 
     it('when it is retrying', async () => {
@@ -77,7 +110,8 @@ describe('cancelJob', () => {
         (await warden.getJobHistory(job.id)).map((entry) => `${entry.from} → ${entry.to}`),
       ).toEqual([
         'null → queued',
-        'queued → running',
+        'queued → claimed',
+        'claimed → running',
         'running → retrying',
         'retrying → cancelled',
       ]);
@@ -114,7 +148,8 @@ describe('cancelJob', () => {
         error: null,
         finishedAt: t0 + 250,
       });
-      expect(events).toEqual([`job.cancelled ${job.id} 1`]);
+      // job.started is published once the start's write commits, after enqueue() resolved.
+      expect(events).toEqual([`job.started ${job.id} 1`, `job.cancelled ${job.id} 1`]);
       expect(warden.health().running).toBe(0);
     });
 
@@ -134,10 +169,12 @@ describe('cancelJob', () => {
       expect(cancelled).toMatchObject({ status: 'cancelled', result: null });
       expect((await warden.getJobHistory(job.id)).map((entry) => entry.event)).toEqual([
         'ENQUEUE',
+        'CLAIM',
         'START',
         'CANCEL',
       ]);
-      expect(events).toEqual([`job.cancelled ${job.id} 1`]);
+      // The start's write rode on the commit that also stored the cancel.
+      expect(events).toEqual([`job.started ${job.id} 1`, `job.cancelled ${job.id} 1`]);
     });
 
     it('does not retry it, even with attempts left', async () => {

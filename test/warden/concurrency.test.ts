@@ -38,6 +38,9 @@ describe('concurrency', () => {
     );
     expect(trace).toEqual(['start a', 'start b']);
     expect(warden.health().running).toBe(2);
+    await clock.settle();
+    // The other three are claimed ahead (the claim depth is 4 × concurrency), none running.
+    expect(await warden.countJobs()).toMatchObject({ queued: 0, claimed: 3, running: 2 });
 
     release('b');
     await clock.settle();

@@ -224,10 +224,12 @@ describe('the handler context', () => {
         ),
       ).toEqual([
         'ENQUEUE null → queued ',
-        'START queued → running ',
+        'CLAIM queued → claimed ',
+        'START claimed → running ',
         'STALL running → retrying JOB_STALLED',
         'DUE retrying → queued ',
-        'START queued → running ',
+        'CLAIM queued → claimed ',
+        'START claimed → running ',
         'SUCCEED running → succeeded ',
       ]);
     });

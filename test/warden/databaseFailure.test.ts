@@ -40,7 +40,7 @@ describe('when the database refuses writes', () => {
     expect((refused as DatabaseError).code).toBe('DATABASE_WRITE_FAILED');
     expect((refused as DatabaseError).message).toContain('disk on fire');
     expect((refused as DatabaseError).message).toContain('nothing in it was stored');
-    expect((await warden.countJobs()).queued).toBe(0);
+    expect(await warden.listJobs()).toEqual([]);
     // Nothing Warden owes is waiting: the caller has its error, and the runtime stays healthy.
     expect(warden.health()).toMatchObject({ healthy: true, database: 'ok' });
 
@@ -70,8 +70,9 @@ describe('when the database refuses writes', () => {
     expect(alsoFine.status).toBe('fulfilled');
     expect(poisoned).toMatchObject({
       status: 'rejected',
-      reason: { name: 'DatabaseError', code: 'DATABASE_WRITE_FAILED' },
+      reason: { name: 'DatabaseWriteFailedError', code: 'DATABASE_WRITE_FAILED' },
     });
+    expect((poisoned as PromiseRejectedResult).reason).toBeInstanceOf(DatabaseError);
     expect((poisoned as PromiseRejectedResult).reason).toHaveProperty(
       'message',
       expect.stringContaining('poisoned payload') as unknown,
@@ -100,7 +101,7 @@ describe('when the database refuses writes', () => {
     expect(warden.health()).toMatchObject({
       healthy: false,
       database: 'failing',
-      error: { name: 'DatabaseError', code: 'DATABASE_WRITE_FAILED' },
+      error: { name: 'DatabaseWriteFailedError', code: 'DATABASE_WRITE_FAILED' },
     });
     expect((await warden.getJob(job.id))?.status).toBe('running');
     // Retries back off: 100 ms, then 200 ms; each fails while the fault lasts.
@@ -117,6 +118,7 @@ describe('when the database refuses writes', () => {
     expect(await warden.getJob(job.id)).toMatchObject({ status: 'succeeded', result: 'done' });
     expect((await warden.getJobHistory(job.id)).map((entry) => entry.event)).toEqual([
       'ENQUEUE',
+      'CLAIM',
       'START',
       'SUCCEED',
     ]);
@@ -292,9 +294,11 @@ describe('when the database refuses writes', () => {
       expect(settled).toMatchObject({ status: 'succeeded', result: 'second run', attempt: 2 });
       expect((await warden.getJobHistory(job.id)).map((entry) => entry.event)).toEqual([
         'ENQUEUE',
+        'CLAIM',
         'START',
         'STALL',
         'DUE',
+        'CLAIM',
         'START',
         'SUCCEED',
       ]);

@@ -11,6 +11,7 @@ import { deferred, t0, testWarden, traceJobs } from '../helpers.js';
 const noJobs = {
   scheduled: 0,
   queued: 0,
+  claimed: 0,
   running: 0,
   retrying: 0,
   succeeded: 0,
@@ -23,8 +24,11 @@ const eventLog = (warden: Warden): string[] =>
   traceJobs(warden, (event) => `${event.type} ${event.jobId}`);
 
 /** A started warden with one job type, `task`, whose handler records its name and start time. */
-async function taskWarden(concurrency = 1) {
-  const { warden, clock } = testWarden({ concurrency });
+async function taskWarden(concurrency = 1, claimDepth?: number) {
+  const { warden, clock } = testWarden({
+    concurrency,
+    ...(claimDepth === undefined ? {} : { claimDepth }),
+  });
   const started: { name: string; at: number }[] = [];
   const blocker = deferred();
   warden.defineJob<{ name: string }>('task', {
@@ -39,7 +43,8 @@ async function taskWarden(concurrency = 1) {
 
 describe('enqueue', () => {
   it('resolves with the stored job once its row is committed', async () => {
-    const { warden, blocker } = await taskWarden();
+    // No claim ahead of the one slot, so the job stays as it was stored, behind the blocker.
+    const { warden, blocker } = await taskWarden(1, 1);
     await warden.enqueue('task', { name: 'blocker' });
 
     const job = await warden.enqueue(
@@ -56,6 +61,7 @@ describe('enqueue', () => {
       priority: 5,
       attempt: 0,
       maxAttempts: 4,
+      stalls: 0,
       runAt: t0,
       version: 0,
       idempotencyKey: 'welcome-42',
@@ -251,6 +257,7 @@ describe('enqueue', () => {
       expect(events).toEqual(['job.queued 1', 'job.started 1', 'job.succeeded 1']);
       expect((await warden.getJobHistory(first.id)).map((entry) => entry.event)).toEqual([
         'ENQUEUE',
+        'CLAIM',
         'START',
         'SUCCEED',
       ]);

@@ -111,7 +111,7 @@ describe('enqueue input', () => {
 
     expect(error).toMatchObject({ code: 'INVALID_OPTION' });
     expect((error as Error).message).toContain('items[1]');
-    expect((await warden.countJobs()).queued).toBe(0);
+    expect(await warden.listJobs()).toEqual([]);
   });
 
   it('refuses payloads nested too deeply or with a getter that throws', async () => {
@@ -129,7 +129,7 @@ describe('enqueue input', () => {
     const getter = await rejection(() => warden.enqueue('work', trap));
     expect(getter).toMatchObject({ code: 'INVALID_PAYLOAD' });
     expect((getter as Error).message).toContain('no peeking');
-    expect((await warden.countJobs()).queued).toBe(0);
+    expect(await warden.listJobs()).toEqual([]);
   });
 
   it('refuses a validate that returns a Promise, storing nothing', async () => {
@@ -142,7 +142,7 @@ describe('enqueue input', () => {
     const error = await rejection(() => warden.enqueue('work', {}));
     expect(error).toMatchObject({ code: 'INVALID_OPTION' });
     expect((error as Error).message).toContain('returned a Promise');
-    expect((await warden.countJobs()).queued).toBe(0);
+    expect(await warden.listJobs()).toEqual([]);
   });
 
   it('bounds delayMs and runAt', async () => {

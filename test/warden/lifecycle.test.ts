@@ -78,6 +78,8 @@ describe('events', () => {
     );
 
     await warden.enqueue('report', {});
+    // job.started is published once the start's write commits, after enqueue() resolved.
+    await clock.settle();
     started.dispose();
     await warden.enqueue('report', {});
     gate.resolve();
@@ -176,7 +178,8 @@ describe('stop({ graceMs })', () => {
 
     expect(clock.now()).toBe(t0 + 2000);
     expect(aborted).toEqual([]);
-    expect(events).toEqual(['job.succeeded', 'complete']);
+    // The start's write committed after enqueue() resolved, so its event came after too.
+    expect(events).toEqual(['job.started', 'job.succeeded', 'complete']);
     expect(warden.health()).toEqual({
       status: 'stopped',
       healthy: false,
@@ -229,7 +232,51 @@ describe('stop({ graceMs })', () => {
     expect(secondEvents).toEqual(['job.stalled 1', 'job.retrying 1']);
     expect(
       (await second.getJobHistory(job.id)).map((entry) => `${entry.event} ${entry.to}`),
-    ).toEqual(['ENQUEUE queued', 'START running', 'STALL retrying']);
+    ).toEqual(['ENQUEUE queued', 'CLAIM claimed', 'START running', 'STALL retrying']);
+  });
+
+  it('gives jobs claimed ahead back to the queue in its last commit, counting no attempt', async () => {
+    const database = tempDatabase();
+    const clock = createManualClock(t0);
+    const { warden } = testWarden({ database, clock, concurrency: 1 });
+    warden.defineJob('report', { run: () => new Promise(() => undefined) });
+    await warden.start();
+    const [running, ...waiting] = await warden.enqueueMany(
+      [1, 2, 3].map((n) => ({ type: 'report', payload: { n } })),
+    );
+    await clock.settle();
+    expect(await warden.countJobs()).toMatchObject({ queued: 0, claimed: 2, running: 1 });
+    const events = traceJobs(warden, (event) => `${event.type} ${event.jobId} ${event.attempt}`);
+
+    await warden.stop({ graceMs: 0 });
+
+    expect(events).toEqual(waiting.map((job) => `job.queued ${job.id} 0`));
+    const rows = new Database(database, { readonly: true });
+    try {
+      const jobs = rows
+        .prepare<[], { id: number; status: string; attempt: number; stalls: number }>(
+          'SELECT id, status, attempt, stalls FROM jobs ORDER BY id',
+        )
+        .all();
+      expect(jobs).toEqual([
+        { id: Number(running?.id), status: 'running', attempt: 1, stalls: 0 },
+        ...waiting.map((job) => ({ id: Number(job.id), status: 'queued', attempt: 0, stalls: 0 })),
+      ]);
+      const history = rows
+        .prepare<[number], { entry: string }>(
+          `SELECT event || ' ' || coalesce(from_status, 'null') || ' → ' || to_status AS entry
+           FROM job_events WHERE job_id = ? ORDER BY version`,
+        )
+        .all(Number(waiting[0]?.id))
+        .map((row) => row.entry);
+      expect(history).toEqual([
+        'ENQUEUE null → queued',
+        'CLAIM queued → claimed',
+        'RELEASE claimed → queued',
+      ]);
+    } finally {
+      rows.close();
+    }
   });
 
   describe('a stalled last attempt of a type with a fallback', () => {
@@ -296,6 +343,35 @@ describe('stop({ graceMs })', () => {
       for (const gate of gates) {
         await clock.settle();
         gate.resolve('go');
+      }
+      for (const id of ids) expect((await warden.waitForJob(id)).status).toBe('succeeded');
+      expect(peak).toBe(1);
+    });
+
+    it('runs the fallbacks of a type no more at once than its own concurrency', async () => {
+      const database = tempDatabase();
+      const clock = createManualClock(t0);
+      const ids = await leftRunningMany(database, clock, 3);
+      const { warden } = testWarden({ database, clock, concurrency: 3 });
+      let running = 0;
+      let peak = 0;
+      const gates: (() => void)[] = [];
+      warden.defineJob('report', {
+        concurrency: 1,
+        retry: { attempts: 1 },
+        run: () => 'never again',
+        fallback: async () => {
+          running++;
+          peak = Math.max(peak, running);
+          await new Promise<void>((resolve) => gates.push(resolve));
+          running--;
+          return 'fallback';
+        },
+      });
+      await warden.start();
+      for (let round = 0; round < ids.length; round++) {
+        await clock.settle();
+        for (const release of gates.splice(0)) release();
       }
       for (const id of ids) expect((await warden.waitForJob(id)).status).toBe('succeeded');
       expect(peak).toBe(1);
@@ -392,10 +468,11 @@ describe('stop({ graceMs })', () => {
       const history = await warden.getJobHistory(id);
       expect(history.map((entry) => `${entry.event} ${entry.to}`)).toEqual([
         'ENQUEUE queued',
+        'CLAIM claimed',
         'START running',
         'SUCCEED succeeded',
       ]);
-      expect(history[2]?.error).toMatchObject({ code: 'JOB_STALLED' });
+      expect(history[3]?.error).toMatchObject({ code: 'JOB_STALLED' });
     });
 
     it('dead-letters it with both errors when the fallback fails too', async () => {
@@ -562,7 +639,7 @@ describe('waitForJob', () => {
   });
 
   it('rejects with the signal’s reason when its AbortSignal aborts, leaving the job running', async () => {
-    const { warden } = testWarden();
+    const { warden, clock } = testWarden();
     const gate = deferred<string>();
     warden.defineJob('report', { run: () => gate.promise });
     await warden.start();
@@ -574,6 +651,7 @@ describe('waitForJob', () => {
     controller.abort(reason);
 
     await expect(waiting).rejects.toBe(reason);
+    await clock.settle(); // the start's write rides on the next commit
     expect((await warden.getJob(job.id))?.status).toBe('running');
     gate.resolve('done');
     expect(await warden.waitForJob(job.id)).toMatchObject({ status: 'succeeded' });

@@ -97,6 +97,7 @@ describe('one Warden per database file', () => {
     expect(await first.warden.getJob(job.id)).toMatchObject({ status: 'running', attempt: 1 });
     expect((await first.warden.getJobHistory(job.id)).map((entry) => entry.event)).toEqual([
       'ENQUEUE',
+      'CLAIM',
       'START',
     ]);
 

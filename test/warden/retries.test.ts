@@ -109,13 +109,16 @@ describe('retries', () => {
     expect(dead?.error?.stack).toMatch(/^Error: boom 3\n\s+at /);
     expect(rows(await warden.getJobHistory(job.id))).toEqual([
       [null, 'queued', 'ENQUEUE', 0, null],
-      ['queued', 'running', 'START', 1, null],
+      ['queued', 'claimed', 'CLAIM', 0, null],
+      ['claimed', 'running', 'START', 1, null],
       ['running', 'retrying', 'FAIL', 1, 'boom 1'],
       ['retrying', 'queued', 'DUE', 1, null],
-      ['queued', 'running', 'START', 2, null],
+      ['queued', 'claimed', 'CLAIM', 1, null],
+      ['claimed', 'running', 'START', 2, null],
       ['running', 'retrying', 'FAIL', 2, 'boom 2'],
       ['retrying', 'queued', 'DUE', 2, null],
-      ['queued', 'running', 'START', 3, null],
+      ['queued', 'claimed', 'CLAIM', 2, null],
+      ['claimed', 'running', 'START', 3, null],
       ['running', 'dead', 'FAIL', 3, 'boom 3'],
     ]);
     expect(events).toEqual([
@@ -255,7 +258,7 @@ describe('retries', () => {
         },
       ]);
       expect(rows(await warden.getJobHistory(job.id)).slice(-2)).toEqual([
-        ['queued', 'running', 'START', 2, null],
+        ['claimed', 'running', 'START', 2, null],
         ['running', 'succeeded', 'SUCCEED', 2, 'render failed 2'],
       ]);
     });
@@ -345,13 +348,16 @@ describe('retries', () => {
       expect(events).toEqual(['job.queued 0', 'job.started 1', 'job.succeeded 1']);
       expect(rows(await warden.getJobHistory(job.id))).toEqual([
         [null, 'queued', 'ENQUEUE', 0, null],
-        ['queued', 'running', 'START', 1, null],
+        ['queued', 'claimed', 'CLAIM', 0, null],
+        ['claimed', 'running', 'START', 1, null],
         ['running', 'retrying', 'FAIL', 1, 'down 1'],
         ['retrying', 'queued', 'DUE', 1, null],
-        ['queued', 'running', 'START', 2, null],
+        ['queued', 'claimed', 'CLAIM', 1, null],
+        ['claimed', 'running', 'START', 2, null],
         ['running', 'dead', 'FAIL', 2, 'down 2'],
         ['dead', 'queued', 'REPLAY', 0, null],
-        ['queued', 'running', 'START', 1, null],
+        ['queued', 'claimed', 'CLAIM', 0, null],
+        ['claimed', 'running', 'START', 1, null],
         ['running', 'succeeded', 'SUCCEED', 1, null],
       ]);
     });
@@ -421,7 +427,8 @@ describe('retries', () => {
     });
 
     it('refuses a queued job with InvalidTransitionError', async () => {
-      const { warden } = testWarden({ concurrency: 1 });
+      // A claim depth of one slot claims nothing ahead: the waiting job stays queued.
+      const { warden } = testWarden({ concurrency: 1, claimDepth: 1 });
       const gate = deferred();
       warden.defineJob('sync', { run: () => gate.promise });
       await warden.start();
@@ -436,6 +443,30 @@ describe('retries', () => {
         message: `job ${waiting.id} is \`queued\`: cannot retry it`,
       });
       expect(await warden.getJobHistory(waiting.id)).toHaveLength(1);
+      gate.resolve();
+    });
+
+    it('refuses a job claimed ahead of a free slot with InvalidTransitionError', async () => {
+      const { warden } = testWarden({ concurrency: 1 });
+      const gate = deferred();
+      warden.defineJob('sync', { run: () => gate.promise });
+      await warden.start();
+      await warden.enqueue('sync', {});
+      const waiting = await warden.enqueue('sync', {});
+
+      const retrying = warden.retryJob(waiting.id);
+
+      await expect(retrying).rejects.toBeInstanceOf(InvalidTransitionError);
+      await expect(retrying).rejects.toMatchObject({
+        code: 'INVALID_TRANSITION',
+        from: 'claimed',
+        message: `job ${waiting.id} is \`claimed\`: cannot retry it`,
+      });
+      expect((await warden.getJobHistory(waiting.id)).map((entry) => entry.event)).toEqual([
+        'ENQUEUE',
+        'CLAIM',
+      ]);
+      expect((await warden.getJob(waiting.id))?.status).toBe('claimed');
       gate.resolve();
     });
 

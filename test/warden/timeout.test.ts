@@ -97,6 +97,7 @@ describe('timeoutMs', () => {
       expect(await warden.getJob(job.id)).toEqual(timedOut);
       expect((await warden.getJobHistory(job.id)).map((entry) => entry.event)).toEqual([
         'ENQUEUE',
+        'CLAIM',
         'START',
         'FAIL',
       ]);
@@ -133,7 +134,16 @@ describe('timeoutMs', () => {
       });
       expect(
         (await warden.getJobHistory(job.id)).map((entry) => `${entry.event} ${entry.attempt}`),
-      ).toEqual(['ENQUEUE 0', 'START 1', 'FAIL 1', 'DUE 1', 'START 2', 'SUCCEED 2']);
+      ).toEqual([
+        'ENQUEUE 0',
+        'CLAIM 0',
+        'START 1',
+        'FAIL 1',
+        'DUE 1',
+        'CLAIM 1',
+        'START 2',
+        'SUCCEED 2',
+      ]);
       expect(events.filter((line) => line.startsWith('job.succeeded'))).toEqual([
         'job.succeeded 2',
       ]);
@@ -158,7 +168,12 @@ describe('timeoutMs', () => {
         status: 'dead',
         error: { code: 'JOB_TIMEOUT' },
       });
-      expect(await warden.getJobHistory(job.id)).toHaveLength(3);
+      expect((await warden.getJobHistory(job.id)).map((entry) => entry.event)).toEqual([
+        'ENQUEUE',
+        'CLAIM',
+        'START',
+        'FAIL',
+      ]);
     });
 
     it('frees the attempt’s slot at the deadline, even though the handler never returns', async () => {
