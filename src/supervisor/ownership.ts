@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { realClock, type Clock, type TimerHandle } from '../clock.js';
+import { realClock, type Clock, type TimerHandle, trackWork } from '../clock.js';
 import { DatabaseInUseError, type DatabaseError } from '../errors.js';
 import type { OwnerRecord, OwnershipStore } from '../persistence/Store.js';
 
@@ -170,7 +170,7 @@ export class FileOwnership {
 
   private beat(): void {
     // Sent to the writer without waiting for it: a busy writer never holds this thread up.
-    this.store.renewOwnership(this.token, this.clock.now()).then(
+    trackWork(this.store.renewOwnership(this.token, this.clock.now())).then(
       (renewed) => {
         if (!this.held) return;
         if (renewed) this.arm();

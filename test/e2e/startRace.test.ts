@@ -22,6 +22,8 @@ function contender(database: string) {
     cwd: root,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  // Watched from the start: a refused contender may exit before end() is called.
+  const exited = once(child, 'exit');
   const lines = createInterface({ input: child.stdout });
   const said: Promise<Said>[] = [];
   const waiting: ((said: Said) => void)[] = [];
@@ -44,7 +46,6 @@ function contender(database: string) {
     said: said[1] as Promise<Said>,
     /** Closes its stdin (a started Warden then stops) and waits for it to exit. */
     end: async () => {
-      const exited = once(child, 'exit');
       child.stdin.end();
       await exited;
     },

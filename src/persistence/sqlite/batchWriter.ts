@@ -15,6 +15,14 @@ import { DuePromotions } from './promoteDue.js';
 import { RunUpdates } from './runUpdates.js';
 import { toOwner, type OwnerRow } from './owner.js';
 
+/** The steps a caller is waiting on: each is isolated from the rest of its batch. */
+const callerSteps: ReadonlySet<BatchStep['kind']> = new Set([
+  'insert',
+  'command',
+  'checkpoint',
+  'progress',
+]);
+
 /** One statement of a script: run for its changes, or read for its rows. */
 export interface SqlStatement {
   readonly sql: string;
@@ -99,7 +107,14 @@ export class BatchWriter {
     return this.inScript.immediate(statements, fenced);
   }
 
+  /**
+   * Applies a caller's step (an insert, a command, a checkpoint, progress) in a savepoint of its
+   * own, so that if the database refuses it only that caller is told. The runner's own steps
+   * (status changes, claims, promotions, adoption marks) answer refusals they expect (a lost
+   * race) as values; any other error rolls the whole batch back, so that it is retried whole.
+   */
   private isolated(step: BatchStep, batch: WriteBatch): StepResult {
+    if (!callerSteps.has(step.kind)) return { ok: true, value: this.apply(step, batch) };
     try {
       // Nested in the batch's transaction, better-sqlite3 runs this as a savepoint.
       const value = this.db.transaction(() => this.apply(step, batch))();

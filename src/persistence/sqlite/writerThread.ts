@@ -56,5 +56,9 @@ parentPort?.on('message', (request: WriterRequest) => {
   } else {
     parentPort?.postMessage(reply);
   }
-  if (request.kind === 'close') parentPort?.close();
+  if (request.kind === 'close') {
+    // Both ports closed, nothing keeps the thread alive: it exits.
+    data.syncPort.close();
+    parentPort?.close();
+  }
 });

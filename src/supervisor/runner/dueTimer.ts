@@ -32,7 +32,9 @@ export class DueTimer {
       handle: this.clock.setTimeout(
         () => {
           this.timer = undefined;
-          this.fire();
+          // A capped step short of the due time: take the next step.
+          if (this.next !== undefined && this.clock.now() < this.next) this.arm();
+          else this.fire();
         },
         Math.max(0, Math.min(at - this.clock.now(), maxTimerMs)),
       ),

@@ -9,8 +9,9 @@ import type { WriteOp } from './batchPlan.js';
 export interface AdoptionHost {
   readonly concurrency: number;
   readonly definitions: ReadonlyMap<string, ResolvedJobDefinition>;
-  /** Jobs running now. */
+  /** Jobs running now, in all and of one type. */
   running(): number;
+  runningOf(type: string): number;
   /** True while the runner takes work. */
   active(): boolean;
   queue(op: WriteOp): void;
@@ -28,6 +29,8 @@ export interface AdoptionHost {
 export class FallbackAdoptions {
   private waiting: Job[] = [];
   private pending = 0;
+  /** Adoptions being committed, per type: they count against the type's concurrency. */
+  private readonly pendingByType = new Map<string, number>();
   private readonly runs = new Set<JobRun>();
 
   constructor(
@@ -60,21 +63,29 @@ export class FallbackAdoptions {
   adoptAsSlotsAllow(): void {
     const { host } = this;
     let free = host.concurrency - host.running() - this.pending;
-    while (free > 0 && this.waiting.length > 0) {
-      const job = this.waiting.shift() as Job;
+    const left: Job[] = [];
+    for (const job of this.waiting) {
       const definition = host.definitions.get(job.type);
       if (definition === undefined) continue;
+      const used = host.runningOf(job.type) + (this.pendingByType.get(job.type) ?? 0);
+      if (free <= 0 || used >= definition.concurrency) {
+        left.push(job); // waits for a slot of its own type
+        continue;
+      }
       free--;
       this.pending++;
+      this.pendingByType.set(job.type, (this.pendingByType.get(job.type) ?? 0) + 1);
       host.queue({
         kind: 'adopt',
         job,
         then: (adopted) => {
           this.pending--;
+          this.pendingByType.set(job.type, (this.pendingByType.get(job.type) ?? 1) - 1);
           this.settled(job, definition, adopted);
         },
       });
     }
+    this.waiting = left;
   }
 
   private settled(job: Job, definition: ResolvedJobDefinition, adopted: boolean): void {
@@ -85,8 +96,8 @@ export class FallbackAdoptions {
       at: this.runHost.clock.now(),
       attempt: job.attempt,
     };
-    host.publish({ type: 'job.stalled', ...base });
     if (!adopted) {
+      host.publish({ type: 'job.stalled', ...base });
       // Another process had begun its fallback and died too (or the row moved on): it is dead.
       const error = serializeError(new StalledJobError(job.id));
       host.queue({
@@ -105,7 +116,10 @@ export class FallbackAdoptions {
       });
       return;
     }
-    if (!host.active()) return;
+    if (!host.active()) {
+      host.publish({ type: 'job.stalled', ...base });
+      return;
+    }
     const run = new JobRun(
       this.runHost,
       definition,
@@ -124,6 +138,8 @@ export class FallbackAdoptions {
       true,
     );
     this.runs.add(host.track(run));
-    run.startFallback(new StalledJobError(run.id));
+    // A listener may cancel the job on its stalled event: then its fallback does not run.
+    host.publish({ type: 'job.stalled', ...base });
+    if (run.active) run.startFallback(new StalledJobError(run.id));
   }
 }

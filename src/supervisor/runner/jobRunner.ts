@@ -99,6 +99,7 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
       concurrency: options.concurrency,
       definitions: options.definitions,
       running: () => this.runs.size,
+      runningOf: (type) => this.runs.of(type),
       active: () => this.state === 'running' && this.claiming,
       queue: (op) => {
         this.push(op);
