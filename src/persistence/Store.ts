@@ -185,7 +185,8 @@ export interface JobFilter {
   readonly limit?: number;
   /**
    * Skip this many first (default 0). Each skipped row is still read, so a deep offset is slow
-   * (about 50 ms at 500,000, against 1 ms for a page by cursor): page with `after` instead.
+   * (at 1,000,000 jobs: 18 ms at 500,000, 80 ms with a status filter, against under 1 ms for a
+   * page by cursor): page with `after` instead.
    */
   readonly offset?: number;
   /**
