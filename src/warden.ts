@@ -19,7 +19,7 @@ import { Lifecycle, type Health } from './facade/lifecycle.js';
 import { SupervisionApi } from './facade/supervisionApi.js';
 import type { Warden } from './facade/Warden.js';
 import {
-  resolveStopGrace,
+  resolveStopOptions,
   resolveWardenOptions,
   type ResolvedWardenOptions,
   type StopOptions,
@@ -185,7 +185,7 @@ export class WardenInstance implements Warden {
   stop(options: StopOptions = {}): Promise<void> {
     let graceMs: number;
     try {
-      graceMs = resolveStopGrace(options);
+      graceMs = resolveStopOptions(options).graceMs;
     } catch (error) {
       return Promise.reject(coerceError(error));
     }
@@ -257,7 +257,7 @@ export class WardenInstance implements Warden {
     // A Warden that is down holds the file for nobody: a standby may take it over at once.
     this.releaseOwnership();
     const onFatal = this.options.onFatal;
-    if (onFatal === undefined) {
+    if (onFatal === null) {
       this.options.logger.fatal({ err: error }, 'the root supervisor gave up');
       return;
     }

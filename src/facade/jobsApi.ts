@@ -1,7 +1,14 @@
 import type { Clock } from '../clock.js';
 import { DuplicateJobTypeError, InvalidOptionError } from '../errors.js';
 import { jobStatuses, type JobStatus } from '../machines/jobMachine.js';
-import { checkInteger, checkKeys, checkObject, checkString } from '../options.js';
+import {
+  checkInteger,
+  checkKeys,
+  checkObject,
+  checkOptions,
+  checkString,
+  keysOf,
+} from '../options.js';
 import type { SqliteStore } from '../persistence/sqliteStore.js';
 import { checkJobCursor } from '../persistence/jobCursor.js';
 import type { Job, JobFilter, JobHistoryEntry, JobPage } from '../persistence/Store.js';
@@ -22,8 +29,30 @@ export interface JobType<Payload, Result> {
 
 /** Options of `waitForJob`. */
 export interface WaitOptions {
-  /** Stop waiting (rejecting with the signal's reason) when this aborts. */
+  /** Stop waiting (rejecting with the signal's reason) when this aborts. @default none */
   readonly signal?: AbortSignal;
+}
+
+/** `waitForJob`'s options with every default applied; `null` is none. */
+export interface ResolvedWaitOptions {
+  readonly signal: AbortSignal | null;
+}
+
+/** Defaults of `waitForJob`. */
+export const defaultWaitOptions = { signal: null } as const satisfies ResolvedWaitOptions;
+
+/** Validates `waitForJob`'s options (unknown keys refused) and fills in their defaults. */
+export function resolveWaitOptions(input: unknown): ResolvedWaitOptions {
+  const given = checkOptions<WaitOptions>(
+    'waitForJob options',
+    input,
+    keysOf<WaitOptions>({ signal: true }),
+  );
+  if (given.signal === undefined) return defaultWaitOptions;
+  if (!(given.signal instanceof AbortSignal)) {
+    throw new InvalidOptionError('signal', 'an AbortSignal', given.signal);
+  }
+  return { signal: given.signal };
 }
 
 /** What the jobs API works with. */
@@ -132,13 +161,8 @@ export class JobsApi {
   /** Resolves with the job once it is `succeeded`, `cancelled` or `dead`. */
   async waitForJob(id: string, options: WaitOptions = {}): Promise<Job> {
     this.scope.lifecycle.assertRunning('wait for a job');
-    const given = checkObject('waitForJob options', options);
-    checkKeys('waitForJob options', given, ['signal']);
-    const { signal } = given;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new InvalidOptionError('signal', 'an AbortSignal', signal);
-    }
-    return this.scope.scheduler.wait(checkString('id', id, 64), signal);
+    const { signal } = resolveWaitOptions(options);
+    return this.scope.scheduler.wait(checkString('id', id, 64), signal ?? undefined);
   }
 
   /** Cancels a job: at once if it is not running, or by aborting its signal if it is. */

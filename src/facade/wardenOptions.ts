@@ -1,7 +1,7 @@
 import { realClock, type Clock } from '../clock.js';
 import { InvalidOptionError } from '../errors.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
-import { checkInteger, checkKeys, checkObject, checkString } from '../options.js';
+import { checkFunction, checkInteger, checkOptions, checkString, keysOf } from '../options.js';
 import { defaultChildOptions } from '../supervisor/childSpec.js';
 import { maxTimerMs } from '../actors/jobDefinition.js';
 import { defaultMaxStalls } from '../machines/jobMachine.js';
@@ -38,7 +38,7 @@ export interface WardenOptions {
   readonly onFatal?: (error: Error) => void;
 }
 
-/** `createWarden` options with every default applied. */
+/** `createWarden` options with every default applied; `onFatal` is `null` for none. */
 export interface ResolvedWardenOptions {
   readonly database: string;
   readonly concurrency: number;
@@ -49,15 +49,28 @@ export interface ResolvedWardenOptions {
   readonly random: () => number;
   readonly synchronous: 'full' | 'normal';
   readonly supervision: { readonly maxRestarts: number; readonly withinMs: number };
-  readonly onFatal: ((error: Error) => void) | undefined;
+  readonly onFatal: ((error: Error) => void) | null;
 }
 
-/** Defaults of `createWarden`. */
+/**
+ * Defaults of `createWarden`, every option's (`null` is none; the logger writes nothing;
+ * `claimDepth: null` is `claimsPerSlot` (4) × `concurrency`).
+ */
 export const defaultWardenOptions = {
   database: 'warden.db',
   concurrency: 8,
+  claimDepth: null,
+  maxStalls: defaultMaxStalls,
+  logger: silentLogger(),
+  clock: realClock,
+  random: Math.random,
   synchronous: 'full',
-} as const;
+  supervision: {
+    maxRestarts: defaultChildOptions.maxRestarts,
+    withinMs: defaultChildOptions.withinMs,
+  },
+  onFatal: null,
+} as const satisfies Omit<ResolvedWardenOptions, 'claimDepth'> & { readonly claimDepth: null };
 
 /** Options of `stop`. */
 export interface StopOptions {
@@ -65,11 +78,36 @@ export interface StopOptions {
   readonly graceMs?: number;
 }
 
+/** `stop()`'s options with every default applied. */
+export interface ResolvedStopOptions {
+  readonly graceMs: number;
+}
+
+/** Defaults of `stop()`. */
+export const defaultStopOptions = { graceMs: 10_000 } as const satisfies ResolvedStopOptions;
+
+const wardenOptionKeys = keysOf<WardenOptions>({
+  database: true,
+  concurrency: true,
+  claimDepth: true,
+  maxStalls: true,
+  logger: true,
+  clock: true,
+  random: true,
+  synchronous: true,
+  supervision: true,
+  onFatal: true,
+});
+const supervisionKeys = keysOf<NonNullable<WardenOptions['supervision']>>({
+  maxRestarts: true,
+  withinMs: true,
+});
+const synchronousModes: readonly ResolvedWardenOptions['synchronous'][] = ['full', 'normal'];
+
 const loggerMethods = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'child'] as const;
 
-/** A pino logger (or anything with its methods), or a silent one when none is given. */
+/** A pino logger (or anything with its methods). */
 function checkLogger(value: unknown): Logger {
-  if (value === undefined) return silentLogger();
   const missing =
     typeof value === 'object' && value !== null
       ? loggerMethods.filter(
@@ -88,7 +126,7 @@ function checkLogger(value: unknown): Logger {
 
 /** A clock whose `now()` reads a finite number; checked once, when Warden is created. */
 function checkClock(value: unknown): Clock {
-  const clock = (value ?? realClock) as Partial<Clock> | null;
+  const clock = value as Partial<Clock> | null;
   if (
     typeof clock !== 'object' ||
     clock === null ||
@@ -105,75 +143,76 @@ function checkClock(value: unknown): Clock {
   return clock as Clock;
 }
 
-/** Validates `createWarden`'s options and fills in their defaults. */
+/** Validates `createWarden`'s options (unknown keys refused) and fills in their defaults. */
 export function resolveWardenOptions(input: unknown): ResolvedWardenOptions {
-  const options = checkObject('createWarden options', input);
-  checkKeys('createWarden options', options, [
-    'database',
-    'concurrency',
-    'claimDepth',
-    'maxStalls',
-    'logger',
-    'clock',
-    'random',
-    'synchronous',
+  const given = checkOptions<WardenOptions>('createWarden options', input, wardenOptionKeys);
+  const defaults = defaultWardenOptions;
+  const synchronous = synchronousModes.find(
+    (mode) => mode === (given.synchronous ?? defaults.synchronous),
+  );
+  if (synchronous === undefined) {
+    throw new InvalidOptionError('synchronous', "`'full'` or `'normal'`", given.synchronous);
+  }
+  const random =
+    given.random === undefined
+      ? defaults.random
+      : checkFunction<() => number>('random', given.random);
+  const clock = checkClock(given.clock ?? defaults.clock);
+  const supervision = checkOptions<NonNullable<WardenOptions['supervision']>>(
     'supervision',
-    'onFatal',
-  ]);
-  const synchronous = options['synchronous'] ?? defaultWardenOptions.synchronous;
-  if (synchronous !== 'full' && synchronous !== 'normal') {
-    throw new InvalidOptionError('synchronous', "`'full'` or `'normal'`", synchronous);
-  }
-  const random = options['random'] ?? Math.random;
-  if (typeof random !== 'function') throw new InvalidOptionError('random', 'a function', random);
-  const clock = checkClock(options['clock']);
-  const supervision = checkObject('supervision', options['supervision']);
-  checkKeys('supervision', supervision, ['maxRestarts', 'withinMs']);
-  const onFatal = options['onFatal'];
-  if (onFatal !== undefined && typeof onFatal !== 'function') {
-    throw new InvalidOptionError('onFatal', 'a function', onFatal);
-  }
+    given.supervision,
+    supervisionKeys,
+  );
+  const onFatal =
+    given.onFatal === undefined
+      ? defaults.onFatal
+      : checkFunction<(error: Error) => void>('onFatal', given.onFatal);
   const concurrency = checkInteger(
     'concurrency',
-    options['concurrency'] ?? defaultWardenOptions.concurrency,
+    given.concurrency ?? defaults.concurrency,
     1,
     100_000,
   );
   return {
     claimDepth: checkInteger(
       'claimDepth',
-      options['claimDepth'] ?? claimsPerSlot * concurrency,
+      given.claimDepth ?? defaults.claimDepth ?? claimsPerSlot * concurrency,
       concurrency,
       1_000_000,
     ),
-    maxStalls: checkInteger('maxStalls', options['maxStalls'] ?? defaultMaxStalls, 0, 1000),
+    maxStalls: checkInteger('maxStalls', given.maxStalls ?? defaults.maxStalls, 0, 1000),
     supervision: {
       maxRestarts: checkInteger(
         'supervision.maxRestarts',
-        supervision['maxRestarts'] ?? defaultChildOptions.maxRestarts,
+        supervision.maxRestarts ?? defaults.supervision.maxRestarts,
         0,
         1_000_000,
       ),
       withinMs: checkInteger(
         'supervision.withinMs',
-        supervision['withinMs'] ?? defaultChildOptions.withinMs,
+        supervision.withinMs ?? defaults.supervision.withinMs,
         1,
         maxTimerMs,
       ),
     },
-    onFatal: onFatal as ((error: Error) => void) | undefined,
-    database: checkString('database', options['database'] ?? defaultWardenOptions.database, 4096),
+    onFatal,
+    database: checkString('database', given.database ?? defaults.database, 4096),
     concurrency,
-    logger: checkLogger(options['logger']),
+    logger: given.logger === undefined ? defaults.logger : checkLogger(given.logger),
     clock,
-    random: random as () => number,
+    random,
     synchronous,
   };
 }
 
-/** Validates `stop()`'s options, unknown keys refused, and returns its grace in ms. */
-export function resolveStopGrace(options: unknown): number {
-  const given = checkObject('stop options', options);
-  checkKeys('stop options', given, ['graceMs']);
-  return checkInteger('graceMs', given['graceMs'] ?? 10_000, 0, maxTimerMs);
+/** Validates `stop()`'s options (unknown keys refused) and fills in their defaults. */
+export function resolveStopOptions(input: unknown): ResolvedStopOptions {
+  const given = checkOptions<StopOptions>(
+    'stop options',
+    input,
+    keysOf<StopOptions>({ graceMs: true }),
+  );
+  return {
+    graceMs: checkInteger('graceMs', given.graceMs ?? defaultStopOptions.graceMs, 0, maxTimerMs),
+  };
 }

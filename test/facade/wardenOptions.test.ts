@@ -1,7 +1,12 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createManualClock, realClock } from '../../src/clock.js';
-import { defaultWardenOptions, resolveWardenOptions } from '../../src/facade/wardenOptions.js';
+import {
+  defaultStopOptions,
+  defaultWardenOptions,
+  resolveStopOptions,
+  resolveWardenOptions,
+} from '../../src/facade/wardenOptions.js';
 import { defaultChildOptions } from '../../src/supervisor/childSpec.js';
 import { invalidOption } from '../helpers.js';
 
@@ -14,7 +19,7 @@ describe('resolveWardenOptions', () => {
       synchronous: defaultWardenOptions.synchronous,
       clock: realClock,
       random: Math.random,
-      onFatal: undefined,
+      onFatal: null,
       supervision: {
         maxRestarts: defaultChildOptions.maxRestarts,
         withinMs: defaultChildOptions.withinMs,
@@ -107,5 +112,48 @@ describe('resolveWardenOptions', () => {
     ['negative maxRestarts', { supervision: { maxRestarts: -1 } }, /`supervision\.maxRestarts`/],
   ])('refuses %s', (_, options, message) => {
     expect(invalidOption(() => resolveWardenOptions(options))).toMatch(message);
+  });
+});
+
+describe('defaultWardenOptions', () => {
+  it('holds every option, null for no onFatal, and is what an empty options object resolves to', () => {
+    expect(Object.keys(defaultWardenOptions).sort()).toEqual([
+      'claimDepth',
+      'clock',
+      'concurrency',
+      'database',
+      'logger',
+      'maxStalls',
+      'onFatal',
+      'random',
+      'supervision',
+      'synchronous',
+    ]);
+    expect(defaultWardenOptions).toMatchObject({
+      onFatal: null,
+      clock: realClock,
+      random: Math.random,
+    });
+    // claimDepth: null is 4 × concurrency.
+    expect(resolveWardenOptions({})).toEqual({ ...defaultWardenOptions, claimDepth: 32 });
+  });
+
+  it('fills a partial supervision field by field', () => {
+    expect(resolveWardenOptions({ supervision: { maxRestarts: 1 } }).supervision).toEqual({
+      maxRestarts: 1,
+      withinMs: 5000,
+    });
+  });
+});
+
+describe('resolveStopOptions', () => {
+  it('gives running jobs 10 s by default, and keeps a grace it is given', () => {
+    expect(defaultStopOptions).toEqual({ graceMs: 10_000 });
+    expect(resolveStopOptions(undefined)).toEqual({ graceMs: 10_000 });
+    expect(resolveStopOptions({ graceMs: 0 })).toEqual({ graceMs: 0 });
+  });
+
+  it('refuses an unknown key, naming the nearest one', () => {
+    expect(() => resolveStopOptions({ grace: 5 })).toThrow('did you mean `graceMs`?');
   });
 });
