@@ -27,10 +27,12 @@ export class DuePromotions {
        WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('scheduled', 'retrying')`,
     );
     this.nextDue = db.prepare(
-      // One index lookup per status, rather than a scan of every waiting job.
+      // One index lookup per status (the partial index's own condition named, so SQLite uses it).
       `SELECT min(at) AS at FROM (
-         SELECT min(run_at) AS at FROM jobs WHERE status = 'scheduled'
-         UNION ALL SELECT min(run_at) FROM jobs WHERE status = 'retrying'
+         SELECT min(run_at) AS at FROM jobs INDEXED BY jobs_waiting
+           WHERE status IN ('scheduled', 'retrying') AND status = 'scheduled'
+         UNION ALL SELECT min(run_at) FROM jobs INDEXED BY jobs_waiting
+           WHERE status IN ('scheduled', 'retrying') AND status = 'retrying'
        )`,
     );
   }

@@ -155,6 +155,8 @@ export class ThreadWriter implements Writer {
   }
 
   async close(): Promise<void> {
+    // Whoever awaits close() sees the thread out.
+    this.worker.ref();
     if (this.exited === undefined) {
       await this.send({ id: this.nextId++, kind: 'close' }).catch(() => undefined);
     }
