@@ -28,7 +28,7 @@ describe('errors between the writer thread and the main thread', () => {
       message: original.message,
       stack: original.stack,
     });
-    expect({ ...back }).toEqual({ ...original });
+    expect(Object.entries(back)).toEqual(Object.entries(original));
   });
 
   it('keep a subclass of a subclass (a database error)', () => {
