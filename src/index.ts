@@ -40,14 +40,26 @@ export { jobStatuses, terminalJobStatuses } from './machines/jobMachine.js';
 export type { JobStatus } from './machines/jobMachine.js';
 export type {
   ActorEventRecord,
+  BatchResult,
+  BatchStep,
+  ClaimedJob,
+  ClaimRoom,
   DeadActorRecord,
   Job,
   JobFilter,
   JobHistoryEntry,
   JobPage,
   JobProgress,
+  NewJob,
+  OwnerRecord,
+  OwnershipClaim,
+  PromotedJob,
+  StatusChange,
+  StepResult,
+  StepValues,
   Store,
   UndeliverableRecord,
+  WriteBatch,
 } from './persistence/Store.js';
 export type { Disposable } from './events/eventBus.js';
 export { isActorEvent, isJobEvent } from './events/types.js';
