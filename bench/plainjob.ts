@@ -67,6 +67,26 @@ export interface QueueBenchResult {
   processPerSec: number;
   endToEndPerSec: number;
   peakRssMb: number;
+  /** CPU time of the whole process (every thread) per job, over the whole span. */
+  cpuUsPerJob: number;
+  /** Time the main thread's event loop was busy per job, over the whole span. */
+  mainUsPerJob: number;
+}
+
+/**
+ * Starts measuring CPU: the returned function reads the CPU time of the whole process (every
+ * thread) and the time the main thread's event loop was busy, both since the call, in ms.
+ */
+export function cpuMeter(): () => { cpuMs: number; mainMs: number } {
+  const cpu = process.cpuUsage();
+  const loop = performance.eventLoopUtilization();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return {
+      cpuMs: (used.user + used.system) / 1000,
+      mainMs: performance.eventLoopUtilization(loop).active,
+    };
+  };
 }
 
 const JOB_TYPE = 'bench-noop';
@@ -131,6 +151,7 @@ export async function benchPlainjob(opts: {
   try {
     // ---- enqueue -------------------------------------------------------------------------------
     const payloads = Array.from({ length: jobs }, (_, i) => ({ i }));
+    const cpu = cpuMeter();
     const enqueueStart = performance.now();
     const { ids } = queue.addMany(JOB_TYPE, payloads);
     const enqueueEnd = performance.now();
@@ -177,6 +198,7 @@ export async function benchPlainjob(opts: {
       throw new Error(`plainjob workers exited after ${completed + failed}/${jobs} jobs`);
     });
     const processEnd = await Promise.race([allSettled, workersExited]);
+    const used = cpu();
     sampleRss();
 
     if (failed > 0) throw new Error(`${failed} of ${jobs} no-op jobs failed`);
@@ -204,6 +226,8 @@ export async function benchPlainjob(opts: {
       processPerSec: perSec(jobs, processMs),
       endToEndPerSec: perSec(jobs, totalMs),
       peakRssMb: peakRss / BYTES_PER_MB,
+      cpuUsPerJob: (used.cpuMs * 1000) / jobs,
+      mainUsPerJob: (used.mainMs * 1000) / jobs,
     };
   } finally {
     clearInterval(sampler);
@@ -211,6 +235,28 @@ export async function benchPlainjob(opts: {
     await Promise.allSettled(workers.map((worker) => worker.stop()));
     await Promise.allSettled(runs);
     queue.close();
+  }
+}
+
+/**
+ * plainjob's bulk enqueue alone: `addMany` of `jobs` payloads into a fresh file (one transaction),
+ * the payloads built before the clock starts. Returns the time it took, in ms.
+ */
+export function benchPlainjobAddMany(opts: { jobs: number; file: string }): number {
+  removeDbFiles(opts.file);
+  const queue = defineQueue({ connection: better(new Database(opts.file)), logger: quietLogger });
+  try {
+    const payloads = Array.from({ length: opts.jobs }, (_, i) => ({ i }));
+    const start = performance.now();
+    const { ids } = queue.addMany(JOB_TYPE, payloads);
+    const ms = performance.now() - start;
+    if (ids.length !== opts.jobs) {
+      throw new Error(`addMany returned ${ids.length} ids, expected ${opts.jobs}`);
+    }
+    return ms;
+  } finally {
+    queue.close();
+    removeDbFiles(opts.file);
   }
 }
 
