@@ -235,6 +235,7 @@ export async function benchPlainjob(opts: {
     await Promise.allSettled(workers.map((worker) => worker.stop()));
     await Promise.allSettled(runs);
     queue.close();
+    removeDbFiles(file);
   }
 }
 
