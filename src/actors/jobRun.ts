@@ -117,6 +117,7 @@ export class JobRun extends RunHandle {
       version: this.claimedVersion,
       at,
       attempt: this.attempt,
+      stalls: 0,
     };
   }
 

@@ -37,7 +37,7 @@ export interface JobMachineContext {
   readonly attempt: number;
   /** Attempts allowed in all. */
   readonly maxAttempts: number;
-  /** Times the job was recovered from `claimed` after a crash. */
+  /** Times in a row the job was recovered from `claimed` after a crash (a start clears it). */
   readonly stalls: number;
   /** Recoveries from `claimed` allowed before one counts as a stalled attempt. */
   readonly maxStalls: number;
@@ -79,6 +79,7 @@ export const jobMachine = setup({
   actions: {
     countAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
     countStall: assign({ stalls: ({ context }) => context.stalls + 1 }),
+    clearStalls: assign({ stalls: 0 }),
     resetAttempts: assign({ attempt: 0, stalls: 0 }),
   },
   guards: {
@@ -111,7 +112,8 @@ export const jobMachine = setup({
     },
     claimed: {
       on: {
-        START: { target: 'running', actions: 'countAttempt' },
+        // A start that commits ends a run of recoveries: stalls count those in a row.
+        START: { target: 'running', actions: ['countAttempt', 'clearStalls'] },
         RELEASE: 'queued',
         RECOVER: [
           {

@@ -158,6 +158,13 @@ export interface WriteBatch {
   readonly steps: readonly BatchStep[];
   /** Answer the earliest due time after the batch (for the due timer). */
   readonly readNextDue?: boolean;
+  /**
+   * Batches sent while an earlier one was in flight assume it commits. The sender numbers them;
+   * once a batch of generation `g` rolls back, the store refuses (applying nothing) every batch of
+   * generation `g` or lower still to come, with an error named `SkippedBatch`, and the sender
+   * sends their writes again, in order, under a new generation.
+   */
+  readonly generation?: number;
 }
 
 /** What a committed batch answers. */

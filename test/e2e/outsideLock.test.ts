@@ -47,3 +47,43 @@ describe('a write lock held by another connection', () => {
     await warden.stop();
   });
 });
+
+describe('a write lock held past the busy timeout', () => {
+  it(
+    'rolls back whole batches and sends them again in order: every job ends once',
+    { timeout: 40_000 },
+    async () => {
+      const database = join(tempDir(), 'long-lock.db');
+      const warden = createWarden({ database, synchronous: 'normal', concurrency: 4 });
+      let runs = 0;
+      warden.defineJob('task', {
+        run: async () => {
+          runs++;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return 'ok';
+        },
+      });
+      await warden.start();
+      const jobs = await warden.enqueueMany(
+        Array.from({ length: 40 }, () => ({ type: 'task', payload: {} })),
+      );
+      // Let some start, then hold the lock past the writer's 5 s busy timeout.
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      const other = new Database(database);
+      other.pragma('busy_timeout = 0');
+      other.exec('BEGIN IMMEDIATE');
+      await new Promise((resolve) => setTimeout(resolve, 6_500));
+      other.exec('COMMIT');
+      other.close();
+      const ended = await Promise.all(jobs.map((job) => warden.waitForJob(job.id)));
+      expect(ended.map((job) => job.status)).toEqual(jobs.map(() => 'succeeded'));
+      expect(runs).toBe(40);
+      for (const job of jobs) {
+        const events = (await warden.getJobHistory(job.id)).map((entry) => entry.event);
+        expect(events).toEqual(['ENQUEUE', 'CLAIM', 'START', 'SUCCEED']);
+      }
+      expect(warden.health()).toMatchObject({ healthy: true, running: 0 });
+      await warden.stop();
+    },
+  );
+});

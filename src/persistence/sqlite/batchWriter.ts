@@ -38,6 +38,14 @@ export class OwnershipLost extends Error {
   }
 }
 
+/** Thrown for a batch sent after one of its generation rolled back: nothing of it was applied. */
+export class SkippedBatch extends Error {
+  constructor(generation: number) {
+    super(`an earlier batch of generation ${generation} rolled back; this one was not applied`);
+    this.name = 'SkippedBatch';
+  }
+}
+
 /** Thrown when the database undid the whole transaction, not just a step's savepoint. */
 export class WholeBatchLost extends Error {
   constructor(readonly lost: unknown) {
@@ -93,9 +101,19 @@ export class BatchWriter {
     });
   }
 
+  /** The generation of the last batch that rolled back: later batches of it are skipped. */
+  private broken = -1;
+
   /** Applies a batch in one transaction; throws (having stored nothing) if the commit fails. */
   commit(batch: WriteBatch): BatchResult {
-    return this.inBatch.immediate(batch);
+    const generation = batch.generation ?? 0;
+    if (generation <= this.broken) throw new SkippedBatch(generation);
+    try {
+      return this.inBatch.immediate(batch);
+    } catch (error) {
+      this.broken = Math.max(this.broken, generation);
+      throw error;
+    }
   }
 
   /**

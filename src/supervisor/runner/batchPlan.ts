@@ -113,8 +113,26 @@ export class BatchPlan {
   claimLimit: number | undefined;
   private readonly claimed: ClaimedJob[] = [];
 
+  private claimRooms: readonly ClaimRoom[] = [];
+
+  /**
+   * For each type this batch's claim asked for: true when it found fewer queued jobs than it had
+   * room for (the type's queue is drained for now), false when it may have left some behind.
+   */
+  claimOutcome(): [string, boolean][] {
+    if (this.claimLimit === undefined) return [];
+    const full = this.claimed.length >= this.claimLimit;
+    const taken = new Map<string, number>();
+    for (const job of this.claimed) taken.set(job.type, (taken.get(job.type) ?? 0) + 1);
+    return this.claimRooms.map((room) => [
+      room.type,
+      !full && (taken.get(room.type) ?? 0) < room.limit,
+    ]);
+  }
+
   /** Claims queued jobs last, so that jobs queued by this very batch can be claimed. */
   claim(limit: number, rooms: readonly ClaimRoom[]): void {
+    this.claimRooms = rooms;
     this.claimLimit = Math.min(
       limit,
       rooms.reduce((sum, room) => sum + room.limit, 0),
@@ -125,8 +143,11 @@ export class BatchPlan {
     });
   }
 
+  /** The generation the batch was sent in (see `WriteBatch.generation`). */
+  generation = 0;
+
   toBatch(owner: string, readNextDue: boolean): WriteBatch {
-    return { at: this.at, owner, steps: this.steps, readNextDue };
+    return { at: this.at, owner, steps: this.steps, readNextDue, generation: this.generation };
   }
 
   /** Applies a committed batch's answers. */

@@ -78,10 +78,11 @@ export class ClaimBuffer {
    * The claim a batch should carry, if one is worth a commit: once a slot could use it, or a
    * good share of the depth is free. Its room is reserved; the returned function frees it.
    */
-  claimFor(plan: {
-    claim(limit: number, rooms: readonly ClaimRoom[]): void;
-  }): (() => void) | undefined {
-    const { limit, rooms } = this.room();
+  claimFor(
+    plan: { claim(limit: number, rooms: readonly ClaimRoom[]): void },
+    skip?: ReadonlySet<string>,
+  ): (() => void) | undefined {
+    const { limit, rooms } = this.room(skip);
     const { concurrency, claimDepth } = this.slots;
     if (limit <= 0 || (this.claimedOrPending >= concurrency && limit * 4 < claimDepth)) {
       return undefined;
@@ -114,7 +115,10 @@ export class ClaimBuffer {
   }
 
   /** How many more jobs a claim may take: in all, and per type (its slots and its breaker). */
-  room(): { readonly limit: number; readonly rooms: readonly ClaimRoom[] } {
+  room(skip?: ReadonlySet<string>): {
+    readonly limit: number;
+    readonly rooms: readonly ClaimRoom[];
+  } {
     const { slots } = this;
     const limit = slots.claimDepth - slots.running() - this.held.length - this.pending;
     if (limit <= 0) return { limit: 0, rooms: [] };
@@ -122,6 +126,7 @@ export class ClaimBuffer {
     const gateRoom = new Map<CallGate, number>();
     for (const definition of slots.definitions.values()) {
       const { type } = definition;
+      if (skip?.has(type) === true) continue;
       const held =
         slots.runningOf(type) +
         (this.heldByType.get(type) ?? 0) +

@@ -70,8 +70,8 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
   private readonly waiters: Waiters;
   private readonly buffer: ClaimBuffer;
   private readonly due: DueTimer;
-  /** Something may have queued a job that this process could claim. */
-  private mayClaim = true;
+  /** Types whose queue the last claim found drained (nothing queued since): not asked again. */
+  private readonly drained = new Set<string>();
   readonly failures: CommitFailures;
   private readonly fallbacks: FallbackAdoptions;
   private claiming = true;
@@ -152,7 +152,7 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
     this.fallbacks.reset(recovery.awaitingFallback);
     for (const { change, events } of recovery.changes)
       this.push({ kind: 'change', change, events });
-    this.mayClaim = true;
+    this.drained.clear();
     this.writes.wanted = true;
     // Started once the recovery is stored: a start after a crash resolves with it done.
     this.writes.flush();
@@ -168,7 +168,7 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
 
   /** Marks work as possibly available, e.g. after a job type is defined. */
   poke(): void {
-    this.mayClaim = true;
+    this.drained.clear();
     this.schedule();
   }
 
@@ -310,7 +310,7 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
     startClaimed(this, this.runs, this.buffer, this.options, (op) => {
       this.push(op);
     });
-    if (this.buffer.room().limit > 0) this.schedule();
+    if (this.buffer.room(this.drained).limit > 0) this.schedule();
   }
 
   /** Gives every claimed, unstarted job back to the queue in the next commit. */
@@ -323,8 +323,8 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
     const active = this.state === 'running' && this.claiming;
     if (!active) return undefined;
     if (this.due.due(plan.at)) plan.promote(promoteBatch);
-    if (!this.mayClaim && !plan.queues) return undefined;
-    return this.buffer.claimFor(plan);
+    // A batch whose writes may queue jobs asks every type: its claim runs after them.
+    return this.buffer.claimFor(plan, plan.queues ? undefined : this.drained);
   }
 
   committed(plan: BatchPlan, result: BatchResult): void {
@@ -332,9 +332,12 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
     const { claimed } = applied;
     if (Object.hasOwn(result, 'nextDue')) this.due.next = result.nextDue;
     // A claim that found fewer jobs than it could take has seen the whole queue for now.
-    if (plan.claimLimit !== undefined) {
-      this.mayClaim = claimed.length >= plan.claimLimit || applied.queuedMore;
-    } else if (applied.queuedMore) this.mayClaim = true;
+    if (applied.queuedMore) this.drained.clear();
+    // The claim ran last in its batch: what it found is the news about each type it asked for.
+    for (const [type, drained] of plan.claimOutcome()) {
+      if (drained) this.drained.add(type);
+      else this.drained.delete(type);
+    }
     for (const run of applied.refusedRuns) {
       // Its row moved on without it (a lost race): refused, never overwritten; the run is over.
       if (run.active) run.abandon();
@@ -353,7 +356,7 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
     for (const event of applied.events) this.publish(event);
     this.fillSlots();
     if (applied.promoted === promoteBatch || this.writes.length > 0) this.schedule();
-    else if (this.mayClaim && this.buffer.room().limit > 0) this.schedule();
+    else if (this.buffer.room(this.drained).limit > 0) this.schedule();
     if (this.state === 'running' && this.claiming) {
       if (this.due.due(this.clock.now())) this.schedule();
       else this.due.arm();
@@ -367,7 +370,7 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
 
   /** A whole batch rolled back: its run writes are retried with backoff, or the runner gives up. */
   failed(_plan: BatchPlan, error: Error, retry: WriteOp[]): void {
-    this.mayClaim = true;
+    this.drained.clear();
     const failure = this.failures.failed(error);
     this.writes.requeue(retry);
     if (this.failures.exhausted && this.state === 'running' && this.onFailure !== undefined) {

@@ -36,6 +36,10 @@ export interface WriteQueueHost {
  */
 export class WriteQueue {
   private ops: WriteOp[] = [];
+  /** Writes of batches that rolled back (or were skipped), to send first, in their order. */
+  private retries: WriteOp[] = [];
+  /** Batches are numbered by generation; a rollback starts a new one (see WriteBatch). */
+  private generation = 0;
   private queued = false;
   private inFlight = 0;
   private readonly settled = new Set<Promise<unknown>>();
@@ -45,7 +49,7 @@ export class WriteQueue {
   constructor(private readonly host: WriteQueueHost) {}
 
   get length(): number {
-    return this.ops.length;
+    return this.retries.length + this.ops.length;
   }
 
   /** Queues a write for the next group commit; refused at once when nothing will commit. */
@@ -60,9 +64,9 @@ export class WriteQueue {
     this.schedule();
   }
 
-  /** Queues writes to send again first (a batch that rolled back). */
+  /** Queues writes to send again first (a batch that rolled back), after earlier ones. */
   requeue(ops: WriteOp[]): void {
-    this.ops = [...ops, ...this.ops];
+    this.retries.push(...ops);
   }
 
   /** Asks for a flush in the next turn of the event loop. */
@@ -80,8 +84,9 @@ export class WriteQueue {
     const { host } = this;
     if (!host.sending() || this.inFlight >= batchesInFlight) return; // a settle flushes again
     host.prepare();
-    const ops = this.ops;
+    const ops = this.retries.length === 0 ? this.ops : [...this.retries, ...this.ops];
     this.ops = [];
+    this.retries = [];
     const now = host.now();
     const plan = new BatchPlan(ops, now, {
       refused: (op, error) => {
@@ -91,6 +96,7 @@ export class WriteQueue {
       },
       created: (input, id) => insertedJob(input, id, now),
     });
+    plan.generation = this.generation;
     const release = host.compose(plan);
     // Every batch reads the earliest due time back (two index lookups): it may have changed it.
     if (plan.steps.length === 0 && !this.wanted) return;
@@ -118,9 +124,9 @@ export class WriteQueue {
   /** Waits until every queued write is committed (or refused). */
   async drain(): Promise<void> {
     for (let rounds = 0; rounds < 1000; rounds++) {
-      if (this.ops.length > 0 && this.inFlight < batchesInFlight) this.flush();
+      if (this.length > 0 && this.inFlight < batchesInFlight) this.flush();
       if (this.settled.size === 0) {
-        if (this.ops.length === 0) return;
+        if (this.length === 0) return;
         if (this.host.failures.count > 0) return; // a failing database: what is left is not stored
         continue;
       }
@@ -135,8 +141,9 @@ export class WriteQueue {
 
   /** Drops every queued write, rejecting its caller with `error`. */
   rejectPending(error: Error): void {
-    const pending = this.ops;
+    const pending = [...this.retries, ...this.ops];
     this.ops = [];
+    this.retries = [];
     for (const op of pending) {
       if ('deferred' in op) op.deferred?.reject(error);
       else if (op.kind === 'adopt') op.then(false);
@@ -145,6 +152,13 @@ export class WriteQueue {
 
   /** A whole batch rolled back: callers' writes fail; a run's own writes are sent again. */
   private rolledBack(plan: BatchPlan, thrown: unknown): void {
+    if (thrown instanceof Error && thrown.name === 'SkippedBatch') {
+      // Sent behind a batch that rolled back, and not applied: sent again whole, in order.
+      this.requeue([...plan.ops]);
+      return;
+    }
+    // Batches still in flight were built on this one: the store skips them, and they follow.
+    if (plan.generation === this.generation) this.generation++;
     const error = refusedWrite(thrown, plan.ops.length);
     this.host.logger.error(
       { err: error, ops: plan.ops.length },
