@@ -45,7 +45,7 @@ const host: JobRunHost = {
   },
   pool: () => undefined,
 };
-const definition = resolveJobDefinition('noop', { run: () => 1 });
+const definition = resolveJobDefinition('noop', { run: () => 1 }, 8);
 const claimed = {
   id: '1',
   type: 'noop',

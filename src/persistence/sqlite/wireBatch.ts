@@ -7,12 +7,13 @@ export interface WireBatchResult {
     | { readonly ok: true; readonly value: unknown; readonly errorsAt?: readonly number[] }
     | { readonly ok: false; readonly error: WireError }
   )[];
-  readonly nextDue?: number | undefined;
+  /** Null for no due time: the result crosses as JSON text, which has no `undefined`. */
+  readonly nextDue?: number | null;
 }
 
 export function encodeBatchResult(result: BatchResult): WireBatchResult {
   return {
-    ...(Object.hasOwn(result, 'nextDue') ? { nextDue: result.nextDue } : {}),
+    ...(Object.hasOwn(result, 'nextDue') ? { nextDue: result.nextDue ?? null } : {}),
     results: result.results.map((step) => {
       if (!step.ok) return { ok: false, error: toWire(step.error) };
       const { value } = step;
@@ -31,7 +32,7 @@ export function encodeBatchResult(result: BatchResult): WireBatchResult {
 
 export function decodeBatchResult(wire: WireBatchResult): BatchResult {
   return {
-    ...(Object.hasOwn(wire, 'nextDue') ? { nextDue: wire.nextDue } : {}),
+    ...(Object.hasOwn(wire, 'nextDue') ? { nextDue: wire.nextDue ?? undefined } : {}),
     results: wire.results.map((step): StepResult => {
       if (!step.ok) return { ok: false, error: fromWire(step.error) };
       if (step.errorsAt === undefined) return step as StepResult;

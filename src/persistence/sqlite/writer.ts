@@ -128,8 +128,8 @@ export class ThreadWriter implements Writer {
   }
 
   commit(batch: WriteBatch): Promise<BatchResult> {
-    return this.send({ id: this.nextId++, kind: 'commit', batch }).then((value) =>
-      decodeBatchResult(value as WireBatchResult),
+    return this.send({ id: this.nextId++, kind: 'commit', batch: JSON.stringify(batch) }).then(
+      (value) => decodeBatchResult(JSON.parse(value as string) as WireBatchResult),
     );
   }
 

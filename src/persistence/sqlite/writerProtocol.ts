@@ -1,8 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { WriteBatch } from '../Store.js';
 import type { SqlStatement } from './batchWriter.js';
 import type { OwnerRecord } from '../Store.js';
-import type { WireBatchResult } from './wireBatch.js';
 import type { WireError } from './wireErrors.js';
 
 /** What the writer thread is started with. */
@@ -21,7 +19,8 @@ export type WriterRequest =
   | {
       readonly id: number;
       readonly kind: 'commit';
-      readonly batch: WriteBatch;
+      /** The batch as JSON text: cheaper to send than a structured clone of many small objects. */
+      readonly batch: string;
       readonly sync?: false;
     }
   | {
@@ -35,7 +34,7 @@ export type WriterRequest =
 
 /** The writer's answer: a value, or the error that rolled the request back. */
 export type WriterReply =
-  | { readonly id: number; readonly ok: true; readonly value: WireBatchResult | unknown[] | null }
+  | { readonly id: number; readonly ok: true; readonly value: string | unknown[] | null }
   | {
       readonly id: number;
       readonly ok: false;

@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { BatchWriter, OwnershipLost } from './batchWriter.js';
 import { connect } from './connection.js';
+import type { WriteBatch } from '../Store.js';
 import { encodeBatchResult } from './wireBatch.js';
 import { toWire } from './wireErrors.js';
 import type { WriterData, WriterReply, WriterRequest } from './writerProtocol.js';
@@ -30,7 +31,14 @@ function answer(request: WriterRequest): WriterReply {
     if (writer === undefined) throw opened;
     switch (request.kind) {
       case 'commit':
-        return { id: request.id, ok: true, value: encodeBatchResult(writer.commit(request.batch)) };
+        return {
+          id: request.id,
+          ok: true,
+          // Sent back as JSON text too (see WriterRequest).
+          value: JSON.stringify(
+            encodeBatchResult(writer.commit(JSON.parse(request.batch) as WriteBatch)),
+          ),
+        };
       case 'exec':
         return { id: request.id, ok: true, value: writer.exec(request.statements, request.fenced) };
       case 'close':
