@@ -46,6 +46,8 @@ export abstract class RunHandle {
   protected readonly payloadValue: unknown;
   private readonly checkpointJson: string | null;
   private logger: Logger | undefined;
+  /** The last checkpoint this attempt committed: its fallback sees it as the last one. */
+  private savedJson: string | null = null;
 
   constructor(
     protected readonly host: HandleHost,
@@ -76,10 +78,14 @@ export abstract class RunHandle {
     });
     return this.logger;
   }
-  /** The checkpoint of an earlier attempt. */
+
+  /** The checkpoint of an earlier attempt (for the fallback: the last attempt's, if it saved one). */
   lastCheckpoint(): unknown {
-    return this.checkpointJson === null ? undefined : (JSON.parse(this.checkpointJson) as unknown);
+    const json =
+      this.phase === 'fallback' ? (this.savedJson ?? this.checkpointJson) : this.checkpointJson;
+    return json === null ? undefined : (JSON.parse(json) as unknown);
   }
+
   /** Leases a pool's resource for this attempt; the attempt's end releases (or destroys) it. */
   acquire(
     ref: unknown,
@@ -100,6 +106,8 @@ export abstract class RunHandle {
     if ('problem' in json) {
       return Promise.reject(new InvalidPayloadError(`the ${json.problem}`));
     }
-    return this.host.checkpoint(this as never, json.text);
+    return this.host.checkpoint(this as never, json.text).then(() => {
+      this.savedJson = json.text;
+    });
   }
 }

@@ -144,6 +144,28 @@ describe('the handler context', () => {
       });
     });
 
+    it('is handed to the fallback as the last attempt saved it', async () => {
+      const { warden, clock } = testWarden();
+      const seen: unknown[] = [];
+      warden.defineJob<unknown, unknown, { at: number }>('import', {
+        retry: { attempts: 2, backoff: { type: 'fixed', delayMs: 100 } },
+        run: async (_payload, ctx) => {
+          await ctx.checkpoint({ at: ctx.attempt });
+          throw new Error(`attempt ${ctx.attempt} failed`);
+        },
+        fallback: (_payload, ctx) => {
+          seen.push(ctx.lastCheckpoint);
+          return 'fell back';
+        },
+      });
+      await warden.start();
+      const job = await warden.enqueue('import', {});
+      await clock.advance(200);
+
+      expect(seen).toEqual([{ at: 2 }]);
+      expect(await warden.getJob(job.id)).toMatchObject({ status: 'succeeded', viaFallback: true });
+    });
+
     it('rejects data that is not JSON, failing nothing else', async () => {
       const { warden } = testWarden();
       const outcome: unknown[] = [];
