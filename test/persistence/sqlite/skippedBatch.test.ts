@@ -60,3 +60,31 @@ describe('a batch sent behind one that rolled back', () => {
     expect(db.prepare('SELECT status FROM jobs').get()).toEqual({ status: 'claimed' });
   });
 });
+
+describe("a run's own writes for an id that names no job", () => {
+  it('answer false and change nothing', () => {
+    const { writer: w } = writer();
+    const result = w.commit({
+      at: 1,
+      owner: 'me',
+      steps: [
+        { kind: 'progress', id: 'x', version: 0, json: '{}' },
+        { kind: 'checkpoint', id: '0', version: 0, json: '{}' },
+        { kind: 'adopt', id: '99999999999999999', version: 0 },
+        { kind: 'unadopt', id: '-1', version: 0 },
+        { kind: 'progress', id: '5', version: 0, json: '{}' },
+        { kind: 'adopt', id: '5', version: 0 },
+        { kind: 'unadopt', id: '5', version: 0 },
+      ],
+    });
+    expect(result.results.map((step) => step.ok && step.value)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+  });
+});
