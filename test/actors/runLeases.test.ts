@@ -7,7 +7,7 @@ import { RunLeases } from '../../src/actors/runLeases.js';
 function lease(log: string[], name: string): Lease<string> {
   let ended = false;
   const end = (how: string): void => {
-    if (ended) throw new LeaseEndedError(name);
+    if (ended) throw new LeaseEndedError('p', 'released', how);
     ended = true;
     log.push(`${how} ${name}`);
   };
