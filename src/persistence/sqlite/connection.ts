@@ -9,6 +9,8 @@ export interface ConnectionOptions {
   readonly synchronous: 'full' | 'normal';
   readonly readonly?: boolean;
   readonly busyTimeoutMs?: number;
+  /** The owner of the connection checkpoints the WAL itself (SQLite's automatic one is off). */
+  readonly checkpointAfterReply?: boolean;
 }
 
 /** Opens a connection to a file that is already migrated (and in WAL mode), with Warden's settings. */
@@ -20,6 +22,7 @@ export function connect(options: ConnectionOptions): Database.Database {
     db.pragma('foreign_keys = ON');
     // Savepoints (one per step of a group commit) journal to memory, not a temp file.
     db.pragma('temp_store = MEMORY');
+    if (options.checkpointAfterReply === true) db.pragma('wal_autocheckpoint = 0');
   }
   return db;
 }

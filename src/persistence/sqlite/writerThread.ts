@@ -14,6 +14,8 @@ let opened: unknown;
 const db = (() => {
   try {
     const connection = connect({
+      // Checkpoints run after a reply is sent (see below), never inside a commit.
+      checkpointAfterReply: true,
       filename: data.filename,
       synchronous: data.synchronous,
       ...(data.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: data.busyTimeoutMs }),
@@ -55,6 +57,25 @@ function answer(request: WriterRequest): WriterReply {
   }
 }
 
+/** Commits between checkpoints: each copies what the WAL holds back into the database file. */
+const commitsPerCheckpoint = 16;
+let sinceCheckpoint = 0;
+
+/**
+ * Runs SQLite's checkpoint outside any commit, once its answer is on its way: a checkpoint inside
+ * a commit (SQLite's automatic one) would hold that commit's caller up for milliseconds.
+ */
+function checkpointIfDue(request: WriterRequest, reply: WriterReply): void {
+  if (db === undefined || request.kind === 'close' || !reply.ok) return;
+  if (++sinceCheckpoint < commitsPerCheckpoint) return;
+  sinceCheckpoint = 0;
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // busy or failing: the next commits try again, and SQLite copes with a long WAL
+  }
+}
+
 parentPort?.on('message', (request: WriterRequest) => {
   const reply = answer(request);
   if (request.sync === true) {
@@ -64,6 +85,7 @@ parentPort?.on('message', (request: WriterRequest) => {
   } else {
     parentPort?.postMessage(reply);
   }
+  checkpointIfDue(request, reply);
   if (request.kind === 'close') {
     // Both ports closed, nothing keeps the thread alive: it exits.
     data.syncPort.close();
