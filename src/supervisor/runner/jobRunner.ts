@@ -1,4 +1,3 @@
-import type { CallGate } from '../../actors/callPermit.js';
 import type { Pool } from '../../actors/pool.js';
 import { JobRun, type Deferred, type JobRunHost, type RunOutcome } from '../../actors/jobRun.js';
 import { holdProcessOpen, type Clock } from '../../clock.js';
@@ -9,13 +8,11 @@ import {
   NotRunningError,
   type InternalError,
 } from '../../errors.js';
-import type { EventBus } from '../../events/eventBus.js';
 import type { JobEvent } from '../../events/types.js';
-
 import type { Logger } from '../../observability/logger.js';
 import type { BatchResult, Job, NewJob, Store } from '../../persistence/Store.js';
 import { resolveBackoff } from '../../policies/backoff.js';
-import { defaultJobOptions, type ResolvedJobDefinition } from '../../actors/jobDefinition.js';
+import { defaultJobOptions } from '../../actors/jobDefinition.js';
 import { ClaimBuffer } from './claimBuffer.js';
 import { DueTimer } from './dueTimer.js';
 import { recoverUnfinished } from './stallRecovery.js';
@@ -25,27 +22,10 @@ import { FallbackAdoptions } from './fallbacks.js';
 import { InFlight } from './inFlight.js';
 import { startClaimed } from './slots.js';
 import type { BatchPlan, WriteOp } from './batchPlan.js';
-import { WriteQueue, type WriteQueueHost } from './writeQueue.js';
+import type { JobRunnerOptions } from './runnerOptions.js';
 
-/** Options of the job runner. */
-export interface JobRunnerOptions {
-  readonly store: Store;
-  readonly bus: EventBus;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  readonly random: () => number;
-  readonly concurrency: number;
-  /** The most jobs this process holds claimed or running at once. */
-  readonly claimDepth: number;
-  readonly maxStalls: number;
-  /** This process's token: it marks the fallbacks it adopts. */
-  readonly owner: string;
-  readonly definitions: ReadonlyMap<string, ResolvedJobDefinition>;
-  /** The breaker that admits jobs of `type`, for types that declare one. */
-  readonly gate?: (type: string) => CallGate | undefined;
-  /** The pool named `name`, for `ctx.acquire` and `ctx.use` in handlers. */
-  readonly pool?: (name: string) => Pool<unknown> | undefined;
-}
+export type { JobRunnerOptions } from './runnerOptions.js';
+import { WriteQueue, type WriteQueueHost } from './writeQueue.js';
 
 type RunnerState = 'idle' | 'running' | 'failed' | 'stopping' | 'stopped';
 

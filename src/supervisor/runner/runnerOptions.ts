@@ -1,0 +1,27 @@
+import type { CallGate } from '../../actors/callPermit.js';
+import type { ResolvedJobDefinition } from '../../actors/jobDefinition.js';
+import type { Pool } from '../../actors/pool.js';
+import type { Clock } from '../../clock.js';
+import type { EventBus } from '../../events/eventBus.js';
+import type { Logger } from '../../observability/logger.js';
+import type { Store } from '../../persistence/Store.js';
+
+/** Options of the job runner. */
+export interface JobRunnerOptions {
+  readonly store: Store;
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly random: () => number;
+  readonly concurrency: number;
+  /** The most jobs this process holds claimed or running at once. */
+  readonly claimDepth: number;
+  readonly maxStalls: number;
+  /** This process's token: it marks the fallbacks it adopts. */
+  readonly owner: string;
+  readonly definitions: ReadonlyMap<string, ResolvedJobDefinition>;
+  /** The breaker that admits jobs of `type`, for types that declare one. */
+  readonly gate?: (type: string) => CallGate | undefined;
+  /** The pool named `name`, for `ctx.acquire` and `ctx.use` in handlers. */
+  readonly pool?: (name: string) => Pool<unknown> | undefined;
+}
