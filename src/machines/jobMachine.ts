@@ -92,13 +92,7 @@ export const jobMachine = setup({
 }).createMachine({
   id: 'job',
   initial: 'new',
-  context: ({ input }) => ({
-    attempt: input.attempt ?? 0,
-    maxAttempts: input.maxAttempts,
-    stalls: input.stalls ?? 0,
-    maxStalls: input.maxStalls ?? defaultMaxStalls,
-    hasFallback: input.hasFallback ?? false,
-  }),
+  context: ({ input }) => jobContext(input),
   states: {
     /** Not stored yet. */
     new: {

@@ -10,7 +10,8 @@ import {
   undeliverableUpdate,
 } from './sqlite/actorRecords.js';
 import { OwnershipLost, type SqlStatement } from './sqlite/batchWriter.js';
-import { isFile, openDatabase } from './sqlite/openDatabase.js';
+import { isFile } from './sqlite/connection.js';
+import { openDatabase } from './sqlite/openDatabase.js';
 import { JobReads } from './sqlite/readJobs.js';
 import { InlineWriter, ThreadWriter, type Writer } from './sqlite/writer.js';
 import type {

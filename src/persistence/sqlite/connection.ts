@@ -3,6 +3,11 @@ import Database from 'better-sqlite3';
 /** How long a statement waits for another connection's lock before failing. */
 export const busyTimeoutMs = 5000;
 
+/** True for a file path (not an in-memory database). */
+export function isFile(filename: string): boolean {
+  return filename !== ':memory:' && filename !== '';
+}
+
 /** How a connection to a Warden file is set up. */
 export interface ConnectionOptions {
   readonly filename: string;

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { isFile } from './connection.js';
 import { closeSync, openSync, statSync } from 'node:fs';
 import {
   DatabaseCorruptError,
@@ -16,10 +17,6 @@ export const alwaysCheckedBytes = 4 * 2 ** 20;
 
 /** How many of quick_check's findings a refusal quotes at most. */
 const findingsQuoted = 3;
-
-function isFile(filename: string): boolean {
-  return filename !== ':memory:' && filename !== '';
-}
 
 function sqliteCode(error: unknown): string | undefined {
   if (!(error instanceof Database.SqliteError)) return undefined;

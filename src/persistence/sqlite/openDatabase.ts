@@ -7,7 +7,7 @@ import {
 } from '../../errors.js';
 import { migrations, ownerTableSince, WARDEN_APPLICATION_ID } from '../schema.js';
 import type { OwnerRecord, OwnershipClaim } from '../Store.js';
-import { busyTimeoutMs } from './connection.js';
+import { busyTimeoutMs, isFile } from './connection.js';
 import { assertIntact, assertWritable, openFailure } from './openChecks.js';
 import { ownerQuery, toOwner, type OwnerRow } from './owner.js';
 import { sqliteCode } from './rows.js';
@@ -69,11 +69,6 @@ function enterWalMode(db: Database.Database, lockWaitMs: number): void {
       sleepSync(pauseMs);
     }
   }
-}
-
-/** True for a file path (not an in-memory database). */
-export function isFile(filename: string): boolean {
-  return filename !== ':memory:' && filename !== '';
 }
 
 /**

@@ -24,8 +24,6 @@ export interface Applied {
   readonly claimed: readonly ClaimedJob[];
   /** Writes of runs that the database refused (their rows moved on): those runs are over. */
   readonly refusedRuns: JobRun[];
-  /** True when a write may have changed the earliest due time. */
-  dueChanged: boolean;
   /** True when a write queued jobs (there may be work to claim). */
   queuedMore: boolean;
   /** The highest priority among the jobs this batch queued: claims below it give way. */
@@ -95,7 +93,6 @@ export class BatchPlan {
       if (!result.ok) return;
       const promoted = value(result, 'promote');
       applied.promoted = promoted.length;
-      applied.dueChanged = true;
       for (const job of promoted) {
         queued(applied, job.priority);
         applied.events.push({
@@ -157,7 +154,6 @@ export class BatchPlan {
       settle: [],
       claimed: this.claimed,
       refusedRuns: [],
-      dueChanged: false,
       queuedMore: false,
       queuedPriority: undefined,
       promoted: 0,
@@ -204,7 +200,6 @@ export class BatchPlan {
         return;
       case 'finish': {
         const { deferred } = op;
-        if (op.outcome.to === 'retrying') applied.dueChanged = true;
         applied.events.push(outcomeEvent(op.run, op.outcome, at));
         if (deferred !== undefined) applied.settle.push(() => deferred.resolve());
         return;
@@ -220,7 +215,6 @@ export class BatchPlan {
         });
         return;
       case 'change':
-        if (op.change.to === 'retrying' || op.change.to === 'queued') applied.dueChanged = true;
         if (op.change.to === 'queued') applied.queuedMore = true;
         applied.events.push(...op.events);
         return;
@@ -252,7 +246,6 @@ export class BatchPlan {
             const input = op.jobs[index] as NewJob;
             const job = this.callbacks.created(input, row.id);
             if (job.status === 'scheduled') {
-              applied.dueChanged = true;
               applied.events.push({
                 type: 'job.scheduled',
                 jobId: job.id,
@@ -328,14 +321,12 @@ export class BatchPlan {
             this.refuse(op, result.error, applied);
             return;
           }
-          const { before, after } = value(result, 'command');
+          const { after } = value(result, 'command');
           const base = { jobId: after.id, jobType: after.type, at, attempt: after.attempt };
           if (after.status === 'queued') {
             queued(applied, after.priority);
             applied.events.push({ type: 'job.queued', ...base });
           } else {
-            if (before.status === 'scheduled' || before.status === 'retrying')
-              applied.dueChanged = true;
             applied.events.push({ type: 'job.cancelled', ...base });
           }
           applied.settle.push(() => op.deferred.resolve(after));

@@ -112,11 +112,6 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
     return this.runs.size;
   }
 
-  /** Jobs claimed by this process and not started yet. */
-  get claimed(): number {
-    return this.buffer.size;
-  }
-
   /** Recovers jobs a dead process left `running` or `claimed`, then starts claiming. */
   async start(): Promise<void> {
     this.state = 'running';

@@ -25,3 +25,24 @@ describe('claiming for a type whose concurrency is below the global one', () => 
     expect(most).toBe(1);
   });
 });
+
+describe('a cancel committed through the write queue', () => {
+  it('emits job.cancelled for a scheduled job and for a claimed one', async () => {
+    const { warden } = testWarden({ concurrency: 1 });
+    let release!: () => void;
+    warden.defineJob('hold', { run: () => new Promise<void>((resolve) => (release = resolve)) });
+    await warden.start();
+    const cancelled: string[] = [];
+    warden.on('job.cancelled', (event) => cancelled.push(event.jobId));
+    const later = await warden.enqueue('hold', {}, { delayMs: 60_000 });
+    const [running, claimed] = await warden.enqueueMany([
+      { type: 'hold', payload: {} },
+      { type: 'hold', payload: {} },
+    ]);
+    await warden.cancelJob(later.id);
+    await warden.cancelJob(claimed!.id);
+    expect(cancelled).toEqual([later.id, claimed!.id]);
+    release();
+    expect((await warden.waitForJob(running!.id)).status).toBe('succeeded');
+  });
+});
