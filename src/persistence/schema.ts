@@ -205,6 +205,101 @@ export const migrations: readonly Migration[] = [
   DROP INDEX jobs_dead;
   CREATE INDEX jobs_by_type ON jobs (type, status, id) WHERE status NOT IN ('claimed', 'running');
   `,
+  // 9: operators' tools.
+  // - job_counts is keyed by priority too (queue depth by priority without a scan); readers sum.
+  // - jobs carry the W3C trace context they were enqueued in (traceparent, tracestate).
+  // - error_events: every recorded failure (a job's failed attempt, an actor's abnormal exit, a
+  //   breaker opening, and whatever the owner records itself), with its trace id; written by
+  //   triggers where the failure is already a row, so none can be missed; trimmed by retention.
+  // - commands: operations issued by another process (the CLI, a dashboard) that the file's
+  //   owner carries out, then marks done or failed with its result.
+  // - paused_types: job types that are not claimed until resumed; it survives restarts.
+  // - runtime_snapshots: what the owner publishes for other processes to read (health, the tree,
+  //   pools), each with the time it was written.
+  `
+  DROP TRIGGER job_counts_insert;
+  DROP TRIGGER job_counts_update;
+  DROP TRIGGER job_counts_delete;
+  DROP TABLE job_counts;
+  CREATE TABLE job_counts (
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (type, status, priority)
+  ) WITHOUT ROWID;
+  INSERT INTO job_counts (type, status, priority, n)
+    SELECT type, status, priority, count(*) FROM jobs GROUP BY type, status, priority;
+  CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs BEGIN
+    INSERT INTO job_counts (type, status, priority, n) VALUES (NEW.type, NEW.status, NEW.priority, 1)
+      ON CONFLICT (type, status, priority) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER job_counts_update AFTER UPDATE OF type, status, priority ON jobs
+    WHEN NEW.status IS NOT OLD.status OR NEW.type IS NOT OLD.type OR NEW.priority IS NOT OLD.priority
+  BEGIN
+    INSERT INTO job_counts (type, status, priority, n)
+      VALUES (OLD.type, OLD.status, OLD.priority, -1), (NEW.type, NEW.status, NEW.priority, 1)
+      ON CONFLICT (type, status, priority) DO UPDATE SET n = n + excluded.n;
+  END;
+  CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs BEGIN
+    UPDATE job_counts SET n = n - 1
+      WHERE type = OLD.type AND status = OLD.status AND priority = OLD.priority;
+  END;
+  ALTER TABLE jobs ADD COLUMN trace_parent TEXT;
+  ALTER TABLE jobs ADD COLUMN trace_state TEXT;
+  CREATE TABLE error_events (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    source TEXT NOT NULL,          -- 'job' | 'actor' | 'breaker' | 'pool' | 'store' | 'command'
+    subject TEXT NOT NULL,         -- the job's id, the actor's id, the breaker's or pool's name
+    kind TEXT NOT NULL,            -- what failed: a job event ('FAIL', 'TIMEOUT', ...), 'exited', 'opened', ...
+    job_type TEXT,                 -- for jobs
+    attempt INTEGER,               -- for jobs
+    error TEXT,                    -- JSON SerializedError, or null
+    trace_id TEXT,
+    span_id TEXT
+  );
+  CREATE INDEX error_events_at ON error_events (at);
+  CREATE INDEX error_events_subject ON error_events (source, subject, id);
+  CREATE TRIGGER error_events_job AFTER INSERT ON job_events WHEN NEW.error IS NOT NULL BEGIN
+    INSERT INTO error_events (at, source, subject, kind, job_type, attempt, error, trace_id, span_id)
+    SELECT NEW.at, 'job', CAST(NEW.job_id AS TEXT), NEW.event, jobs.type, NEW.attempt, NEW.error,
+      substr(jobs.trace_parent, 4, 32), substr(jobs.trace_parent, 37, 16)
+    FROM jobs WHERE jobs.id = NEW.job_id;
+  END;
+  CREATE TRIGGER error_events_actor AFTER INSERT ON actor_events WHEN NEW.error IS NOT NULL BEGIN
+    INSERT INTO error_events (at, source, subject, kind, error)
+    VALUES (NEW.at, 'actor', NEW.actor_id, NEW.kind, NEW.error);
+  END;
+  CREATE TRIGGER error_events_breaker AFTER INSERT ON breaker_events WHEN NEW.to_state = 'open' BEGIN
+    INSERT INTO error_events (at, source, subject, kind, error)
+    VALUES (NEW.at, 'breaker', NEW.name, 'opened', NEW.cause);
+  END;
+  CREATE TABLE commands (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,            -- 'job.replay' | 'job.cancel' | 'type.pause' | 'type.resume' | 'actor.restart' | ...
+    target TEXT NOT NULL,          -- a job id, a job type, an actor id
+    args TEXT,                     -- JSON or null
+    issued_at INTEGER NOT NULL,
+    issued_by TEXT NOT NULL,       -- who issued it: 'cli pid 123 on host h', say
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+    result TEXT,                   -- JSON: what it did, or the SerializedError it failed with
+    done_at INTEGER,
+    done_by TEXT                   -- the owner's token
+  );
+  CREATE INDEX commands_pending ON commands (id) WHERE status = 'pending';
+  CREATE TABLE paused_types (
+    type TEXT PRIMARY KEY,
+    paused_at INTEGER NOT NULL,
+    paused_by TEXT NOT NULL
+  );
+  CREATE TABLE runtime_snapshots (
+    name TEXT PRIMARY KEY,         -- 'health', 'tree', 'pools', 'breakers', ...
+    at INTEGER NOT NULL,
+    owner TEXT NOT NULL,           -- the owner's token
+    body TEXT NOT NULL             -- JSON
+  );
+  `,
 ];
 
 /** The first schema version with the `owner` table. */

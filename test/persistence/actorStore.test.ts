@@ -632,8 +632,8 @@ describe('SqliteStore as an ActorStore', () => {
       );
     }
 
-    it('has eight migrations', () => {
-      expect(migrations).toHaveLength(8);
+    it('has nine migrations', () => {
+      expect(migrations).toHaveLength(9);
     });
 
     it('upgrades a version 1 file in place and keeps its jobs', async () => {
@@ -648,7 +648,7 @@ describe('SqliteStore as an ActorStore', () => {
       await openStore(fresh).close();
       expect(schemaOf(filename)).toEqual(schemaOf(fresh));
       expect(schemaState(filename)).toEqual({
-        userVersion: 8,
+        userVersion: migrations.length,
         tables: expect.arrayContaining([
           'actor_events',
           'breakers',
@@ -694,7 +694,7 @@ describe('SqliteStore as an ActorStore', () => {
 
       // Opening again runs no migration twice.
       const reopened = openStore(filename);
-      expect(schemaState(filename).userVersion).toBe(8);
+      expect(schemaState(filename).userVersion).toBe(migrations.length);
       expect((await reopened.getJob('1'))?.status).toBe('claimed');
       expect(reopened.deadActors()).toHaveLength(1);
       expect(rawCount(filename, 'jobs')).toBe(1);
@@ -730,7 +730,7 @@ describe('SqliteStore as an ActorStore', () => {
             (check.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map(
               (column) => column.name,
             );
-          expect(check.pragma('user_version', { simple: true })).toBe(8);
+          expect(check.pragma('user_version', { simple: true })).toBe(migrations.length);
           expect(columns('owner')).toContain('process_started_at');
           expect(columns('jobs')).toEqual(expect.arrayContaining(['fallback_by', 'stalls']));
           expect(
@@ -738,6 +738,9 @@ describe('SqliteStore as an ActorStore', () => {
               .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
               .all(),
           ).toEqual([
+            { name: 'error_events_actor' },
+            { name: 'error_events_breaker' },
+            { name: 'error_events_job' },
             { name: 'job_counts_delete' },
             { name: 'job_counts_insert' },
             { name: 'job_counts_update' },
@@ -753,7 +756,7 @@ describe('SqliteStore as an ActorStore', () => {
     it('creates a new database at the latest version directly', async () => {
       const filename = tempDatabase();
       await openStore(filename).close();
-      expect(schemaState(filename).userVersion).toBe(8);
+      expect(schemaState(filename).userVersion).toBe(migrations.length);
       expect(rawCount(filename, 'actor_events')).toBe(0);
     });
   });

@@ -1215,7 +1215,7 @@ describe('SqliteStore', () => {
         filename,
         (db) => {
           expect(db.pragma('application_id', { simple: true })).toBe(WARDEN_APPLICATION_ID);
-          expect(db.pragma('user_version', { simple: true })).toBe(8);
+          expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
           expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
         },
         true,
@@ -1437,7 +1437,7 @@ describe('migrating a 0.1.0 file (schema version 6)', () => {
       (db) => expect(db.pragma('user_version', { simple: true })).toBe(migrations.length),
       true,
     );
-    expect(migrations).toHaveLength(8);
+    expect(migrations).toHaveLength(9);
     // Every column 0.1.0 had keeps its value; the new one starts at 0.
     expect(rows(filename)).toEqual(jobsBefore);
     expect(events(filename)).toEqual(eventsBefore);

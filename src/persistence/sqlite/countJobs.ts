@@ -13,7 +13,9 @@ function statements(db: Database.Database): CountStatements {
   if (found === undefined) {
     found = {
       all: db.prepare('SELECT status, sum(n) AS n FROM job_counts GROUP BY status'),
-      ofType: db.prepare('SELECT status, n FROM job_counts WHERE type = ?'),
+      ofType: db.prepare(
+        'SELECT status, sum(n) AS n FROM job_counts WHERE type = ? GROUP BY status',
+      ),
     };
     prepared.set(db, found);
   }

@@ -90,13 +90,15 @@ function shape(ranges: readonly Range[]): string {
 
 /** The (type, status) pairs that have jobs, from `job_counts`. */
 function countedPairs(db: Database.Database): { type: string; status: string }[] {
-  const sql = 'SELECT type, status FROM job_counts WHERE n > 0 ORDER BY type, status';
+  const sql =
+    'SELECT type, status FROM job_counts GROUP BY type, status HAVING sum(n) > 0 ORDER BY type, status';
   return cached(db, 'pairs', () => db.prepare<[], { type: string; status: string }>(sql)).all();
 }
 
 /** The statuses that jobs of `type` are in, from `job_counts`. */
 function statusesOf(db: Database.Database, type: string): string[] {
-  const sql = 'SELECT status FROM job_counts WHERE type = ? AND n > 0 ORDER BY status';
+  const sql =
+    'SELECT status FROM job_counts WHERE type = ? GROUP BY status HAVING sum(n) > 0 ORDER BY status';
   return cached(db, 'statuses', () => db.prepare<[string], string>(sql).pluck()).all(type);
 }
 

@@ -65,6 +65,8 @@ export function groupCounts(db: Database.Database): { type: string; status: stri
 /** The rows of `job_counts` that count something, in the order of `groupCounts`. */
 export function keptCounts(db: Database.Database): { type: string; status: string; n: number }[] {
   return db
-    .prepare('SELECT type, status, n FROM job_counts WHERE n <> 0 ORDER BY type, status')
+    .prepare(
+      'SELECT type, status, sum(n) AS n FROM job_counts GROUP BY type, status HAVING sum(n) <> 0 ORDER BY type, status',
+    )
     .all() as { type: string; status: string; n: number }[];
 }
