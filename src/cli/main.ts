@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+/** The `warden` command: see docs/cli.md. */
+import { realClock } from '../clock.js';
+import { runCli } from './program.js';
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  stderrIsTTY: process.stderr.isTTY,
+  clock: realClock,
+});
