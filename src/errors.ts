@@ -53,3 +53,4 @@ export {
   PoolTimeoutError,
   ResourceLostError,
 } from './errors/poolErrors.js';
+export { MachineLoadError, type MachineLoadFailure } from './errors/chartErrors.js';

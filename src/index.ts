@@ -123,6 +123,8 @@ export type { BreakerHistoryEntry } from './persistence/breakerStore.js';
 export { isBreakerEvent } from './events/types.js';
 export type { BreakerEvent, BreakerEventMap } from './events/types.js';
 export { CallTimeoutError, CircuitOpenError } from './errors.js';
+export { MachineLoadError } from './errors.js';
+export type { MachineLoadFailure } from './errors.js';
 export type { Lease, Pool, PoolStats } from './actors/pool.js';
 export { defaultPoolOptions } from './actors/poolOptions.js';
 export type {

@@ -22,6 +22,7 @@ import {
   JobCancelledError,
   JobNotFoundError,
   LeaseEndedError,
+  MachineLoadError,
   MaxRunExceededError,
   NotAWardenDatabaseError,
   NotRunningError,
@@ -297,6 +298,7 @@ const oneOfEach: { readonly [C in WardenErrorCode]: () => WardenErrorByCode[C] }
   POOL_OPERATION_TIMEOUT: () => new PoolOperationTimeoutError('db', 'create', 100),
   RESOURCE_LOST: () => new ResourceLostError('db'),
   BROWSER_CLEANUP_FAILED: () => new BrowserCleanupError('page', 100),
+  MACHINE_LOAD_FAILED: () => new MachineLoadError('./m.js#m', 'no-export', 'no export `m`'),
   INTERNAL: () => new InternalError('an invariant did not hold'),
 };
 const everyCode = Object.keys(oneOfEach) as WardenErrorCode[];

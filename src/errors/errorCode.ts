@@ -38,4 +38,5 @@ export type WardenErrorCode =
   | 'POOL_OPERATION_TIMEOUT'
   | 'RESOURCE_LOST'
   | 'BROWSER_CLEANUP_FAILED'
+  | 'MACHINE_LOAD_FAILED'
   | 'INTERNAL';

@@ -43,6 +43,7 @@ import type {
   PoolTimeoutError,
   ResourceLostError,
 } from './poolErrors.js';
+import type { MachineLoadError } from './chartErrors.js';
 import type { WardenErrorCode } from './errorCode.js';
 import { WardenError } from './wardenError.js';
 
@@ -83,6 +84,7 @@ export interface WardenErrorByCode {
   POOL_OPERATION_TIMEOUT: PoolOperationTimeoutError;
   RESOURCE_LOST: ResourceLostError;
   BROWSER_CLEANUP_FAILED: BrowserCleanupError;
+  MACHINE_LOAD_FAILED: MachineLoadError;
   INTERNAL: InternalError;
 }
 

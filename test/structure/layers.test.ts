@@ -44,6 +44,20 @@ describe('the layers of src/', () => {
     expect(outside).toEqual([]);
   });
 
+  it('keeps charts/ on the machines, errors and options alone, and the core off charts/', () => {
+    const allowed = ['src/charts/', 'src/machines/', 'src/errors', 'src/options.ts'];
+    const outside = [...graph]
+      .filter(([file]) => file.startsWith('src/charts/'))
+      .flatMap(([file, targets]) =>
+        targets
+          .filter((target) => !allowed.some((prefix) => target.startsWith(prefix)))
+          .map((t) => `${file} → ${t}`),
+      );
+    expect(outside).toEqual([]);
+    const core = ['src/supervisor', 'src/actors', 'src/machines', 'src/persistence', 'src/events'];
+    expect(core.flatMap((dir) => crossings(dir, ['src/charts']))).toEqual([]);
+  });
+
   it('has no import cycle', () => {
     expect(findCycles(graph).map((cycle) => cycle.join(' → '))).toEqual([]);
   });
