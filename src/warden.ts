@@ -15,7 +15,7 @@ import {
 } from './events/types.js';
 import type { EnqueueItem, EnqueueOptions } from './facade/enqueueChecks.js';
 import { JobsApi, type JobType, type WaitOptions } from './facade/jobsApi.js';
-import { Lifecycle, type Health } from './facade/lifecycle.js';
+import { Lifecycle, watchHealth, type Health } from './facade/lifecycle.js';
 import { SupervisionApi } from './facade/supervisionApi.js';
 import type { Warden } from './facade/Warden.js';
 import {
@@ -26,7 +26,11 @@ import {
   type WardenOptions,
 } from './facade/wardenOptions.js';
 import type { JobStatus } from './machines/jobMachine.js';
+import type { HealthMonitor } from './observability/health.js';
+import { WardenMetrics } from './observability/metrics/wardenMetrics.js';
 import { checkFunction } from './options.js';
+import { jobCountRows } from './persistence/sqlite/jobCountRows.js';
+import type { Registry } from 'prom-client';
 import { SqliteBreakerStore } from './persistence/breakerStore.js';
 import { SqliteStore } from './persistence/sqliteStore.js';
 import type {
@@ -36,9 +40,11 @@ import type {
   JobFilter,
   JobHistoryEntry,
   JobPage,
+  PausedTypeRecord,
   UndeliverableRecord,
 } from './persistence/Store.js';
 import { BreakerRegistry } from './supervisor/breakerRegistry.js';
+import { Operations } from './supervisor/commands/operations.js';
 import type { ChildSpec } from './supervisor/childSpec.js';
 import type { JobDefinition, ResolvedJobDefinition } from './actors/jobDefinition.js';
 import { JobRunner } from './supervisor/runner/jobRunner.js';
@@ -49,6 +55,8 @@ import { createRootTree } from './supervisor/rootNode.js';
 import type { SupervisionRuntime, TreeNode } from './supervisor/supervision.js';
 import type { SupervisorNode } from './supervisor/supervisorActor.js';
 import { TreeControl, type ActorHandle } from './supervisor/treeApi.js';
+import { loadOpenTelemetry } from './observability/otel.js';
+import { traceLogger } from './observability/traceLogger.js';
 
 /**
  * The one implementation of `Warden`, whose interface documents each call: wires the store, the
@@ -70,11 +78,17 @@ export class WardenInstance implements Warden {
   private readonly pools: PoolRegistry;
   private readonly jobsApi: JobsApi;
   private readonly supervision: SupervisionApi;
+  /** Paused job types; commands from other processes. */
+  private readonly operations: Operations;
   private readonly deadAtStart = new Set<string>();
+  private readonly monitor: HealthMonitor;
+  private readonly metricsCollector: WardenMetrics;
   private stopping: Promise<void> | undefined;
 
   constructor(options?: WardenOptions) {
-    this.options = resolveWardenOptions(options);
+    const resolved = resolveWardenOptions(options);
+    // Every line Warden logs inside a trace context carries its trace_id and span_id.
+    this.options = { ...resolved, logger: traceLogger(resolved.logger) };
     const { clock, logger, database, random } = this.options;
     this.store = new SqliteStore({ filename: database, synchronous: this.options.synchronous });
     this.ownership =
@@ -86,7 +100,24 @@ export class WardenInstance implements Warden {
     this.bus = new EventBus((error, type) => {
       logger.error({ err: error, event: type }, 'an event listener threw');
     });
+    this.metricsCollector = new WardenMetrics({
+      clock,
+      bus: this.bus,
+      jobCounts: () => this.store.jobCounts(),
+      breakers: () => this.breakers.all(),
+      pools: () => this.pools.all(),
+      tree: () => this.root.snapshot(),
+    });
+    this.operations = new Operations({
+      options: this.options,
+      store: this.store,
+      runner: () => this.scheduler,
+      emit: (event) => this.bus.emit(event),
+      assertRunning: (operation) => this.lifecycle.assertRunning(operation),
+      api: this,
+    });
     this.scheduler = new JobRunner({
+      paused: this.operations.paused.set,
       store: this.store,
       claimDepth: this.options.claimDepth,
       maxStalls: this.options.maxStalls,
@@ -99,6 +130,7 @@ export class WardenInstance implements Warden {
       definitions: this.definitions,
       gate: (type) => this.breakers.gate(this.definitions.get(type)?.breaker),
       pool: (name) => this.pools.find(name),
+      states: this.metricsCollector.states,
     });
     const runtime: SupervisionRuntime = {
       clock,
@@ -107,6 +139,7 @@ export class WardenInstance implements Warden {
       random,
       emit: (event) => this.bus.emit(event),
       deadAtStart: this.deadAtStart,
+      states: this.metricsCollector.states,
     };
     const tree = createRootTree({
       intensity: this.options.supervision,
@@ -153,9 +186,20 @@ export class WardenInstance implements Warden {
       clock,
       lifecycle: this.lifecycle,
     });
+    this.monitor = watchHealth({
+      options: this.options.health,
+      clock,
+      lifecycle: this.lifecycle,
+      bus: this.bus,
+      runner: this.scheduler,
+      root: this.root,
+      breakers: this.breakers,
+      pools: this.pools,
+    });
   }
 
   async start(): Promise<void> {
+    await loadOpenTelemetry(); // an optional peer: once per process, null without it
     const lifecycle = this.lifecycle;
     if (lifecycle.state === 'running') return;
     if (lifecycle.state !== 'idle') throw new NotRunningError('start', lifecycle.state);
@@ -164,7 +208,10 @@ export class WardenInstance implements Warden {
       if (this.ownership === undefined) this.store.open();
       else this.ownership.open();
       for (const dead of this.store.deadActors()) this.deadAtStart.add(dead.actorId);
+      this.metricsCollector.begin(jobCountRows(this.store.reader()));
+      this.operations.opened();
       lifecycle.state = 'running';
+      this.monitor.start(this.deadAtStart);
       this.root.start();
     } catch (error) {
       lifecycle.state = 'idle';
@@ -179,6 +226,7 @@ export class WardenInstance implements Warden {
     } finally {
       release();
     }
+    this.operations.started(this.ownership?.token);
     this.options.logger.info({ database: this.options.database }, 'warden started');
   }
 
@@ -198,6 +246,7 @@ export class WardenInstance implements Warden {
       return Promise.resolve();
     }
     lifecycle.state = 'stopping';
+    const commandsDone = this.operations.stop();
     this.jobs.graceMs = graceMs;
     this.pools.graceMs = graceMs;
     // Whoever awaits stop() sees it through: Warden's own timers are unref'd.
@@ -209,11 +258,13 @@ export class WardenInstance implements Warden {
       // A job runner that had failed (and a root that gave up) stopped nothing: let its waiters go.
       .then(() => this.scheduler.stop(0))
       .finally(async () => {
+        await commandsDone;
         await this.releaseFile().catch((error: unknown) => {
           this.options.logger.error({ err: error }, 'could not close the database file');
         });
         release();
         lifecycle.state = 'stopped';
+        this.monitor.stop();
         this.bus.complete();
         this.breakers.complete();
         this.options.logger.info('warden stopped');
@@ -222,7 +273,15 @@ export class WardenInstance implements Warden {
   }
 
   health(): Health {
-    return this.lifecycle.health(this.scheduler, this.root.state);
+    return this.monitor.health();
+  }
+
+  metrics(): Promise<string> {
+    return this.metricsCollector.text();
+  }
+
+  get metricsRegistry(): Registry {
+    return this.metricsCollector.registry;
   }
 
   /** Gives up the ownership of the database file, then closes it (once its writes are applied). */
@@ -332,6 +391,15 @@ export class WardenInstance implements Warden {
   }
   retryJob(id: string): Promise<Job> {
     return this.jobsApi.retryJob(id);
+  }
+  pauseJobType(type: string): Promise<boolean> {
+    return this.operations.pauseJobType(type);
+  }
+  resumeJobType(type: string): Promise<boolean> {
+    return this.operations.resumeJobType(type);
+  }
+  pausedJobTypes(): Promise<PausedTypeRecord[]> {
+    return this.operations.pausedJobTypes();
   }
 
   // The supervision API (facade/supervisionApi.ts).

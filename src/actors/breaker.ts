@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 import type { BreakerHistoryEntry, BreakerStore } from '../persistence/breakerStore.js';
 import type { CachedOptions, CachedValue } from './breakerCache.js';
 import type { CallOptions } from './breakerOptions.js';
+import type { StateObserver } from '../observability/metrics/stateObserver.js';
 
 /** What a breaker counted since it was created in this process. */
 export interface BreakerStats {
@@ -42,6 +43,8 @@ export interface BreakerRuntime {
   readonly breakerStore: BreakerStore;
   random(): number;
   emit(event: BreakerEvent): void;
+  /** Told of every state the breaker enters (the metrics' time in state). */
+  readonly states?: StateObserver | undefined;
 }
 
 /** The breaker's machine actor, as the node that supervises it offers it. */

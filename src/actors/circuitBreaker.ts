@@ -225,6 +225,9 @@ export class CircuitBreaker<F = never> implements Breaker<F>, CallGate {
 
   // --- the node that supervises the breaker's actor ------------------------------------------
 
+  /** The state last reported to `runtime.states`; undefined before the first start. */
+  private counted: BreakerState | undefined;
+
   /** The actor started (or restarted) in `state`; `lastChange` is read from the history. */
   attach(
     actor: BreakerActorHandle,
@@ -234,6 +237,8 @@ export class CircuitBreaker<F = never> implements Breaker<F>, CallGate {
   ): void {
     this.actor = actor;
     this.tally.enter(state, context, at);
+    this.runtime.states?.moved('breaker', this.counted, state);
+    this.counted = state;
     const last = this.runtime.breakerStore.breakerHistory(this.name, 1)[0];
     if (last !== undefined) this.lastChange = { from: last.from, to: last.to, at: last.at };
     this.subject.next(state);
@@ -251,6 +256,8 @@ export class CircuitBreaker<F = never> implements Breaker<F>, CallGate {
     const cause = this.cause ?? automaticCause(from, to, context);
     this.cause = undefined;
     this.tally.enter(to, context, at);
+    this.runtime.states?.moved('breaker', from, to);
+    this.counted = to;
     if (to === 'open') this.tally.counts.opened++;
     this.lastChange = { from, to, at };
     publishBreakerChange(this.runtime, {

@@ -19,6 +19,8 @@ import {
   type JobState,
 } from '../machines/jobMachine.js';
 import type { Logger } from '../observability/logger.js';
+import type { StateObserver } from '../observability/metrics/stateObserver.js';
+import { AttemptTrace } from '../observability/traceAttempt.js';
 import { toJsonText } from '../persistence/json.js';
 import type { ClaimedJob, StatusChange } from '../persistence/Store.js';
 import type { CallPermit } from './callPermit.js';
@@ -50,6 +52,8 @@ export interface JobRunHost {
   readonly maxStalls: number;
   /** The pool named `name`, for `ctx.acquire`. */
   pool(name: string): Pool<unknown> | undefined;
+  /** Told of the run's moves between the job machine's states that no write records (the fallback). */
+  readonly states?: StateObserver | undefined;
 }
 
 function isUnrecoverable(error: Error): boolean {
@@ -62,6 +66,7 @@ function isUnrecoverable(error: Error): boolean {
  */
 export class JobRun extends RunHandle {
   readonly attempt: number;
+  readonly trace: AttemptTrace;
   /** The row version this run owns; every write names it. */
   readonly version: number;
   /** The version of the `claimed` row the start write names. */
@@ -71,6 +76,8 @@ export class JobRun extends RunHandle {
   private attemptError: Error | undefined;
   /** True once the attempt ran past its `timeoutMs`: its leases are destroyed, not released. */
   private timedOut = false;
+  /** True once the run entered its fallback (`running.fallback`). */
+  fellBack = false;
 
   declare protected readonly host: JobRunHost;
 
@@ -104,6 +111,7 @@ export class JobRun extends RunHandle {
       this.version = job.version + 1;
     }
     this.attempt = this.actor.getSnapshot().context.attempt;
+    this.trace = new AttemptTrace(job, this.attempt);
     this.claimedVersion = job.version;
   }
 
@@ -130,6 +138,7 @@ export class JobRun extends RunHandle {
   private send(event: JobMachineEvent): boolean {
     const snapshot = this.actor.getSnapshot();
     if (!snapshot.can(event)) {
+      this.trace.end({ to: 'invariant' });
       this.phase = 'done';
       this.actor.stop();
       this.host.invariant(
@@ -153,6 +162,7 @@ export class JobRun extends RunHandle {
   start(): void {
     if (this.phase !== 'attempt') return; // ended before it began (cancelled)
     this.armTimeout();
+    this.trace.begin();
     this.invoke(() => this.definition.run(this.payloadValue, new RunContext(this, 'attempt')));
   }
 
@@ -175,12 +185,13 @@ export class JobRun extends RunHandle {
     this.abort(new ShutdownError());
     this.phase = 'done';
     this.actor.stop();
+    this.trace.end({ to: 'abandoned' });
   }
 
   private invoke(work: () => unknown): void {
     const phase = this.phase;
     settleHandler(
-      work,
+      () => this.trace.run(work),
       (value) => {
         this.succeeded(phase, value);
       },
@@ -295,6 +306,7 @@ export class JobRun extends RunHandle {
    */
   startFallback(error: Error): void {
     if (this.phase !== 'attempt') return; // ended before it began (cancelled)
+    this.trace.begin();
     this.decide({ type: 'STALL' }, error);
   }
 
@@ -308,6 +320,8 @@ export class JobRun extends RunHandle {
     this.timedOut = false;
     this.attemptError = error;
     this.phase = 'fallback';
+    this.fellBack = true;
+    this.host.states?.moved('job', 'running.attempt', 'running.fallback');
     this.armTimeout();
     this.invoke(() => fallback(this.payloadValue, new FallbackRunContext(this, error)));
   }
@@ -346,6 +360,7 @@ export class JobRun extends RunHandle {
   }
 
   private finishWith(outcome: RunOutcome, deferred?: Deferred<void>): void {
+    this.trace.end(outcome);
     this.phase = 'done';
     this.endLeases(outcome.to === 'cancelled' || this.timedOut);
     this.actor.stop();
@@ -353,6 +368,7 @@ export class JobRun extends RunHandle {
   }
 
   private mismatch(reached: string, expected: string): void {
+    this.trace.end({ to: 'invariant' });
     this.phase = 'done';
     this.endLeases(true);
     this.actor.stop();

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { Observable } from 'rxjs';
 import type { Breaker } from '../actors/breaker.js';
 import type { BreakerOptions } from '../actors/breakerOptions.js';
@@ -13,6 +14,7 @@ import type {
   JobFilter,
   JobHistoryEntry,
   JobPage,
+  PausedTypeRecord,
   UndeliverableRecord,
 } from '../persistence/Store.js';
 import type { ChildSpec } from '../supervisor/childSpec.js';
@@ -43,6 +45,12 @@ export interface Warden {
 
   /** Whether Warden is up, for a readiness probe: unhealthy once the root supervisor has given up. */
   health(): Health;
+
+  /** Every Warden metric as Prometheus text (prom-client's exposition), collected now: see docs/metrics.md. */
+  metrics(): Promise<string>;
+
+  /** The prom-client registry behind `metrics()`, to serve beside your own: `Registry.merge([yours, warden.metricsRegistry])`. */
+  readonly metricsRegistry: Registry;
 
   /** Every event, once committed, in commit order. */
   readonly events$: Observable<WardenEvent>;
@@ -89,6 +97,20 @@ export interface Warden {
 
   /** Replays a dead or cancelled job: back to `queued` with its attempts reset, its history kept. */
   retryJob(id: string): Promise<Job>;
+
+  /**
+   * Pauses a job type, for good until `resumeJobType` (kept in the database, so across restarts):
+   * its jobs are not claimed and spend no attempt; claimed, unstarted ones go back to `queued`;
+   * running ones finish. Enqueueing still works (the jobs wait). Any type name may be paused,
+   * defined or not. Resolves once committed (`jobType.paused`); false when already paused.
+   */
+  pauseJobType(type: string): Promise<boolean>;
+
+  /** Resumes a paused job type: its jobs are claimable at once (`jobType.resumed`); false when it was not paused. */
+  resumeJobType(type: string): Promise<boolean>;
+
+  /** The paused job types, in the order they were paused, with when and by whom. */
+  pausedJobTypes(): Promise<PausedTypeRecord[]>;
 
   /**
    * The circuit breaker named `name`, created with `options` on first use (a supervised actor

@@ -37,6 +37,10 @@ export interface Job<Payload = unknown, Result = unknown> {
   readonly updatedAt: number;
   readonly startedAt: number | null;
   readonly finishedAt: number | null;
+  /** The W3C traceparent of the job's creation context; null for a job stored before Warden kept one. */
+  readonly traceparent: string | null;
+  /** The W3C tracestate that came with `traceparent`, or null. */
+  readonly tracestate: string | null;
 }
 
 /** One row of a job's history: a status change, with the error that caused it if any. */
@@ -61,6 +65,9 @@ export interface NewJob {
   readonly maxAttempts: number;
   readonly idempotencyKey: string | null;
   readonly at: number;
+  /** The W3C traceparent of the job's creation context; none stores null. */
+  readonly traceparent?: string | null;
+  readonly tracestate?: string | null;
 }
 
 /** A version-checked status change. */
@@ -93,6 +100,9 @@ export interface ClaimedJob {
   /** The version of the `claimed` row: the `START` write names it. */
   readonly version: number;
   readonly checkpointJson: string | null;
+  /** The job's creation context (W3C traceparent and tracestate), if it has one. */
+  readonly traceparent?: string | null;
+  readonly tracestate?: string | null;
 }
 
 /** How many queued jobs of one type a claim may take. */
@@ -184,6 +194,14 @@ export interface PromotedJob {
   readonly from: 'scheduled' | 'retrying';
 }
 
+/** How many jobs of one type are in one status at one priority. */
+export interface JobCountRow {
+  readonly type: string;
+  readonly status: JobStatus;
+  readonly priority: number;
+  readonly n: number;
+}
+
 /** Filters for `listJobs`. */
 export interface JobFilter {
   readonly status?: JobStatus | readonly JobStatus[];
@@ -224,6 +242,8 @@ export interface Store {
   /** The jobs of `listJobs`, with the cursor of the page after them. */
   listJobsPage(filter: JobFilter): Promise<JobPage>;
   countJobs(type?: string): Promise<Record<JobStatus, number>>;
+  /** How many jobs of each type are in each status at each priority (empty groups left out), without a scan. */
+  jobCounts(): Promise<JobCountRow[]>;
   history(id: string): Promise<JobHistoryEntry[]>;
   /** Jobs left `claimed` or `running`, oldest first: after a crash, these are to be recovered. */
   unfinishedJobs(): Promise<Job[]>;
@@ -336,4 +356,61 @@ export interface OwnershipStore {
   renewOwnership(token: string, at: number): Promise<boolean>;
   /** Gives the file up, if `token` still owns it, and stops checking. */
   releaseOwnership(token: string): void;
+}
+
+/** A job type paused with `pauseJobType`: its jobs are not claimed until it is resumed. */
+export interface PausedTypeRecord {
+  readonly type: string;
+  readonly pausedAt: number;
+  /** Who paused it: `api`, or the issuer of the command that did. */
+  readonly pausedBy: string;
+}
+
+/** Where a command stands: `pending` (taken by the owner once `doneBy` is set), `done`, `failed`. */
+export type CommandStatus = 'pending' | 'done' | 'failed';
+
+/** A command for the file's owner to carry out, as its issuer writes it. */
+export interface NewCommand {
+  readonly kind: string;
+  readonly target: string;
+  readonly args?: unknown;
+  readonly issuedAt: number;
+  readonly issuedBy: string;
+}
+
+/** A command as stored, with its outcome once the owner has carried it out. */
+export interface CommandRecord {
+  readonly id: string;
+  readonly kind: string;
+  readonly target: string;
+  readonly args: unknown;
+  readonly issuedAt: number;
+  readonly issuedBy: string;
+  readonly status: CommandStatus;
+  /** What it did (done), or the serialized error it failed with (failed). */
+  readonly result: unknown;
+  readonly doneAt: number | null;
+  /** The token of the owner that took it (or the issuer that withdrew it). */
+  readonly doneBy: string | null;
+}
+
+/** Paused job types and the commands other processes issue, as the file's owner keeps them. */
+export interface OperatorStore {
+  /** Pauses a type; false when it was paused already. */
+  pauseType(type: string, at: number, by: string): boolean;
+  /** Resumes a type; false when it was not paused. */
+  resumeType(type: string): boolean;
+  pausedTypes(): PausedTypeRecord[];
+  /** The oldest pending commands (taken or not), at most `limit`. */
+  pendingCommands(limit: number): CommandRecord[];
+  /** Takes a pending command for `token`; false when it is no longer pending or is ours already. */
+  takeCommand(id: string, token: string): Promise<boolean>;
+  /** Marks a command `token` took as done or failed; false when it was not ours to finish. */
+  finishCommand(
+    id: string,
+    token: string,
+    status: 'done' | 'failed',
+    resultJson: string,
+    at: number,
+  ): Promise<boolean>;
 }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { DatabaseUnavailableError } from '../errors.js';
+import { DatabaseUnavailableError, serializeError } from '../errors.js';
 import type { JobStatus } from '../machines/jobMachine.js';
 import {
   ActorReads,
@@ -10,21 +10,49 @@ import {
   undeliverableUpdate,
 } from './sqlite/actorRecords.js';
 import { OwnershipLost, type SqlStatement } from './sqlite/batchWriter.js';
+import {
+  CommandReads,
+  commandErrorStatement,
+  finishCommandStatement,
+  takeCommandStatement,
+} from './sqlite/commands.js';
 import { isFile } from './sqlite/connection.js';
+import {
+  countErrorEvents,
+  insertErrorEventStatements,
+  listErrorEvents,
+  trimByAgeStatement,
+  trimOldestStatement,
+  type ErrorEvent,
+  type ErrorEventFilter,
+  type NewErrorEvent,
+} from './sqlite/errorEvents.js';
+import { jobCountRows } from './sqlite/jobCountRows.js';
 import { openDatabase } from './sqlite/openDatabase.js';
+import { PausedTypeReads, pauseTypeStatement, resumeTypeStatement } from './sqlite/pausedTypes.js';
 import { JobReads } from './sqlite/readJobs.js';
+import {
+  readSnapshot,
+  upsertSnapshotStatements,
+  type RuntimeSnapshot,
+  type SnapshotRow,
+} from './sqlite/snapshots.js';
 import { InlineWriter, ThreadWriter, type Writer } from './sqlite/writer.js';
 import type {
   ActorEventRecord,
   ActorStore,
   BatchResult,
+  CommandRecord,
   DeadActorRecord,
   Job,
+  JobCountRow,
   JobFilter,
   JobHistoryEntry,
   JobPage,
+  OperatorStore,
   OwnershipClaim,
   OwnershipStore,
+  PausedTypeRecord,
   Store,
   UndeliverableRecord,
   WriteBatch,
@@ -46,6 +74,8 @@ interface Open {
   readonly writer: Writer;
   readonly jobs: JobReads;
   readonly actors: ActorReads;
+  readonly paused: PausedTypeReads;
+  readonly commands: CommandReads;
 }
 
 /**
@@ -54,7 +84,7 @@ interface Open {
  * readers never wait for the writer). `:memory:` cannot be shared between threads: its writes
  * run on the main thread.
  */
-export class SqliteStore implements Store, ActorStore, OwnershipStore {
+export class SqliteStore implements Store, ActorStore, OwnershipStore, OperatorStore {
   private state: Open | undefined;
   /** The ownership this store checks before each commit, while it holds the file. */
   private ownership: OwnershipClaim | undefined;
@@ -79,7 +109,14 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
             : { busyTimeoutMs: this.options.busyTimeoutMs }),
         })
       : new InlineWriter(db, token);
-    this.state = { db, writer, jobs: new JobReads(db), actors: new ActorReads(db) };
+    this.state = {
+      db,
+      writer,
+      jobs: new JobReads(db),
+      actors: new ActorReads(db),
+      paused: new PausedTypeReads(db),
+      commands: new CommandReads(db),
+    };
     this.ownership = claim;
     this.fenced = undefined;
   }
@@ -116,8 +153,27 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     return writer.commit(batch).catch((error: unknown) => {
-      throw this.lost(error);
+      const thrown = this.lost(error);
+      this.recordRefusal(batch, error);
+      throw thrown;
     });
+  }
+
+  /**
+   * Records a refused group commit as an error event (source `store`), through the writer and
+   * without waiting; not a batch skipped behind another, nor one refused for a lost file.
+   */
+  private recordRefusal(batch: WriteBatch, error: unknown): void {
+    if (this.fenced !== undefined || !(error instanceof Error) || error.name === 'SkippedBatch')
+      return;
+    const event: NewErrorEvent = {
+      at: batch.at,
+      source: 'store',
+      subject: this.options.filename,
+      kind: 'commit',
+      error: serializeError(error),
+    };
+    this.recordErrors([event]).catch(() => undefined); // the commit's own failure is reported
   }
 
   /** Applies statements in one transaction, blocking until they are (rare writes: actors, breakers). */
@@ -154,6 +210,10 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
 
   countJobs(type?: string): Promise<Record<JobStatus, number>> {
     return this.read((state) => state.jobs.countJobs(type));
+  }
+
+  jobCounts(): Promise<JobCountRow[]> {
+    return this.read((state) => jobCountRows(state.db));
   }
 
   history(id: string): Promise<JobHistoryEntry[]> {
@@ -208,6 +268,96 @@ export class SqliteStore implements Store, ActorStore, OwnershipStore {
 
   undeliverable(actorId?: string): UndeliverableRecord[] {
     return this.open_.actors.undeliverable(actorId);
+  }
+
+  // --- paused types and commands (operators' tools) -----------------------------------------
+
+  pauseType(type: string, at: number, by: string): boolean {
+    return this.writeSync([pauseTypeStatement(type, at, by)])[0] === 1;
+  }
+
+  resumeType(type: string): boolean {
+    return this.writeSync([resumeTypeStatement(type)])[0] === 1;
+  }
+
+  pausedTypes(): PausedTypeRecord[] {
+    return this.open_.paused.pausedTypes();
+  }
+
+  pendingCommands(limit: number): CommandRecord[] {
+    return this.open_.commands.pendingCommands(limit);
+  }
+
+  async takeCommand(id: string, token: string): Promise<boolean> {
+    const [changed] = await this.exec([takeCommandStatement(id, token)]);
+    return changed === 1;
+  }
+
+  async finishCommand(
+    id: string,
+    token: string,
+    status: 'done' | 'failed',
+    resultJson: string,
+    at: number,
+  ): Promise<boolean> {
+    const finish = finishCommandStatement(id, token, status, resultJson, at);
+    const [changed] = await this.exec(
+      status === 'failed' ? [finish, commandErrorStatement(id, token, at)] : [finish],
+    );
+    return changed === 1;
+  }
+
+  /** Applies statements in one owner-checked transaction, without blocking this thread. */
+  private async exec(statements: readonly SqlStatement[]): Promise<unknown[]> {
+    if (this.fenced !== undefined) throw this.fenced;
+    try {
+      return await this.open_.writer.exec(statements);
+    } catch (error) {
+      throw this.lost(error);
+    }
+  }
+
+  // --- error events and published snapshots (operators' tools) ------------------------------
+
+  /** Appends error events in one transaction on the writer, without blocking this thread. */
+  async recordErrors(events: readonly NewErrorEvent[]): Promise<void> {
+    if (events.length > 0) await this.exec(insertErrorEventStatements(events));
+  }
+
+  /** Error events matching `filter`, newest first (see `listErrorEvents`). */
+  errorEvents(filter?: ErrorEventFilter): Promise<ErrorEvent[]> {
+    return this.read((state) => listErrorEvents(state.db, filter));
+  }
+
+  /**
+   * Deletes the error events older than `cutoff`, then the oldest beyond `maxRows`, in deletes of
+   * at most `chunk` rows, each its own short transaction on the writer; resolves with the count.
+   */
+  async trimErrors(cutoff: number, maxRows: number, chunk: number): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const [changes] = await this.exec([trimByAgeStatement(cutoff, chunk)]);
+      deleted += changes as number;
+      if ((changes as number) < chunk) break;
+    }
+    let excess = countErrorEvents(this.open_.db) - maxRows;
+    while (excess > 0) {
+      const [changes] = await this.exec([trimOldestStatement(Math.min(chunk, excess))]);
+      if (changes === 0) break;
+      deleted += changes as number;
+      excess -= changes as number;
+    }
+    return deleted;
+  }
+
+  /** Writes (or replaces) snapshots by name in one transaction on the writer, without blocking. */
+  async publishSnapshots(rows: readonly SnapshotRow[], at: number, owner: string): Promise<void> {
+    if (rows.length > 0) await this.exec(upsertSnapshotStatements(rows, at, owner));
+  }
+
+  /** The snapshot published under `name`, or undefined. */
+  snapshot(name: string): RuntimeSnapshot | undefined {
+    return readSnapshot(this.open_.db, name);
   }
 
   // --- ownership ----------------------------------------------------------------------------

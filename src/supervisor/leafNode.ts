@@ -113,9 +113,12 @@ export abstract class LeafNode implements SupervisedNode {
 
   /** The machine is the law: an event its status does not accept changes nothing and is logged. */
   protected transition(event: ActorMachineEvent): void {
+    const from = this.cell.status;
     if (!this.cell.send(event)) {
       reportRefused(this.runtime, `actor ${this.id}`, this.cell.status, event.type);
+      return;
     }
+    this.runtime.states?.moved('actor', from, this.cell.status);
   }
 
   protected get ref(): NodeRef {

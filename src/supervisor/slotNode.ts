@@ -137,6 +137,7 @@ export class SlotNode<R> extends LeafNode {
       reportRefused(this.runtime, `slot ${this.id}`, this.slot, event);
       return false;
     }
+    this.runtime.states?.moved('slot', this.slot, to);
     this.slot = to;
     return true;
   }
@@ -144,6 +145,8 @@ export class SlotNode<R> extends LeafNode {
   start(): void {
     this.transition({ type: 'START' });
     publishLifecycle(this.runtime, this.ref, { kind: 'started' });
+    // A slot found `creating` at its start is new (or was never counted): it enters now.
+    this.runtime.states?.moved('slot', this.slot === 'creating' ? undefined : this.slot, 'creating');
     this.slot = 'creating';
     this.resource = undefined;
     this.createdAt = 0;

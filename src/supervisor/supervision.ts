@@ -1,9 +1,11 @@
 import type { Clock } from '../clock.js';
 import { InvalidTransitionError, type SerializedError } from '../errors.js';
 import type { ActorEvent } from '../events/types.js';
+import type { ErrorRecord } from '../observability/errorLog.js';
 import type { Logger } from '../observability/logger.js';
 import type { ActorStore } from '../persistence/Store.js';
 import type { ResolvedChildSpec } from './childSpec.js';
+import type { StateObserver } from '../observability/metrics/stateObserver.js';
 
 /** One node of `warden.tree()`: a serialisable snapshot of a supervised actor. */
 export interface TreeNode {
@@ -31,6 +33,10 @@ export interface SupervisionRuntime {
   emit(event: ActorEvent): void;
   /** Ids recorded as dead-lettered when the database was opened; an id leaves once revived or removed. */
   readonly deadAtStart: Set<string>;
+  /** Told of every state change of the tree's actors, supervisors and pool slots (time in state). */
+  readonly states?: StateObserver | undefined;
+  /** Records a failure as an error event (a pool's failed create or check); none records nothing. */
+  readonly recordError?: ((record: ErrorRecord) => void) | undefined;
 }
 
 /** How a node reports to the supervisor above it. */

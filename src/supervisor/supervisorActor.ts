@@ -352,9 +352,12 @@ export class SupervisorNode implements SupervisedNode, NodeParent {
   }
 
   private transition(event: SupervisorMachineEvent): void {
+    const from = this.cell.status;
     if (!this.cell.send(event)) {
       reportRefused(this.runtime, `supervisor ${this.id}`, this.cell.status, event.type);
+      return;
     }
+    this.runtime.states?.moved('supervisor', from, this.cell.status);
   }
 
   private get ref(): NodeRef {

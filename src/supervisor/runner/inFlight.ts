@@ -1,5 +1,6 @@
 import type { JobRun } from '../../actors/jobRun.js';
 import type { Clock } from '../../clock.js';
+import type { StateObserver } from '../../observability/metrics/stateObserver.js';
 
 /** The runs of jobs running in this process, by id and counted per type. */
 export class InFlight {
@@ -7,6 +8,9 @@ export class InFlight {
   private readonly byType = new Map<string, number>();
   /** Called when the last run leaves (a graceful stop waits for it). */
   onEmpty: (() => void) | undefined;
+
+  /** `states` is told as runs begin (`running.attempt`) and end. */
+  constructor(private readonly states?: StateObserver) {}
 
   get size(): number {
     return this.runs.size;
@@ -25,6 +29,7 @@ export class InFlight {
   add(run: JobRun): JobRun {
     this.runs.set(run.id, run);
     this.byType.set(run.type, this.of(run.type) + 1);
+    this.states?.moved('job', undefined, 'running.attempt');
     return run;
   }
 
@@ -33,6 +38,7 @@ export class InFlight {
     if (this.runs.get(run.id) !== run) return false;
     this.runs.delete(run.id);
     this.byType.set(run.type, this.of(run.type) - 1);
+    this.states?.moved('job', run.fellBack ? 'running.fallback' : 'running.attempt', undefined);
     if (this.runs.size === 0) this.onEmpty?.();
     return true;
   }

@@ -18,11 +18,12 @@ import { DueTimer } from './dueTimer.js';
 import { recoverUnfinished } from './stallRecovery.js';
 import { Waiters } from './waiters.js';
 import { CommitFailures } from './commitFailures.js';
+import { CommitLatency } from '../../observability/healthWindows.js';
 import { FallbackAdoptions } from './fallbacks.js';
 import { InFlight } from './inFlight.js';
 import { startClaimed } from './slots.js';
 import type { BatchPlan, WriteOp } from './batchPlan.js';
-import type { JobRunnerOptions } from './runnerOptions.js';
+import type { JobRunnerOptions, RunnerStates } from './runnerOptions.js';
 
 export type { JobRunnerOptions } from './runnerOptions.js';
 import { WriteQueue, type WriteQueueHost } from './writeQueue.js';
@@ -42,17 +43,19 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly maxStalls: number;
+  readonly states: RunnerStates | undefined;
   readonly store: Store;
   readonly owner: string;
   private state: RunnerState = 'idle';
   private readonly writes: WriteQueue;
-  private readonly runs = new InFlight();
+  private readonly runs: InFlight;
   private readonly waiters: Waiters;
   private readonly buffer: ClaimBuffer;
   private readonly due: DueTimer;
   /** Types whose queue the last claim found drained (nothing queued since): not asked again. */
   private readonly drained = new Set<string>();
   readonly failures: CommitFailures;
+  readonly commitLatency = new CommitLatency();
   private readonly fallbacks: FallbackAdoptions;
   private claiming = true;
   /** Told when group commits keep failing: the runner then refuses writes until it starts again. */
@@ -64,6 +67,8 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
     this.store = options.store;
     this.owner = options.owner;
     this.maxStalls = options.maxStalls;
+    this.states = options.states;
+    this.runs = new InFlight(options.states);
     this.buffer = new ClaimBuffer({
       concurrency: options.concurrency,
       claimDepth: options.claimDepth,
@@ -71,6 +76,7 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
       running: () => this.runs.size + this.fallbacks.adopting,
       runningOf: (type) => this.runs.of(type),
       gate: (type) => options.gate?.(type),
+      ...(options.paused === undefined ? {} : { paused: options.paused }),
     });
     this.waiters = new Waiters(options.store);
     this.failures = new CommitFailures(options.clock);
@@ -141,7 +147,14 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
     this.releaseClaims();
   }
 
-  /** Marks work as possibly available, e.g. after a job type is defined. */
+  /** Gives claimed, unstarted jobs of a type just paused back to the queue (no attempt spent). */
+  paused(type: string): void {
+    for (const job of this.buffer.drain((held) => held.type === type)) {
+      this.push({ kind: 'release', job });
+    }
+  }
+
+  /** Marks work as possibly available, e.g. after a job type is defined or resumed. */
   poke(): void {
     this.drained.clear();
     this.schedule();
@@ -303,6 +316,7 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
   }
 
   committed(plan: BatchPlan, result: BatchResult): void {
+    this.states?.committed(plan.steps, result.results);
     const applied = plan.apply(result);
     const { claimed } = applied;
     if (Object.hasOwn(result, 'nextDue')) this.due.next = result.nextDue;
@@ -318,8 +332,8 @@ export class JobRunner implements JobRunHost, WriteQueueHost {
       if (run.active) run.abandon();
       this.release(run);
     }
-    if (this.state === 'running' && this.claiming) this.buffer.add(claimed);
-    else for (const job of claimed) this.push({ kind: 'release', job });
+    const refused = this.state === 'running' && this.claiming ? this.buffer.add(claimed) : claimed;
+    for (const job of refused) this.push({ kind: 'release', job });
     const better = applied.queuedPriority;
     if (better !== undefined) {
       // Higher-priority work was queued: claims below it give way, so that it runs first.
