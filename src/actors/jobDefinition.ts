@@ -21,8 +21,14 @@ export interface JobContext<Checkpoint = unknown> {
   checkpoint(data: Checkpoint): Promise<void>;
   /** The last checkpoint saved by any earlier attempt of this job, or undefined. */
   readonly lastCheckpoint: Checkpoint | undefined;
-  /** A child of Warden's logger carrying `jobId`, `jobType` and `attempt`. */
+  /** A child of Warden's logger carrying `jobId`, `jobType`, `attempt`, `trace_id` and `span_id`. */
   readonly log: Logger;
+  /** The job's trace id (W3C, 32 hex digits): the same for every attempt of the job. */
+  readonly traceId: string;
+  /** This attempt's span id (W3C, 16 hex digits), a child of the job's creation context. */
+  readonly spanId: string;
+  /** This attempt's W3C traceparent, to pass on to a downstream call. */
+  readonly traceparent: string;
   /**
    * Leases a resource of a pool (by name, or the pool) for this attempt. Whatever `release()` or
    * `destroy()` the handler does not call is done when the attempt ends: released after a return

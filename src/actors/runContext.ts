@@ -1,5 +1,7 @@
 import { InvalidOptionError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import type { AttemptTrace } from '../observability/traceAttempt.js';
+import { formatTraceparent } from '../observability/traceContext.js';
 import type { FallbackContext, JobContext } from './jobDefinition.js';
 import type { Lease, Pool } from './pool.js';
 import type { AcquireOptions } from './poolOptions.js';
@@ -10,6 +12,7 @@ export interface RunView {
   readonly type: string;
   readonly attempt: number;
   readonly maxAttempts: number;
+  readonly trace: AttemptTrace;
   /** `ctx.progress` and `ctx.checkpoint`, bound on first use and kept on the run. */
   progressFunction: ((done: number, total?: number) => void) | undefined;
   checkpointFunction: ((data: unknown) => Promise<void>) | undefined;
@@ -48,6 +51,15 @@ export class RunContext implements JobContext {
   }
   get log(): Logger {
     return this.run.log();
+  }
+  get traceId(): string {
+    return this.run.trace.context.traceId;
+  }
+  get spanId(): string {
+    return this.run.trace.context.spanId;
+  }
+  get traceparent(): string {
+    return formatTraceparent(this.run.trace.context);
   }
   get lastCheckpoint(): unknown {
     return this.run.lastCheckpoint();

@@ -1,4 +1,6 @@
 import type { Logger } from '../observability/logger.js';
+import type { AttemptTrace } from '../observability/traceAttempt.js';
+import { traceLogger } from '../observability/traceLogger.js';
 import { InvalidPayloadError } from '../errors.js';
 import { toJsonText } from '../persistence/json.js';
 import type { ClaimedJob, JobProgress } from '../persistence/Store.js';
@@ -31,6 +33,8 @@ export abstract class RunHandle {
   readonly type: string;
   readonly maxAttempts: number;
   abstract readonly attempt: number;
+  /** The attempt's trace context: its handler runs inside it, its log lines carry it. */
+  abstract readonly trace: AttemptTrace;
   /** The latest progress reported, waiting to be written. */
   progressValue: JobProgress | undefined;
   /** True while a progress write is queued. */
@@ -69,13 +73,12 @@ export abstract class RunHandle {
   signal(phase: Exclude<Phase, 'done'>): AbortSignal {
     return this.signals.of(phase);
   }
-  /** The run's logger, created on first use. */
+  /** The run's logger, created on first use: its lines carry the attempt's `trace_id` and `span_id`. */
   log(): Logger {
-    this.logger ??= this.host.logger.child({
-      jobId: this.id,
-      jobType: this.type,
-      attempt: this.attempt,
-    });
+    this.logger ??= traceLogger(
+      this.host.logger.child({ jobId: this.id, jobType: this.type, attempt: this.attempt }),
+      () => this.trace.fields,
+    );
     return this.logger;
   }
 

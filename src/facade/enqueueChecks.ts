@@ -3,6 +3,7 @@ import { InvalidOptionError, InvalidPayloadError, quote, UnknownJobTypeError } f
 import { checkInteger, checkOptions, checkString, keysOf } from '../options.js';
 import { toJsonText } from '../persistence/json.js';
 import type { NewJob } from '../persistence/Store.js';
+import { formatTraceparent, parseTraceContext } from '../observability/traceContext.js';
 import type { ResolvedJobDefinition } from '../actors/jobDefinition.js';
 
 /** Options of one `enqueue`. */
@@ -17,6 +18,13 @@ export interface EnqueueOptions {
   readonly idempotencyKey?: string;
   /** Attempts in all, overriding the job type's `retry.attempts`. */
   readonly attempts?: number;
+  /**
+   * The W3C traceparent of the job's creation context (an incoming message's, say), stored as
+   * given. @default the caller's context: with OpenTelemetry a `create` span in it; outside any, a new trace
+   */
+  readonly traceparent?: string;
+  /** The W3C tracestate that goes with `traceparent`. @default none */
+  readonly tracestate?: string;
 }
 
 /** One enqueue's options with every default applied; `null` is none. */
@@ -28,6 +36,10 @@ export interface ResolvedEnqueueOptions {
   /** `null`: the job type's `retry.attempts`. */
   readonly attempts: number | null;
   readonly idempotencyKey: string | null;
+  /** `null`: the caller's trace context. */
+  readonly traceparent: string | null;
+  /** Normalised; `null` for none. */
+  readonly tracestate: string | null;
 }
 
 /** Defaults of one `enqueue` (`null` is none: run now, no key, the job type's attempts). */
@@ -37,6 +49,8 @@ export const defaultEnqueueOptions = {
   priority: 0,
   attempts: null,
   idempotencyKey: null,
+  traceparent: null,
+  tracestate: null,
 } as const satisfies ResolvedEnqueueOptions;
 
 const enqueueOptionKeys = keysOf<EnqueueOptions>({
@@ -45,6 +59,8 @@ const enqueueOptionKeys = keysOf<EnqueueOptions>({
   runAt: true,
   idempotencyKey: true,
   attempts: true,
+  traceparent: true,
+  tracestate: true,
 });
 const itemKeys = keysOf<EnqueueItem>({ type: true, payload: true, options: true });
 
@@ -128,7 +144,27 @@ export function resolveEnqueueOptions(
       given.idempotencyKey === undefined
         ? defaults.idempotencyKey
         : checkString(`${where}idempotencyKey`, given.idempotencyKey, 1000),
+    ...checkTrace(given, where),
   };
+}
+
+/** An explicit creation context: a valid traceparent, and a tracestate only beside one. */
+function checkTrace(
+  given: { readonly traceparent?: unknown; readonly tracestate?: unknown },
+  where: string,
+): Pick<ResolvedEnqueueOptions, 'traceparent' | 'tracestate'> {
+  if (given.traceparent === undefined) {
+    if (given.tracestate !== undefined) {
+      throw new InvalidOptionError(
+        `${where}tracestate`,
+        'left out unless `traceparent` is given',
+        given.tracestate,
+      );
+    }
+    return { traceparent: null, tracestate: null };
+  }
+  const trace = parseTraceContext(given.traceparent, given.tracestate, where);
+  return { traceparent: formatTraceparent(trace), tracestate: trace.traceState };
 }
 
 /** A time to run at: ms since the epoch or a valid Date, at most 100 years ahead of `now`. */
@@ -184,6 +220,8 @@ export function prepareJob(
     maxAttempts: options.attempts ?? definition.attempts,
     idempotencyKey: options.idempotencyKey,
     at: now,
+    traceparent: options.traceparent,
+    tracestate: options.tracestate,
   };
 }
 

@@ -20,6 +20,7 @@ import {
 import type { JobRunner } from '../supervisor/runner/jobRunner.js';
 import { prepareJob, prepareJobs, type EnqueueItem, type EnqueueOptions } from './enqueueChecks.js';
 import type { Lifecycle } from './lifecycle.js';
+import { traceEnqueue } from '../observability/traceEnqueue.js';
 
 /** A defined job type: enqueue with a typed payload. */
 export interface JobType<Payload, Result> {
@@ -114,7 +115,7 @@ export class JobsApi {
   ): Promise<Job<Payload>> {
     this.scope.lifecycle.assertRunning('enqueue');
     const job = prepareJob(this.scope, type, payload, options);
-    const [stored] = await this.scope.scheduler.insert([job]);
+    const [stored] = await traceEnqueue([job], (jobs) => this.scope.scheduler.insert(jobs));
     return stored as Job<Payload>;
   }
 
@@ -123,7 +124,7 @@ export class JobsApi {
     this.scope.lifecycle.assertRunning('enqueue');
     const jobs = prepareJobs(this.scope, items);
     if (jobs.length === 0) return [];
-    return this.scope.scheduler.insert(jobs);
+    return traceEnqueue(jobs, (traced) => this.scope.scheduler.insert(traced));
   }
 
   /** The job with this id, or undefined. */

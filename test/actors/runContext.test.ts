@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Lease } from '../../src/actors/pool.js';
 import { FallbackRunContext, RunContext, type RunView } from '../../src/actors/runContext.js';
 import { InvalidOptionError } from '../../src/errors.js';
+import { AttemptTrace } from '../../src/observability/traceAttempt.js';
 
 /** A lease that records how it ended; `alreadyEnded` makes release() throw, as after a timeout. */
 function fakeLease(alreadyEnded = false): { lease: Lease<string>; ends: string[] } {
@@ -31,6 +32,7 @@ function fakeRun(lease: Lease<string>): RunView & { calls: string[] } {
     type: 'email',
     attempt: 2,
     maxAttempts: 3,
+    trace: new AttemptTrace({ id: '7', type: 'email' }, 2),
     progressFunction: undefined,
     checkpointFunction: undefined,
     signal: (phase) => controllers[phase].signal,

@@ -48,6 +48,8 @@ describe('prepareJob', () => {
       maxAttempts: 3,
       idempotencyKey: null,
       at: now,
+      traceparent: null,
+      tracestate: null,
     });
   });
 
@@ -257,6 +259,8 @@ describe('resolveEnqueueOptions', () => {
       priority: 0,
       attempts: null,
       idempotencyKey: null,
+      traceparent: null,
+      tracestate: null,
     });
   });
 

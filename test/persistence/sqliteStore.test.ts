@@ -122,6 +122,8 @@ describe.each(everywhere)('SqliteStore (%s)', (where: Where) => {
         updatedAt: 1000,
         startedAt: null,
         finishedAt: null,
+        traceparent: null,
+        tracestate: null,
       });
       expect(await store.history('1')).toEqual([
         { from: null, to: 'queued', event: 'ENQUEUE', at: 1000, attempt: 0, error: null },
@@ -808,6 +810,8 @@ describe.each(everywhere)('SqliteStore (%s)', (where: Where) => {
           stalls: 0,
           version: 5,
           checkpointJson: '{"page":7}',
+          traceparent: null,
+          tracestate: null,
         },
       ]);
     });
@@ -1472,6 +1476,8 @@ describe('migrating a 0.1.0 file (schema version 6)', () => {
       updatedAt: 1100,
       startedAt: 1100,
       finishedAt: null,
+      traceparent: null,
+      tracestate: null,
     });
     expect(await store.getJob('4')).toMatchObject({ error: boom, runAt: 5000 });
     expect(await store.getJob('5')).toMatchObject({ result: { ok: true }, finishedAt: 1300 });

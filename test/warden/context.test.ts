@@ -296,7 +296,7 @@ describe('the handler context', () => {
   });
 
   describe('log', () => {
-    it('is a pino child of the injected logger carrying jobId, jobType and attempt', async () => {
+    it('is a pino child of the injected logger carrying jobId, jobType, attempt and the trace', async () => {
       const lines: string[] = [];
       const logger = pino(
         { level: 'debug', base: null, timestamp: false },
@@ -315,16 +315,21 @@ describe('the handler context', () => {
       await warden.waitForJob(job.id);
 
       const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const trace = {
+        trace_id: job.traceparent?.slice(3, 35),
+        span_id: expect.any(String) as string,
+      };
       expect(records.filter((record) => record['jobId'] !== undefined)).toEqual([
         {
           level: 30,
           jobId: job.id,
           jobType: 'mail',
           attempt: 1,
+          ...trace,
           to: 'ada@example.com',
           msg: 'sending',
         },
-        { level: 20, jobId: job.id, jobType: 'mail', attempt: 1, msg: 'sent' },
+        { level: 20, jobId: job.id, jobType: 'mail', attempt: 1, ...trace, msg: 'sent' },
       ]);
     });
   });

@@ -74,6 +74,8 @@ describe('enqueue', () => {
       updatedAt: t0,
       startedAt: null,
       finishedAt: null,
+      traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/) as string,
+      tracestate: null,
     });
     expect(await warden.getJob(job.id)).toEqual(job);
     expect(await warden.getJobHistory(job.id)).toEqual([

@@ -78,7 +78,8 @@ export class JobClaims {
         `UPDATE jobs SET status = 'claimed', version = version + 1, updated_at = ?,
            last_event = 'CLAIM', last_event_has_error = 0, fallback_by = NULL
          WHERE status = 'queued' AND id IN (${new Array<string>(rows).fill('?').join(', ')})
-         RETURNING id, type, priority, payload, attempt, max_attempts, stalls, version, checkpoint`,
+         RETURNING id, type, priority, payload, attempt, max_attempts, stalls, version, checkpoint,
+           trace_parent, trace_state`,
       );
       this.updates.set(rows, statement);
     }

@@ -4,7 +4,7 @@ import { jobTransitions } from '../../machines/jobTransitions.js';
 import type { NewJob, StepValues } from '../Store.js';
 import { toJob, type JobRow } from './rows.js';
 
-const columns = 8;
+const columns = 10;
 /** The statuses a job may be created in, read from the machine. */
 const created: readonly string[] = jobTransitions.targetsOn('new', 'ENQUEUE');
 /** Rows per multi-row INSERT. */
@@ -12,7 +12,7 @@ const rowsPerInsert = 200;
 
 function insertSql(rows: number): string {
   const tuple = `(${new Array<string>(columns).fill('?').join(', ')}, 'ENQUEUE')`;
-  return `INSERT INTO jobs (type, status, payload, priority, run_at, max_attempts, created_at, updated_at, last_event)
+  return `INSERT INTO jobs (type, status, payload, priority, run_at, max_attempts, created_at, updated_at, trace_parent, trace_state, last_event)
     VALUES ${new Array<string>(rows).fill(tuple).join(', ')}
     RETURNING id`;
 }
@@ -25,8 +25,8 @@ export class JobInserts {
 
   constructor(private readonly db: Database.Database) {
     this.keyed = db.prepare(
-      `INSERT INTO jobs (type, status, payload, priority, run_at, max_attempts, idempotency_key, created_at, updated_at, last_event)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'ENQUEUE')
+      `INSERT INTO jobs (type, status, payload, priority, run_at, max_attempts, idempotency_key, created_at, updated_at, trace_parent, trace_state, last_event)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ENQUEUE')
        ON CONFLICT DO NOTHING`,
     );
     this.byKey = db.prepare('SELECT * FROM jobs WHERE type = ? AND idempotency_key = ?');
@@ -42,7 +42,7 @@ export class JobInserts {
         for (const index of chunk) {
           const job = jobs[index] as NewJob;
           values.push(job.type, job.status, job.payloadJson, job.priority, job.runAt);
-          values.push(job.maxAttempts, at, at);
+          values.push(job.maxAttempts, at, at, job.traceparent ?? null, job.tracestate ?? null);
         }
         // Rowids are handed out in ascending order within one statement.
         const ids = this.statement(chunk.length)
@@ -78,6 +78,8 @@ export class JobInserts {
         job.idempotencyKey,
         at,
         at,
+        job.traceparent ?? null,
+        job.tracestate ?? null,
       );
       if (info.changes > 0) {
         results[index] = { created: true, id: String(info.lastInsertRowid) };

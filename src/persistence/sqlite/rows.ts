@@ -24,6 +24,8 @@ export interface JobRow {
   updated_at: number;
   started_at: number | null;
   finished_at: number | null;
+  trace_parent: string | null;
+  trace_state: string | null;
 }
 
 /** The columns a claim returns. */
@@ -37,6 +39,8 @@ export interface ClaimRow {
   stalls: number;
   version: number;
   checkpoint: string | null;
+  trace_parent: string | null;
+  trace_state: string | null;
 }
 
 /** Parses nullable JSON text. */
@@ -66,6 +70,8 @@ export function toJob(row: JobRow): Job {
     updatedAt: row.updated_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    traceparent: row.trace_parent,
+    tracestate: row.trace_state,
   };
 }
 
@@ -80,6 +86,8 @@ export function toClaimed(row: ClaimRow): ClaimedJob {
     stalls: row.stalls,
     version: row.version,
     checkpointJson: row.checkpoint,
+    traceparent: row.trace_parent,
+    tracestate: row.trace_state,
   };
 }
 

@@ -133,6 +133,8 @@ export class FallbackAdoptions {
         stalls: job.stalls,
         version: job.version,
         checkpointJson: job.checkpoint === null ? null : JSON.stringify(job.checkpoint),
+        traceparent: job.traceparent,
+        tracestate: job.tracestate,
       },
       undefined,
       true,

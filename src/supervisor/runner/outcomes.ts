@@ -63,5 +63,7 @@ export function insertedJob(input: NewJob, id: string, at: number): Job {
     updatedAt: at,
     startedAt: null,
     finishedAt: null,
+    traceparent: input.traceparent ?? null,
+    tracestate: input.tracestate ?? null,
   };
 }

@@ -75,6 +75,8 @@ describe.each(everywhere)('claiming (%s)', (where: Where) => {
         stalls: 0,
         version: 1,
         checkpointJson: null,
+        traceparent: null,
+        tracestate: null,
       },
     ]);
     expect(await jobOf(store, '1')).toMatchObject({
