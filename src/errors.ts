@@ -54,3 +54,4 @@ export {
   ResourceLostError,
 } from './errors/poolErrors.js';
 export { MachineLoadError, type MachineLoadFailure } from './errors/chartErrors.js';
+export { CommandTimeoutError } from './errors/commandErrors.js';

@@ -25,7 +25,25 @@ export type { SupervisorStatus } from './machines/supervisorMachine.js';
 export type { ResolvedWardenOptions, StopOptions, WardenOptions } from './facade/wardenOptions.js';
 export type { EnqueueItem, EnqueueOptions } from './facade/enqueueChecks.js';
 export type { JobType, WaitOptions } from './facade/jobsApi.js';
-export type { Health } from './facade/lifecycle.js';
+export type {
+  BreakersCheck,
+  DeadLettersCheck,
+  EventLoopCheck,
+  Health,
+  HealthCheck,
+  HealthChecks,
+  HealthStatus,
+  PoolHealth,
+  PoolsCheck,
+  StallsCheck,
+  StoreCheck,
+  SupervisionCheck,
+  WardenState,
+} from './observability/healthTypes.js';
+export { healthCheckNames } from './observability/healthTypes.js';
+export { defaultHealthOptions } from './observability/healthOptions.js';
+export type { HealthOptions, ResolvedHealthOptions } from './observability/healthOptions.js';
+export type { EventLoopReading, EventLoopSampler } from './observability/healthEventLoop.js';
 export type {
   FallbackContext,
   JobContext,
@@ -74,6 +92,9 @@ export type {
   WardenEventType,
 } from './events/types.js';
 export type { Logger } from './observability/logger.js';
+export { currentTrace, withTrace } from './observability/traceStorage.js';
+export { formatTraceparent, parseTraceparent } from './observability/traceContext.js';
+export type { TraceContext } from './observability/traceContext.js';
 export {
   ActorNotFoundError,
   DuplicateActorError,
@@ -141,3 +162,24 @@ export {
   PoolTimeoutError,
   ResourceLostError,
 } from './errors.js';
+export { issueCommand } from './commands/issueCommand.js';
+export type { CommandOutcome, CommandRequest, IssueOptions } from './commands/issueCommand.js';
+export { replayAllDead } from './commands/replayAllDead.js';
+export type { DeadFilter, ReplayAllResult } from './commands/replayAllDead.js';
+export type { CommandProgress } from './commands/awaitCommands.js';
+export { commandKinds } from './supervisor/commands/commandKinds.js';
+export type {
+  ActorCommandResult,
+  CommandKind,
+  CommandResult,
+  JobCommandResult,
+  TypeCommandResult,
+} from './supervisor/commands/commandKinds.js';
+export { CommandTimeoutError } from './errors.js';
+export type {
+  CommandRecord,
+  CommandStatus,
+  OperatorStore,
+  PausedTypeRecord,
+} from './persistence/Store.js';
+export type { JobTypeEventMap } from './events/types.js';

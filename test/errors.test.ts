@@ -21,6 +21,7 @@ import {
   isWardenError,
   JobCancelledError,
   JobNotFoundError,
+  CommandTimeoutError,
   LeaseEndedError,
   MachineLoadError,
   MaxRunExceededError,
@@ -299,6 +300,7 @@ const oneOfEach: { readonly [C in WardenErrorCode]: () => WardenErrorByCode[C] }
   RESOURCE_LOST: () => new ResourceLostError('db'),
   BROWSER_CLEANUP_FAILED: () => new BrowserCleanupError('page', 100),
   MACHINE_LOAD_FAILED: () => new MachineLoadError('./m.js#m', 'no-export', 'no export `m`'),
+  COMMAND_TIMEOUT: () => new CommandTimeoutError('1', 'job.replay', '5', 100, true, 'the owner'),
   INTERNAL: () => new InternalError('an invariant did not hold'),
 };
 const everyCode = Object.keys(oneOfEach) as WardenErrorCode[];

@@ -44,6 +44,8 @@ export interface PoolStats {
   readonly consecutiveCreateFailures: number;
   /** Leased share of `max`. */
   readonly utilisation: number;
+  /** True while at least `saturation` of `max` is leased and acquirers wait. */
+  readonly saturated: boolean;
   /** True while at least `saturation` of `max` is leased and acquirers wait, or creates keep failing. */
   readonly degraded: boolean;
   /** Each live resource: its slot, state, age and how often it was leased. */

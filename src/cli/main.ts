@@ -8,4 +8,16 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   stderrIsTTY: process.stderr.isTTY,
   clock: realClock,
+  hold: () => {
+    const timer = setInterval(() => undefined, 2 ** 30);
+    return () => clearInterval(timer);
+  },
+  onInterrupt: (onSignal) => {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+  },
 });

@@ -7,6 +7,10 @@ export interface CliIo {
   /** Whether stderr is a terminal: a progress display is drawn only then. */
   readonly stderrIsTTY: boolean;
   readonly clock: Clock;
+  /** Keeps the process alive while work waits on unref'd timers (the demo); returns the release. */
+  readonly hold: () => () => void;
+  /** Calls `onSignal` on Ctrl-C (SIGINT) or SIGTERM; returns the function that stops listening. */
+  readonly onInterrupt: (onSignal: () => void) => () => void;
 }
 
 /** A column of a table: its header, and whether its cells line up on the right (numbers). */

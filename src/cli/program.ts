@@ -1,5 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { CliContext } from './context.js';
+import { addActors } from './commands/actors.js';
+import { addBreakers } from './commands/breakers.js';
+import { addDemo } from './commands/demo.js';
+import { addDlq } from './commands/dlq.js';
 import { addJobs } from './commands/jobs.js';
 import { exitCodeOf, exitCodes } from './exitCodes.js';
 import type { CliIo } from './output.js';
@@ -25,7 +29,11 @@ export function buildProgram(ctx: CliContext): Command {
       'after',
       '\nExit codes: 0 ok, 1 failed, 2 usage, 3 unhealthy, 4 degraded (health --strict), 5 no live owner, 6 not found, 7 timed out, 8 missing file, 9 not a Warden file, 10 schema too new.',
     );
+  addDemo(program, ctx);
   addJobs(program, ctx);
+  addDlq(program, ctx);
+  addActors(program, ctx);
+  addBreakers(program, ctx);
   return program;
 }
 

@@ -15,14 +15,15 @@ export class Progress {
   constructor(
     private readonly io: CliIo,
     private readonly label: string,
-    private readonly total: number | undefined,
+    private total: number | undefined,
     quiet: boolean,
   ) {
     this.shown = io.stderrIsTTY && !quiet;
   }
 
-  /** Reports `done` units so far; redraws at most every 100 ms. */
-  update(done: number): void {
+  /** Reports `done` units so far (of `total`, when it has changed); redraws at most every 100 ms. */
+  update(done: number, total?: number): void {
+    if (total !== undefined) this.total = total;
     if (!this.shown) return;
     const now = this.io.clock.now();
     if (now - this.drawnAt < redrawMs) return;

@@ -39,4 +39,5 @@ export type WardenErrorCode =
   | 'RESOURCE_LOST'
   | 'BROWSER_CLEANUP_FAILED'
   | 'MACHINE_LOAD_FAILED'
+  | 'COMMAND_TIMEOUT'
   | 'INTERNAL';

@@ -44,6 +44,7 @@ import type {
   ResourceLostError,
 } from './poolErrors.js';
 import type { MachineLoadError } from './chartErrors.js';
+import type { CommandTimeoutError } from './commandErrors.js';
 import type { WardenErrorCode } from './errorCode.js';
 import { WardenError } from './wardenError.js';
 
@@ -85,6 +86,7 @@ export interface WardenErrorByCode {
   RESOURCE_LOST: ResourceLostError;
   BROWSER_CLEANUP_FAILED: BrowserCleanupError;
   MACHINE_LOAD_FAILED: MachineLoadError;
+  COMMAND_TIMEOUT: CommandTimeoutError;
   INTERNAL: InternalError;
 }
 

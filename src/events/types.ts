@@ -74,8 +74,19 @@ export interface ActorEventMap {
   };
 }
 
+/**
+ * Pausing and resuming job types, by name: each is emitted once committed, and only when it
+ * changed something. Named `jobType.*`, not `job.*`: `isJobEvent` events name one job.
+ */
+export interface JobTypeEventMap {
+  /** Jobs of `jobType` are no longer claimed (claimed, unstarted ones went back to `queued`). */
+  'jobType.paused': { readonly jobType: string; readonly at: number; readonly by: string };
+  /** Jobs of `jobType` are claimed again. */
+  'jobType.resumed': { readonly jobType: string; readonly at: number; readonly by: string };
+}
+
 /** Every event Warden emits, by name. */
-export type WardenEventMap = JobEventMap & ActorEventMap & BreakerEventMap;
+export type WardenEventMap = JobEventMap & ActorEventMap & BreakerEventMap & JobTypeEventMap;
 
 /** The name of a Warden event. */
 export type WardenEventType = keyof WardenEventMap;
@@ -105,6 +116,8 @@ const eventTypeSet: Record<WardenEventType, true> = {
   'breaker.half-opened': true,
   'breaker.closed': true,
   'breaker.isolated': true,
+  'jobType.paused': true,
+  'jobType.resumed': true,
 };
 
 /** True when `name` is an event Warden emits. */

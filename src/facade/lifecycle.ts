@@ -1,21 +1,15 @@
-import { NotRunningError, serializeError, type SerializedError } from '../errors.js';
+import type { Clock } from '../clock.js';
+import { NotRunningError } from '../errors.js';
+import type { EventBus } from '../events/eventBus.js';
+import { HealthMonitor } from '../observability/health.js';
+import type { ResolvedHealthOptions } from '../observability/healthOptions.js';
+import type { WardenState } from '../observability/healthTypes.js';
+import type { BreakerRegistry } from '../supervisor/breakerRegistry.js';
+import type { PoolRegistry } from '../supervisor/poolRegistry.js';
+import type { JobRunner } from '../supervisor/runner/jobRunner.js';
+import type { SupervisorNode } from '../supervisor/supervisorActor.js';
 
-/** Whether Warden is working, for a readiness probe. */
-export interface Health {
-  readonly status: 'idle' | 'running' | 'stopping' | 'stopped';
-  readonly healthy: boolean;
-  /** Jobs running in this process. */
-  readonly running: number;
-  /** The root supervisor's state: `failed` once it has given up. */
-  readonly supervisor: string;
-  /** `failing` while the database refuses the writes that record job outcomes (they are retried). */
-  readonly database: 'ok' | 'failing';
-  /** Why the root supervisor gave up, or else why the database is failing. */
-  readonly error?: SerializedError;
-}
-
-/** Where a Warden is in its life: `idle` until `start()`, `stopped` for good after `stop()`. */
-export type WardenState = Health['status'];
+export type { Health, WardenState } from '../observability/healthTypes.js';
 
 /**
  * A Warden's lifecycle state and whether its root supervisor gave up: what every API call checks
@@ -31,26 +25,6 @@ export class Lifecycle {
     return this.state === 'stopping' || this.state === 'stopped';
   }
 
-  /**
-   * Whether Warden is up, for a readiness probe: unhealthy once the root supervisor has given up,
-   * or while the job runner's writes fail.
-   */
-  health(
-    runner: { readonly failure: Error | undefined; readonly running: number },
-    supervisor: string,
-  ): Health {
-    const writeFailure = this.state === 'running' ? runner.failure : undefined;
-    const error = this.rootFailure ?? writeFailure;
-    return {
-      status: this.state,
-      healthy: this.state === 'running' && error === undefined,
-      running: runner.running,
-      supervisor,
-      database: writeFailure === undefined ? 'ok' : 'failing',
-      ...(error === undefined ? {} : { error: serializeError(error) }),
-    };
-  }
-
   /** Refuses `operation` unless Warden is running and its root supervisor is up. */
   assertRunning(operation: string): void {
     if (this.state !== 'running') throw new NotRunningError(operation, this.state);
@@ -64,4 +38,37 @@ export class Lifecycle {
     if (this.state !== 'running' && this.state !== 'stopping')
       throw new NotRunningError(operation, this.state);
   }
+}
+
+/** The parts of a Warden that `health()` reads. */
+export interface HealthParts {
+  readonly options: ResolvedHealthOptions;
+  readonly clock: Clock;
+  readonly lifecycle: Lifecycle;
+  readonly bus: EventBus;
+  readonly runner: JobRunner;
+  readonly root: SupervisorNode;
+  readonly breakers: BreakerRegistry;
+  readonly pools: PoolRegistry;
+}
+
+/**
+ * The monitor behind `warden.health()`. It reads the root supervisor's own state, so health is
+ * unhealthy the moment the root gives up (`failing`, while it still stops its children and
+ * before `onFatal` is called), not only once it has stopped them.
+ */
+export function watchHealth(parts: HealthParts): HealthMonitor {
+  const { lifecycle, root, breakers, pools, bus, clock } = parts;
+  return new HealthMonitor({
+    now: () => clock.now(),
+    options: parts.options,
+    lifecycle: () => lifecycle.state,
+    downBecause: () => lifecycle.rootFailure,
+    rootState: () => root.state,
+    rootError: () => root.snapshot().lastError,
+    runner: parts.runner,
+    breakers: () => breakers.all(),
+    pools: () => pools.all(),
+    on: (type, listener) => bus.on(type, listener),
+  });
 }

@@ -1,6 +1,22 @@
 import { realClock, type Clock } from '../clock.js';
 import { InvalidOptionError } from '../errors.js';
+import {
+  defaultHealthOptions,
+  resolveHealthOptions,
+  type HealthOptions,
+  type ResolvedHealthOptions,
+} from '../observability/healthOptions.js';
+import {
+  defaultErrorRetention,
+  resolveErrorRetention,
+  type ErrorRetention,
+  type ErrorRetentionOptions,
+} from '../observability/errorLog.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
+import {
+  defaultSnapshotIntervalMs,
+  snapshotIntervalBounds,
+} from '../observability/snapshotPublisher.js';
 import { checkFunction, checkInteger, checkOptions, checkString, keysOf } from '../options.js';
 import { defaultChildOptions } from '../supervisor/childSpec.js';
 import { maxTimerMs } from '../actors/jobDefinition.js';
@@ -36,6 +52,17 @@ export interface WardenOptions {
   readonly supervision?: { readonly maxRestarts?: number; readonly withinMs?: number };
   /** Called when the root supervisor gives up. Warden never exits the process itself. @default logs at fatal level */
   readonly onFatal?: (error: Error) => void;
+  /** The thresholds of `health()`'s checks (see docs/health.md). @default defaultHealthOptions */
+  readonly health?: HealthOptions;
+  /**
+   * How often the file's owner looks for commands issued by other processes (the `warden` CLI):
+   * a command is taken within this time, then carried out. @default 250
+   */
+  readonly commandPollMs?: number;
+  /** How long error events are kept (see docs/errors.md). @default { maxAgeMs: 7 days, maxRows: 100_000 } */
+  readonly errorRetention?: ErrorRetentionOptions;
+  /** How often the file's owner publishes its runtime snapshots for other processes. @default 1000 */
+  readonly snapshotIntervalMs?: number;
 }
 
 /** `createWarden` options with every default applied; `onFatal` is `null` for none. */
@@ -50,6 +77,10 @@ export interface ResolvedWardenOptions {
   readonly synchronous: 'full' | 'normal';
   readonly supervision: { readonly maxRestarts: number; readonly withinMs: number };
   readonly onFatal: ((error: Error) => void) | null;
+  readonly health: ResolvedHealthOptions;
+  readonly commandPollMs: number;
+  readonly errorRetention: ErrorRetention;
+  readonly snapshotIntervalMs: number;
 }
 
 /**
@@ -70,6 +101,10 @@ export const defaultWardenOptions = {
     withinMs: defaultChildOptions.withinMs,
   },
   onFatal: null,
+  health: defaultHealthOptions,
+  commandPollMs: 250,
+  errorRetention: defaultErrorRetention,
+  snapshotIntervalMs: defaultSnapshotIntervalMs,
 } as const satisfies Omit<ResolvedWardenOptions, 'claimDepth'> & { readonly claimDepth: null };
 
 /** Options of `stop`. */
@@ -97,6 +132,10 @@ const wardenOptionKeys = keysOf<WardenOptions>({
   synchronous: true,
   supervision: true,
   onFatal: true,
+  health: true,
+  commandPollMs: true,
+  errorRetention: true,
+  snapshotIntervalMs: true,
 });
 const supervisionKeys = keysOf<NonNullable<WardenOptions['supervision']>>({
   maxRestarts: true,
@@ -196,6 +235,20 @@ export function resolveWardenOptions(input: unknown): ResolvedWardenOptions {
       ),
     },
     onFatal,
+    health: resolveHealthOptions(given.health),
+    commandPollMs: checkInteger(
+      'commandPollMs',
+      given.commandPollMs ?? defaults.commandPollMs,
+      1,
+      60_000,
+    ),
+    errorRetention: resolveErrorRetention(given.errorRetention),
+    snapshotIntervalMs: checkInteger(
+      'snapshotIntervalMs',
+      given.snapshotIntervalMs ?? defaults.snapshotIntervalMs,
+      snapshotIntervalBounds.min,
+      snapshotIntervalBounds.max,
+    ),
     database: checkString('database', given.database ?? defaults.database, 4096),
     concurrency,
     logger: given.logger === undefined ? defaults.logger : checkLogger(given.logger),

@@ -195,11 +195,13 @@ export class PoolLender<R> implements LeaseHost<R, SlotNode<R>> {
         (ctx) => check(resource, ctx),
       );
       if (verdict !== false) return true;
+      runtime.recordError?.({ source: 'pool', subject: this.name, kind: 'validate', error: null });
     } catch (error) {
       runtime.logger.warn(
         { err: error, pool: this.name, slot: slot.id },
         'a resource failed its check',
       );
+      runtime.recordError?.({ source: 'pool', subject: this.name, kind: 'validate', error });
     }
     this.host.errorCounts.validate++;
     return false;

@@ -82,4 +82,9 @@ export class PoolRegistry {
   find(name: string): Pool<unknown> | undefined {
     return this.nodes.get(name)?.pool;
   }
+
+  /** Every pool, in creation order. */
+  all(): Pool<unknown>[] {
+    return [...this.nodes.values()].map((node) => node.pool);
+  }
 }

@@ -42,6 +42,7 @@ export function poolStats<R>(pool: PoolCounts<R>): PoolStats {
     });
   }
   const utilisation = leased / pool.options.max;
+  const saturated = utilisation >= pool.options.saturation && pool.waiting > 0;
   return {
     state: pool.state,
     size: pool.slots.size,
@@ -52,9 +53,8 @@ export function poolStats<R>(pool: PoolCounts<R>): PoolStats {
     ...pool.counts,
     errors: { ...pool.errors },
     utilisation,
-    degraded:
-      (utilisation >= pool.options.saturation && pool.waiting > 0) ||
-      pool.counts.consecutiveCreateFailures >= degradedAfterCreateFailures,
+    saturated,
+    degraded: saturated || pool.counts.consecutiveCreateFailures >= degradedAfterCreateFailures,
     resources,
   };
 }

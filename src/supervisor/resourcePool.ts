@@ -282,6 +282,7 @@ export class ResourcePool<R> implements Pool<R>, SlotHost<R> {
       this.counts.consecutiveCreateFailures++;
     }
     this.logger.warn({ err: error, pool: this.name }, `a pool resource's ${operation} failed`);
+    this.runtime.recordError?.({ source: 'pool', subject: this.name, kind: operation, error });
   }
 
   /** Makes slots until there are `min`, and enough for the waiters, never more than `max`. */

@@ -4,9 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
-import { createManualClock, createWarden, UnrecoverableError } from '../../src/index.js';
+import {
+  createManualClock,
+  createWarden,
+  supervisor,
+  type ManualClock,
+  UnrecoverableError,
+  worker,
+} from '../../src/index.js';
 import { runCli } from '../../src/cli/program.js';
 import { t0 } from '../helpers.js';
+
+export { t0 };
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const mainScript = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
@@ -28,22 +37,36 @@ export interface CliRun {
   readonly stderr: string;
 }
 
+/** How an in-process run is set up. */
+export interface CliOptions {
+  /** Whether stderr is a terminal (progress drawn). @default false */
+  readonly tty?: boolean;
+  /** The clock; each write to stderr advances a manual one by 200 ms, so each progress update draws. */
+  readonly clock?: ManualClock;
+  /** Receives the handler the CLI installs for Ctrl-C. */
+  readonly interrupt?: (onSignal: () => void) => void;
+}
+
 /** Runs `warden <args>` in this process (what coverage sees), with stderr not a terminal. */
-export async function cli(
-  args: readonly string[],
-  options: { tty?: boolean } = {},
-): Promise<CliRun> {
+export async function cli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const clock = createManualClock(t0);
+  const clock = options.clock ?? createManualClock(t0);
   const code = await runCli(args, {
-    stdout: (text) => (stdout += text),
+    stdout: (text) => {
+      stdout += text;
+    },
     stderr: (text) => {
       stderr += text;
-      clock.advance(200); // so that each progress update is drawn
+      void clock.advance(200);
     },
     stderrIsTTY: options.tty === true,
     clock,
+    hold: () => () => undefined,
+    onInterrupt: (onSignal) => {
+      options.interrupt?.(onSignal);
+      return () => undefined;
+    },
   });
   return { code, stdout, stderr };
 }
@@ -75,7 +98,8 @@ export const prepared = {
 
 /**
  * A database file written by a real Warden, then stopped: five `email.send` jobs succeeded, two
- * `report.build` jobs dead (one bounce each), one `email.send` scheduled an hour ahead.
+ * `report.build` jobs dead (one bounce each), one `email.send` scheduled an hour ahead; breaker
+ * `smtp` opened by two failures; the tree `importer` dead-lettered when its child `feed` crashed.
  */
 export async function preparedDatabase(dir: string, name = 'jobs.db'): Promise<string> {
   const database = join(dir, name);
@@ -102,6 +126,13 @@ export async function preparedDatabase(dir: string, name = 'jobs.db'): Promise<s
   ]);
   await Promise.all(jobs.map((job) => warden.waitForJob(job.id)));
   await warden.enqueue('email.send', { to: 'later@example.com' }, { delayMs: 3_600_000 });
+  const smtp = warden.breaker('smtp', { minimumCalls: 2, window: { type: 'count', size: 4 } });
+  for (let i = 0; i < 2; i++) {
+    await smtp.call(() => Promise.reject(new Error('421 busy'))).catch(() => undefined);
+  }
+  const feed = worker({ id: 'feed', start: () => Promise.reject(new Error('feed unreachable')) });
+  await warden.supervise(supervisor({ id: 'importer', maxRestarts: 0, children: [feed] }));
+  await clock.advance(1000);
   await warden.stop();
   return database;
 }

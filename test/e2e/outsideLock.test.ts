@@ -82,7 +82,13 @@ describe('a write lock held past the busy timeout', () => {
         const events = (await warden.getJobHistory(job.id)).map((entry) => entry.event);
         expect(events).toEqual(['ENQUEUE', 'CLAIM', 'START', 'SUCCEED']);
       }
-      expect(warden.health()).toMatchObject({ healthy: true, running: 0 });
+      expect(warden.health()).toMatchObject({
+        running: 0,
+        checks: {
+          store: { writable: true, pendingMs: 0 },
+          supervision: { status: 'healthy', root: 'running' },
+        },
+      });
       await warden.stop();
     },
   );

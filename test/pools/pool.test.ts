@@ -206,7 +206,15 @@ describe('resource pool', () => {
     expect((error as Error).cause).toMatchObject({ message: 'db refuses connections' });
     await expect(pool.acquire()).rejects.toMatchObject({ code: 'POOL_CLOSED' });
     expect((await warden.deadActors()).map((dead) => dead.actorId)).toEqual(['pool:db']);
-    expect(warden.health().healthy).toBe(true); // the job runner and the rest go on
+    // The job runner and the rest go on: degraded, not down.
+    expect(warden.health().checks.supervision).toMatchObject({
+      status: 'degraded',
+      root: 'running',
+      deadActors: ['pool:db'],
+    });
+    expect(warden.health().checks.pools.pools).toEqual([
+      expect.objectContaining({ name: 'db', state: 'failed', status: 'degraded' }),
+    ]);
   });
 
   it('refuses bad options with typed errors naming them', () => {

@@ -85,7 +85,11 @@ describe('a child dead-lettered when its restart budget is spent', () => {
       'fragile dead',
       'b running',
     ]);
-    expect(warden.health().healthy).toBe(true);
+    expect(warden.health().checks.supervision).toMatchObject({
+      status: 'degraded',
+      root: 'running',
+      deadActors: ['fragile'],
+    });
   });
 
   it('is listed by deadActors() with its last errors, oldest first', async () => {
@@ -269,7 +273,11 @@ describe('a supervisor dead-lettered when its restart budget is spent', () => {
     ]);
     expect(before.current.signal.aborted).toBe(false);
     expect(after.current.signal.aborted).toBe(false);
-    expect(warden.health().healthy).toBe(true);
+    expect(warden.health().checks.supervision).toMatchObject({
+      status: 'degraded',
+      root: 'running',
+      deadActors: ['group'],
+    });
     take(trace);
 
     await warden.restartActor('group');

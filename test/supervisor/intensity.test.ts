@@ -27,7 +27,10 @@ describe('after the root gives up', () => {
     await warden.supervise(a.spec);
     a.current.crash();
     await clock.settle();
-    expect(warden.health()).toMatchObject({ healthy: false, supervisor: 'failed' });
+    expect(warden.health()).toMatchObject({
+      status: 'unhealthy',
+      checks: { supervision: { status: 'unhealthy', root: 'failed' } },
+    });
     await expect(warden.enqueue('noop', {})).rejects.toMatchObject({
       code: 'NOT_RUNNING',
       message: 'cannot enqueue: Warden is down: its root supervisor gave up',
@@ -106,7 +109,11 @@ describe('restart intensity', () => {
 
     expect(a.runs).toHaveLength(6);
     expect(trace.filter((line) => line.startsWith('supervisor.'))).toEqual([]);
-    expect(warden.health().healthy).toBe(true);
+    expect(warden.health().checks.supervision).toMatchObject({
+      status: 'healthy',
+      root: 'running',
+      escalations: 0,
+    });
   });
 
   it('counts restarts of every child of the supervisor against one budget', async () => {
@@ -221,13 +228,15 @@ describe('escalation', () => {
     await warden.start();
     await warden.supervise(spec);
     const trace = traceActors(warden, { timed: true });
-    expect(warden.health()).toEqual({
-      status: 'running',
-      healthy: true,
+    expect(warden.health()).toMatchObject({
+      lifecycle: 'running',
       running: 0,
-      supervisor: 'running',
-      database: 'ok',
+      checks: {
+        supervision: { status: 'healthy', root: 'running' },
+        store: { status: 'healthy', writable: true },
+      },
     });
+    expect(warden.health().error).toBeUndefined();
     crash();
     await clock.advance(100);
     crash();
@@ -323,18 +332,20 @@ describe('escalation', () => {
     const { warden, clock, exit } = await escalateToRoot(onFatal);
     await clock.advance(60_000);
 
-    expect(warden.health()).toEqual({
-      status: 'running',
-      healthy: false,
+    expect(warden.health()).toMatchObject({
+      status: 'unhealthy',
+      lifecycle: 'running',
       running: 0,
-      supervisor: 'failed',
-      database: 'ok',
-      error: {
-        name: 'SupervisorEscalatedError',
-        code: 'ESCALATED',
-        message: 'supervisor `root` exceeded 0 restarts within 5000 ms and stopped its children',
-        stack: expect.any(String) as unknown,
+      checks: {
+        supervision: { status: 'unhealthy', root: 'failed' },
+        store: { status: 'healthy', writable: true },
       },
+    });
+    expect(warden.health().error).toEqual({
+      name: 'SupervisorEscalatedError',
+      code: 'ESCALATED',
+      message: 'supervisor `root` exceeded 0 restarts within 5000 ms and stopped its children',
+      stack: expect.any(String) as unknown,
     });
     expect(onFatal).toHaveBeenCalledTimes(1);
     const causes: string[] = [];
@@ -365,7 +376,7 @@ describe('escalation', () => {
         err: expect.objectContaining({ type: 'SupervisorEscalatedError' }) as unknown,
       }),
     ]);
-    expect(warden.health().healthy).toBe(false);
+    expect(warden.health().status).toBe('unhealthy');
     expect(exit).not.toHaveBeenCalled();
   });
 
@@ -401,7 +412,13 @@ describe('escalation', () => {
       '+50ms actor.started inner',
       '+50ms actor.started w',
     ]);
-    expect(warden.health().healthy).toBe(true);
+    // The root is up; the escalation below it counts for the window.
+    expect(warden.health().checks.supervision).toMatchObject({
+      status: 'degraded',
+      root: 'running',
+      escalations: 1,
+      deadActors: [],
+    });
   });
 });
 

@@ -74,7 +74,10 @@ describe('by-hand operations refuse', () => {
             : `Expected \`id\` to be the id of one of your actors (\`${id}\` is Warden's own: it stops with warden.stop()), got \`${id}\``,
         );
       }
-      expect(warden.health().healthy).toBe(true);
+      expect(warden.health().checks.supervision).toMatchObject({
+        status: 'healthy',
+        root: 'running',
+      });
       expect(trace).toEqual([]);
     });
 

@@ -97,7 +97,13 @@ describe('a top-level user tree that spends its restart budget', () => {
     expect(await warden.deadActors()).toMatchObject([
       { actorId: 'app', supervisorId: 'root', kind: 'supervisor', at: t0 + 10 },
     ]);
-    expect(warden.health()).toMatchObject({ healthy: true, supervisor: 'running' });
+    // Dead-lettered, not escalated: degraded, the root up.
+    expect(warden.health().checks.supervision).toMatchObject({
+      status: 'degraded',
+      root: 'running',
+      escalations: 1,
+      deadActors: ['app'],
+    });
     expect(fatal).not.toHaveBeenCalled();
     await runsAJob(warden, clock, gates);
     take(trace);
@@ -135,7 +141,11 @@ describe('a top-level user tree that spends its restart budget', () => {
       'actor.dead loop',
     ]);
     expect(fatal).not.toHaveBeenCalled();
-    expect(warden.health().healthy).toBe(true);
+    expect(warden.health().checks.supervision).toMatchObject({
+      status: 'degraded',
+      root: 'running',
+      deadActors: ['loop'],
+    });
     await runsAJob(warden, clock, gates);
   });
 
@@ -227,8 +237,12 @@ describe('a top-level user tree that spends its restart budget', () => {
       'actor.started jobs',
     ]);
     expect(fatal).not.toHaveBeenCalled();
-    expect(warden.health()).toMatchObject({ healthy: true, supervisor: 'running' });
     // The restarted runner recovered the job whose outcome was refused, as stalled.
+    expect(warden.health().checks).toMatchObject({
+      supervision: { status: 'degraded', root: 'running', deadActors: ['loop'] },
+      store: { status: 'healthy', writable: true },
+      stalls: { status: 'degraded', recent: 1 },
+    });
     expect((await warden.getJob(job.id))?.status).toBe('retrying');
     await runsAJob(warden, clock, gates);
   });
@@ -272,8 +286,8 @@ describe('a top-level user tree with onExhausted: escalate', () => {
       ((error as SupervisorEscalatedError).cause as SupervisorEscalatedError).supervisorId,
     ).toBe('app');
     expect(warden.health()).toMatchObject({
-      healthy: false,
-      supervisor: 'failed',
+      status: 'unhealthy',
+      checks: { supervision: { status: 'unhealthy', root: 'failed' } },
       error: { code: 'ESCALATED' },
     });
     expect(await warden.deadActors()).toEqual([]);

@@ -296,6 +296,6 @@ describe('warden.stop()', () => {
     for (const child of [a, b, c, d]) {
       expect(child.current.signal.reason).toBeInstanceOf(ShutdownError);
     }
-    expect(warden.health().status).toBe('stopped');
+    expect(warden.health()).toMatchObject({ status: 'unhealthy', lifecycle: 'stopped' });
   });
 });

@@ -42,7 +42,11 @@ describe('when the database refuses writes', () => {
     expect((refused as DatabaseError).message).toContain('nothing in it was stored');
     expect(await warden.listJobs()).toEqual([]);
     // Nothing Warden owes is waiting: the caller has its error, and the runtime stays healthy.
-    expect(warden.health()).toMatchObject({ healthy: true, database: 'ok' });
+    expect(warden.health().checks.store).toMatchObject({
+      status: 'healthy',
+      writable: true,
+      failedCommits: 0,
+    });
 
     heal();
     const job = await warden.enqueue('work', { n: 2 });
@@ -79,7 +83,7 @@ describe('when the database refuses writes', () => {
     );
     const payloads = (await warden.listJobs()).map((job) => job.payload);
     expect(payloads).toEqual(['fine', 'also fine']);
-    expect(warden.health().healthy).toBe(true);
+    expect(warden.health().checks.store).toMatchObject({ status: 'healthy', writable: true });
   });
 
   it('retries a job outcome with backoff, unhealthy meanwhile, and records it once', async () => {
@@ -99,21 +103,25 @@ describe('when the database refuses writes', () => {
     await clock.settle();
 
     expect(warden.health()).toMatchObject({
-      healthy: false,
-      database: 'failing',
+      status: 'unhealthy',
+      checks: { store: { status: 'unhealthy', writable: false, failedCommits: 1 } },
       error: { name: 'DatabaseWriteFailedError', code: 'DATABASE_WRITE_FAILED' },
     });
     expect((await warden.getJob(job.id))?.status).toBe('running');
     // Retries back off: 100 ms, then 200 ms; each fails while the fault lasts.
     await clock.advance(100);
     await clock.advance(200);
-    expect(warden.health().database).toBe('failing');
+    expect(warden.health().checks.store).toMatchObject({ writable: false, failedCommits: 3 });
     expect(events.filter((event) => event.type === 'job.succeeded')).toEqual([]);
 
     heal();
     await clock.advance(400);
 
-    expect(warden.health()).toMatchObject({ healthy: true, database: 'ok' });
+    expect(warden.health().checks.store).toMatchObject({
+      status: 'healthy',
+      writable: true,
+      failedCommits: 0,
+    });
     expect(warden.health().error).toBeUndefined();
     expect(await warden.getJob(job.id)).toMatchObject({ status: 'succeeded', result: 'done' });
     expect((await warden.getJobHistory(job.id)).map((entry) => entry.event)).toEqual([
@@ -193,7 +201,10 @@ describe('when the database refuses writes', () => {
       // root's restart budget is spent.
       await clock.advance(5000);
       expect(fatal).toHaveLength(1);
-      expect(warden.health()).toMatchObject({ healthy: false, supervisor: 'failed' });
+      expect(warden.health()).toMatchObject({
+        status: 'unhealthy',
+        checks: { supervision: { status: 'unhealthy', root: 'failed' } },
+      });
       await expect(warden.enqueue('work', {})).rejects.toMatchObject({ code: 'NOT_RUNNING' });
       await warden.stop();
       expect(clock.pending()).toBe(0);
@@ -302,7 +313,7 @@ describe('when the database refuses writes', () => {
         'START',
         'SUCCEED',
       ]);
-      expect(warden.health()).toMatchObject({ healthy: true, database: 'ok' });
+      expect(warden.health().checks.store).toMatchObject({ status: 'healthy', writable: true });
     });
   });
 });

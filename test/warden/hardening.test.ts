@@ -74,7 +74,10 @@ describe('options that were accepted and broke later', () => {
       logic: createMachine({ initial: 'idle', states: { idle: {} } }),
     });
     expect(() => warden.send('m', { type: 'xstate.stop' })).toThrow(InvalidOptionError);
-    expect(warden.health().healthy).toBe(true);
+    expect(warden.health().checks.supervision).toMatchObject({
+      status: 'healthy',
+      root: 'running',
+    });
   });
 
   it('names no job by an id past 2^53, where two ids would read as one number', async () => {

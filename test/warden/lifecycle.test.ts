@@ -165,12 +165,11 @@ describe('stop({ graceMs })', () => {
     });
     await clock.advance(2000);
     expect(stopped).toBe(false);
-    expect(warden.health()).toEqual({
-      status: 'stopping',
-      healthy: false,
+    expect(warden.health()).toMatchObject({
+      status: 'unhealthy',
+      lifecycle: 'stopping',
       running: 1,
-      supervisor: 'stopping',
-      database: 'ok',
+      checks: { supervision: { root: 'stopping' }, store: { writable: true } },
     });
 
     gate.resolve('done in time');
@@ -180,12 +179,11 @@ describe('stop({ graceMs })', () => {
     expect(aborted).toEqual([]);
     // The start's write committed after enqueue() resolved, so its event came after too.
     expect(events).toEqual(['job.started', 'job.succeeded', 'complete']);
-    expect(warden.health()).toEqual({
-      status: 'stopped',
-      healthy: false,
+    expect(warden.health()).toMatchObject({
+      status: 'unhealthy',
+      lifecycle: 'stopped',
       running: 0,
-      supervisor: 'stopped',
-      database: 'ok',
+      checks: { supervision: { root: 'stopped' }, store: { writable: true } },
     });
     expect(clock.pending()).toBe(0);
   });
@@ -725,7 +723,10 @@ describe('waitForJob', () => {
 
 describe('health()', () => {
   it('reports idle, running with the count of running jobs, stopping, then stopped', async () => {
-    const { warden, clock } = testWarden();
+    // The event loop's real delay is not this test's business.
+    const { warden, clock } = testWarden({
+      health: { eventLoop: { degradedMs: null, unhealthyMs: null } },
+    });
     const gate = deferred();
     warden.defineJob('report', { run: () => gate.promise });
     const seen = [warden.health()];
@@ -744,12 +745,20 @@ describe('health()', () => {
     await stopping;
     seen.push(warden.health());
 
-    expect(seen).toEqual([
-      { status: 'idle', healthy: false, running: 0, supervisor: 'idle', database: 'ok' },
-      { status: 'running', healthy: true, running: 0, supervisor: 'running', database: 'ok' },
-      { status: 'running', healthy: true, running: 2, supervisor: 'running', database: 'ok' },
-      { status: 'stopping', healthy: false, running: 2, supervisor: 'stopping', database: 'ok' },
-      { status: 'stopped', healthy: false, running: 0, supervisor: 'stopped', database: 'ok' },
+    // Unhealthy whenever it is not running; the root's state is the supervision check's.
+    expect(
+      seen.map((health) => [
+        health.lifecycle,
+        health.status,
+        health.running,
+        health.checks.supervision.root,
+      ]),
+    ).toEqual([
+      ['idle', 'unhealthy', 0, 'idle'],
+      ['running', 'healthy', 0, 'running'],
+      ['running', 'healthy', 2, 'running'],
+      ['stopping', 'unhealthy', 2, 'stopping'],
+      ['stopped', 'unhealthy', 0, 'stopped'],
     ]);
   });
 });

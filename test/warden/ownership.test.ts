@@ -106,7 +106,10 @@ describe('one Warden per database file', () => {
     await first.warden.stop();
     // Once the first has stopped, the file is free.
     await second.warden.start();
-    expect(second.warden.health().healthy).toBe(true);
+    expect(second.warden.health()).toMatchObject({
+      lifecycle: 'running',
+      checks: { supervision: { status: 'healthy' }, store: { writable: true } },
+    });
   });
 
   it('refuses a file whose owner is a live process on this host, and leaves the file untouched', async () => {
@@ -253,8 +256,9 @@ describe('one Warden per database file', () => {
     expect((fatal[0] as DatabaseError).code).toBe('DATABASE_IN_USE');
     expect((fatal[0] as DatabaseError).message).toContain('has taken');
     expect(warden.health()).toMatchObject({
-      healthy: false,
+      status: 'unhealthy',
       running: 0,
+      checks: { supervision: { status: 'unhealthy' } },
       error: { code: 'DATABASE_IN_USE' },
     });
     await expect(warden.enqueue('work', {})).rejects.toBeInstanceOf(NotRunningError);
@@ -282,7 +286,10 @@ describe('one Warden per database file', () => {
 
     expect(fatal).toHaveLength(1);
     expect((fatal[0] as DatabaseError).code).toBe('DATABASE_IN_USE');
-    expect(warden.health().healthy).toBe(false);
+    expect(warden.health()).toMatchObject({
+      status: 'unhealthy',
+      error: { code: 'DATABASE_IN_USE' },
+    });
     expect(raw(filename, (db) => db.prepare('SELECT count(*) AS n FROM job_events').get())).toEqual(
       historyBefore,
     );
@@ -305,12 +312,18 @@ describe('one Warden per database file', () => {
       start: () => Promise.reject(new Error('gone wrong')),
     });
     await clock.settle();
-    expect(warden.health()).toMatchObject({ healthy: false, supervisor: 'failed' });
+    expect(warden.health()).toMatchObject({
+      status: 'unhealthy',
+      checks: { supervision: { status: 'unhealthy', root: 'failed' } },
+    });
     expect(ownerOf(filename)).toBeUndefined();
 
     const standby = testWarden({ database: filename, clock });
     await standby.warden.start();
-    expect(standby.warden.health().healthy).toBe(true);
+    expect(standby.warden.health().checks.supervision).toMatchObject({
+      status: 'healthy',
+      root: 'running',
+    });
     expect(clock.pending()).toBe(1); // the standby's heartbeat only
   });
 

@@ -116,6 +116,16 @@ export function countsByType(db: Database.Database): Map<string, Record<JobStatu
   return byType;
 }
 
+function totalOf(
+  byType: ReadonlyMap<string, Record<JobStatus, number>>,
+): Record<JobStatus, number> {
+  const total = Object.fromEntries(jobStatuses.map((s) => [s, 0])) as Record<JobStatus, number>;
+  for (const counts of byType.values()) {
+    for (const status of jobStatuses) total[status] += counts[status];
+  }
+  return total;
+}
+
 function sum(counts: Record<JobStatus, number>): number {
   return jobStatuses.reduce((total, status) => total + counts[status], 0);
 }
@@ -179,9 +189,10 @@ function showJob(ctx: CliContext, db: Database.Database, id: string, asJson: boo
   );
 }
 
-function countTable(
-  byType: Map<string, Record<JobStatus, number>>,
-  total: Record<JobStatus, number>,
+/** The table of counts by type and status, with a total row (summed from the types when not given). */
+export function countTable(
+  byType: ReadonlyMap<string, Record<JobStatus, number>>,
+  total: Record<JobStatus, number> = totalOf(byType),
 ): string {
   const rows = [...byType].map(([type, counts]) => [
     type,

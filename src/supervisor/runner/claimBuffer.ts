@@ -16,6 +16,8 @@ export interface Slots {
   running(): number;
   runningOf(type: string): number;
   gate(type: string): CallGate | undefined;
+  /** Job types paused with `pauseJobType`: never claimed, never held. */
+  readonly paused?: ReadonlySet<string>;
 }
 
 /**
@@ -35,13 +37,21 @@ export class ClaimBuffer {
     return this.held.length;
   }
 
-  /** Adds newly claimed jobs in order. */
-  add(jobs: readonly ClaimedJob[]): void {
-    if (jobs.length === 0) return;
+  /**
+   * Adds newly claimed jobs in order; returns those of a type paused since their claim was sent,
+   * which the caller gives back to the queue.
+   */
+  add(claimed: readonly ClaimedJob[]): ClaimedJob[] {
+    const paused = this.slots.paused;
+    const refused =
+      paused === undefined || paused.size === 0 ? [] : claimed.filter((j) => paused.has(j.type));
+    const jobs = refused.length === 0 ? claimed : claimed.filter((j) => !paused?.has(j.type));
+    if (jobs.length === 0) return refused;
     for (const job of jobs) this.count(job.type, 1);
     const sorted = this.held.length === 0;
     this.held.push(...jobs);
     if (!sorted) this.held.sort(better);
+    return refused;
   }
 
   /** Takes the best held job that `admit` lets start now (its type's slots and breaker). */
@@ -126,7 +136,7 @@ export class ClaimBuffer {
     const gateRoom = new Map<CallGate, number>();
     for (const definition of slots.definitions.values()) {
       const { type } = definition;
-      if (skip?.has(type) === true) continue;
+      if (skip?.has(type) === true || slots.paused?.has(type) === true) continue;
       const held =
         slots.runningOf(type) +
         (this.heldByType.get(type) ?? 0) +

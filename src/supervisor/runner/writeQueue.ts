@@ -1,4 +1,5 @@
 import { trackWork } from '../../clock.js';
+import type { CommitLatency } from '../../observability/healthWindows.js';
 import type { Logger } from '../../observability/logger.js';
 import type { BatchResult, Store } from '../../persistence/Store.js';
 import { BatchPlan, refusedWrite, type WriteOp } from './batchPlan.js';
@@ -13,6 +14,8 @@ export interface WriteQueueHost {
   readonly store: Store;
   readonly logger: Logger;
   readonly failures: CommitFailures;
+  /** Each commit's latency, for `health()`. */
+  readonly commitLatency: CommitLatency;
   /** This process's token: it marks claims and adopted fallbacks. */
   readonly owner: string;
   now(): number;
@@ -102,8 +105,10 @@ export class WriteQueue {
     if (plan.steps.length === 0 && !this.wanted) return;
     this.wanted = false;
     this.inFlight++;
+    const commit = host.commitLatency.begin(now);
     const settle = (): void => {
       this.inFlight--;
+      host.commitLatency.end(commit, host.now());
       release?.();
     };
     const done = trackWork(host.store.commit(plan.toBatch(host.owner, true))).then(
