@@ -1,3 +1,4 @@
+import { WARDEN_APPLICATION_ID } from '../../src/persistence/schema.js';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -44,7 +45,7 @@ describe('the database file', () => {
     const refused = await cli(['jobs', 'list', '--database', foreign]);
     expect(refused.code).toBe(exitCodes.foreignDatabase);
     expect(refused.stderr).toBe(
-      `warden: \`${foreign}\` is not a Warden database (application_id 42, Warden's is 1465010254)\n`,
+      `warden: \`${foreign}\` is not a Warden database (application_id 42, Warden's is ${WARDEN_APPLICATION_ID})\n`,
     );
 
     const text = join(scratch, 'notes.txt');

@@ -120,12 +120,16 @@ describe('defaultWardenOptions', () => {
     expect(Object.keys(defaultWardenOptions).sort()).toEqual([
       'claimDepth',
       'clock',
+      'commandPollMs',
       'concurrency',
       'database',
+      'errorRetention',
+      'health',
       'logger',
       'maxStalls',
       'onFatal',
       'random',
+      'snapshotIntervalMs',
       'supervision',
       'synchronous',
     ]);
