@@ -146,7 +146,11 @@ export class SlotNode<R> extends LeafNode {
     this.transition({ type: 'START' });
     publishLifecycle(this.runtime, this.ref, { kind: 'started' });
     // A slot found `creating` at its start is new (or was never counted): it enters now.
-    this.runtime.states?.moved('slot', this.slot === 'creating' ? undefined : this.slot, 'creating');
+    this.runtime.states?.moved(
+      'slot',
+      this.slot === 'creating' ? undefined : this.slot,
+      'creating',
+    );
     this.slot = 'creating';
     this.resource = undefined;
     this.createdAt = 0;
