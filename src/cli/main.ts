@@ -9,7 +9,10 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderrIsTTY: process.stderr.isTTY,
   clock: realClock,
   hold: () => {
+    // Process glue, not Warden's time: a ref'd handle keeps the process alive while the demo runs.
+    // eslint-disable-next-line no-restricted-globals
     const timer = setInterval(() => undefined, 2 ** 30);
+     
     return () => clearInterval(timer);
   },
   onInterrupt: (onSignal) => {

@@ -31,7 +31,9 @@ describe('warden dlq list', () => {
       (await run('dlq', 'list', '--json', '--after', page.nextCursor ?? '')).stdout,
     ) as JobPage;
     expect(next).toMatchObject({ jobs: [{ id: prepared.dead[1] }], nextCursor: null });
-    const none = JSON.parse((await run('dlq', 'list', '--json', '--type', 'email.send')).stdout);
+    const none = JSON.parse(
+      (await run('dlq', 'list', '--json', '--type', 'email.send')).stdout,
+    ) as JobPage;
     expect(none).toEqual({ jobs: [], nextCursor: null });
   });
 });
