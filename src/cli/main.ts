@@ -12,7 +12,7 @@ process.exitCode = await runCli(process.argv.slice(2), {
     // Process glue, not Warden's time: a ref'd handle keeps the process alive while the demo runs.
     // eslint-disable-next-line no-restricted-globals
     const timer = setInterval(() => undefined, 2 ** 30);
-     
+
     return () => clearInterval(timer);
   },
   onInterrupt: (onSignal) => {
