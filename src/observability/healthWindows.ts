@@ -18,13 +18,13 @@ class TimedRing {
     this.pushed++;
   }
 
-  /** The values pushed at `since` or later, oldest first. */
+  /** The values pushed after `since`, oldest first. */
   protected since(since: number): number[] {
     const kept = Math.min(this.pushed, windowCapacity);
     const found: number[] = [];
     for (let i = this.pushed - kept; i < this.pushed; i++) {
       const slot = i % windowCapacity;
-      if ((this.at[slot] ?? 0) >= since) found.push(this.values[slot] ?? 0);
+      if ((this.at[slot] ?? 0) > since) found.push(this.values[slot] ?? 0);
     }
     return found;
   }
@@ -41,7 +41,7 @@ export class EventWindow extends TimedRing {
     this.push(at, 1);
   }
 
-  /** Occurrences within the `windowMs` before `now` (at most `windowCapacity`). */
+  /** Occurrences within the `windowMs` up to `now`, the window's start left out (at most `windowCapacity`). */
   count(now: number, windowMs: number): number {
     return this.since(now - windowMs).length;
   }

@@ -31,8 +31,9 @@ describe('EventWindow', () => {
     const window = new EventWindow();
     for (const at of [100, 200, 300, 1000]) window.record(at);
     expect(window.count(1000, 1000)).toBe(4);
-    expect(window.count(1000, 800)).toBe(3); // from 200 on
-    expect(window.count(1300, 1000)).toBe(2); // 300 and 1000
+    expect(window.count(1000, 800)).toBe(2); // after 200
+    expect(window.count(1300, 1000)).toBe(1); // after 300
+    expect(window.count(1300, 1001)).toBe(2);
     expect(window.count(5000, 1000)).toBe(0);
     expect(window.total).toBe(4);
   });
