@@ -1,9 +1,8 @@
-import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
-import { realClock, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { ownerQuery, toOwner, type OwnerRow } from '../persistence/sqlite/owner.js';
 import type { OwnerRecord } from '../persistence/Store.js';
-import { mayReplaceOwner, ownerDescription } from '../supervisor/ownership.js';
+import { mayReplaceOwner, ownerDescription, thisProcess } from '../supervisor/ownership.js';
 
 /** Who owns a database file, as the CLI sees it. */
 export interface OwnerView {
@@ -15,9 +14,6 @@ export interface OwnerView {
   readonly description: string;
 }
 
-/** When this process started (a CLI is never a file's owner, so this only tells it apart). */
-const processStartedAt = Math.round(realClock.now() - process.uptime() * 1000);
-
 /**
  * The file's owner and whether it is alive, by the rule a starting Warden applies: an owner the
  * CLI's process could not replace is alive.
@@ -28,7 +24,7 @@ export function ownerOf(db: Database.Database, clock: Clock): OwnerView {
     return { owner: null, live: false, description: 'no Warden owns the file' };
   }
   const owner = toOwner(row);
-  const claimant = { pid: process.pid, host: hostname(), processStartedAt, now: clock.now() };
+  const claimant = thisProcess(clock.now());
   const live = !mayReplaceOwner(owner, claimant);
   const who = ownerDescription(owner, claimant);
   return {

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
 import type Database from 'better-sqlite3';
 import { realClock } from '../clock.js';
 import { DatabaseUnavailableError } from '../errors.js';
@@ -7,10 +6,7 @@ import { CommandReads, insertCommand, withdrawCommand } from '../persistence/sql
 import { openDatabase } from '../persistence/sqlite/openDatabase.js';
 import { ownerQuery, toOwner, type OwnerRow } from '../persistence/sqlite/owner.js';
 import type { CommandRecord, NewCommand } from '../persistence/Store.js';
-import { mayReplaceOwner, ownerDescription } from '../supervisor/ownership.js';
-
-/** When this process started, as an owner row records it (this process may own the file too). */
-const processStartedAt = Math.round(realClock.now() - process.uptime() * 1000);
+import { mayReplaceOwner, ownerDescription, thisProcess } from '../supervisor/ownership.js';
 
 /** Who owns the file now: a live owner carries commands out; with none, the issuer does. */
 export interface OwnerState {
@@ -46,7 +42,7 @@ export class CommandFile {
     const row = this.db.prepare<[], OwnerRow>(ownerQuery).get();
     if (row === undefined) return { live: false, description: `no Warden owns \`${this.path}\`` };
     const owner = toOwner(row);
-    const claimant = { pid: process.pid, host: hostname(), processStartedAt, now: realClock.now() };
+    const claimant = thisProcess(realClock.now());
     const who = ownerDescription(owner, claimant);
     return mayReplaceOwner(owner, claimant)
       ? { live: false, description: `\`${this.path}\` was last owned by ${who}, which is gone` }

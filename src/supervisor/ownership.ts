@@ -41,6 +41,11 @@ const processStartedAt = Math.round(realClock.now() - process.uptime() * 1000);
 const sameProcessWithinMs = 100;
 
 /** What `start()` knows about the process asking to own a file. */
+/** This process as a claimant of a file, at `now`. */
+export function thisProcess(now: number): Claimant {
+  return { pid: process.pid, host: hostname(), processStartedAt, now };
+}
+
 export interface Claimant {
   readonly pid: number;
   readonly host: string;
@@ -109,7 +114,7 @@ export class FileOwnership {
   /** Opens the store as the file's owner, or throws `DatabaseError` (`DATABASE_IN_USE`). */
   open(): void {
     const now = this.clock.now();
-    const claimant: Claimant = { pid: process.pid, host: hostname(), processStartedAt, now };
+    const claimant = thisProcess(now);
     this.lostReported = false;
     this.store.open({
       owner: {
