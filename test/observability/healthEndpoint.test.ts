@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { healthServer } from '../../examples/healthEndpoint.js';
 import type { EventLoopReading, EventLoopSampler, Health, Warden } from '../../src/index.js';
 import { testWarden } from '../helpers.js';
+import { documentedExample, exampleSource } from './docExamples.js';
 
 // docs/health.md shows examples/healthEndpoint.ts; these tests run it against a real Warden.
 
@@ -49,13 +49,9 @@ async function probe(
 
 describe('the health endpoint of docs/health.md', () => {
   it('is the code the page shows, word for word', () => {
-    const page = readFileSync(new URL('../../docs/health.md', import.meta.url), 'utf8');
-    const block =
-      /<!-- health-endpoint:start -->\s*```ts\n([\s\S]*?)```\s*<!-- health-endpoint:end -->/.exec(
-        page,
-      )?.[1];
-    const file = readFileSync(new URL('../../examples/healthEndpoint.ts', import.meta.url), 'utf8');
-    expect(block?.replace("from 'warden'", "from '../src/index.js'")).toBe(file);
+    expect(documentedExample('health.md', 'health-endpoint')).toBe(
+      exampleSource('healthEndpoint.ts'),
+    );
   });
 
   it('answers 200 and the health as JSON while healthy, and while degraded', async () => {
