@@ -3,7 +3,7 @@ import { allStates, type ChartModel, type ChartState, type ChartTransition } fro
 /** A model prepared for a text format: states by id, their parents, and where each arrow goes. */
 export interface ChartLayout {
   readonly model: ChartModel;
-  /** True when a transition leaves or enters the root itself, so it is drawn as a box. */
+  /** True when the root is drawn as a box: it is parallel, or a transition leaves or enters it. */
   readonly rootDrawn: boolean;
   /** Each state by its id. */
   readonly stateOf: ReadonlyMap<string, ChartState>;
@@ -41,8 +41,10 @@ function containerOf(t: ChartTransition, parentOf: ReadonlyMap<string, string>, 
 function names(model: ChartModel): Map<string, string> {
   const result = new Map<string, string>();
   const taken = new Set<string>();
-  // The root's name is used only when it is drawn; `reserved` keeps it free for the root.
-  result.set(model.root.id, 'root');
+  // The root's name is used only when it is drawn. Not `root`: Mermaid names its own top
+  // document `root`, and a state of that name vanishes into it.
+  result.set(model.root.id, rootName);
+  taken.add(rootName);
   for (const state of allStates(model.root).slice(1)) {
     let base = state.path.join('_').replace(/[^A-Za-z0-9_]/g, '_');
     // Digits first would read as a number in DOT, and a bare keyword would not parse in Mermaid.
@@ -56,6 +58,9 @@ function names(model: ChartModel): Map<string, string> {
   }
   return result;
 }
+
+/** The name of the root's box, when it is drawn: a user's state called `s_root` gets `s_root_2`. */
+const rootName = 's_root';
 
 /** Words that are Mermaid or DOT syntax where a state name would stand. */
 const reserved = new Set([
@@ -90,7 +95,10 @@ export function chartLayout(model: ChartModel): ChartLayout {
   };
   visit(model.root);
   const rootId = model.root.id;
-  const rootDrawn = model.transitions.some((t) => t.source === rootId || t.target === rootId);
+  // A parallel root is drawn too: Mermaid splits regions (`--`) only inside a composite state.
+  const rootDrawn =
+    model.root.type === 'parallel' ||
+    model.transitions.some((t) => t.source === rootId || t.target === rootId);
   const transitionsIn = new Map<string, ChartTransition[]>();
   for (const t of model.transitions) {
     const container = containerOf(t, parentOf, rootId);

@@ -1,16 +1,15 @@
 import type { AnyStateMachine } from 'xstate';
 import { InternalError } from '../errors.js';
 import { chartLayout, outside, type ChartLayout } from './chartLayout.js';
-import { chartModel, type ChartState } from './chartModel.js';
+import { chartModel, type ChartState, type ChartTransition } from './chartModel.js';
 
 /** Text Mermaid shows as written: no quotes, no line breaks, no `;` or `#` (entity syntax). */
 function text(value: string): string {
-  return value
-    .replace(/[\r\n]+/g, ' ')
-    .replace(/#/g, '#35;')
-    .replace(/"/g, '#quot;')
-    .replace(/;/g, '#59;');
+  // One pass, so the `;` that ends an entity is not itself replaced.
+  return value.replace(/[\r\n]+/g, ' ').replace(/[#";]/g, (c) => entities[c] ?? c);
 }
+
+const entities: Readonly<Record<string, string>> = { '#': '#35;', '"': '#quot;', ';': '#59;' };
 
 function name(layout: ChartLayout, id: string): string {
   const found = layout.nameOf.get(id);
@@ -37,11 +36,24 @@ function body(layout: ChartLayout, container: ChartState, indent: string): strin
     if (child.type === 'final') lines.push(`${indent}${name(layout, child.id)} --> [*]`);
   }
   for (const t of layout.transitionsIn.get(container.id) ?? []) {
-    lines.push(
-      `${indent}${name(layout, t.source)} --> ${name(layout, t.target)} : ${text(t.label)}`,
-    );
+    if (writtenIn(layout, t, container.id)) lines.push(`${indent}${arrow(layout, t)}`);
   }
   return lines;
+}
+
+/**
+ * True when an arrow is written inside `container`'s box: when both its ends are children of the
+ * container, or the container is the top of the chart. Mermaid moves a state into the box where
+ * an arrow names it, so an arrow that crosses a border is written at the top instead.
+ */
+function writtenIn(layout: ChartLayout, t: ChartTransition, container: string): boolean {
+  if (container === outside) return true;
+  if (container === layout.model.root.id && !layout.rootDrawn) return true;
+  return layout.parentOf.get(t.source) === container && layout.parentOf.get(t.target) === container;
+}
+
+function arrow(layout: ChartLayout, t: ChartTransition): string {
+  return `${name(layout, t.source)} --> ${name(layout, t.target)} : ${text(t.label)}`;
 }
 
 function stateLines(layout: ChartLayout, state: ChartState, indent: string): string[] {
@@ -70,8 +82,12 @@ export function toMermaid(machine: AnyStateMachine): string {
   } else {
     lines.push(...body(layout, root, '  '));
   }
-  for (const t of layout.transitionsIn.get(outside) ?? []) {
-    lines.push(`  ${name(layout, t.source)} --> ${name(layout, t.target)} : ${text(t.label)}`);
+  for (const [container, transitions] of layout.transitionsIn) {
+    for (const t of transitions) {
+      if (container === outside || !writtenIn(layout, t, container)) {
+        lines.push(`  ${arrow(layout, t)}`);
+      }
+    }
   }
   return `${lines.join('\n')}\n`;
 }

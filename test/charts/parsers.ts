@@ -8,6 +8,8 @@ export interface ParsedState {
   readonly name: string;
   readonly label: string;
   readonly parent?: string;
+  /** For a region of a parallel state in Mermaid: the region it sits in. */
+  readonly region?: string;
 }
 
 /** An arrow as a parser read it back, by the names of its ends. */
@@ -46,6 +48,20 @@ function mermaidApi(): Promise<MermaidApi> {
   return mermaid;
 }
 
+/**
+ * Mermaid's parser keeps an entity (`#35;`, `#quot;`) in a placeholder form of its own until it
+ * draws: read back, the placeholder is turned into the character it stands for.
+ */
+function decodeMermaid(label: string): string {
+  return label
+    .replace(/\uFB02\u00B0\u00B0(\d+)\u00B6\u00DF/g, (_, code: string) =>
+      String.fromCharCode(Number(code)),
+    )
+    .replace(/\uFB02\u00B0(\w+)\u00B6\u00DF/g, (whole, entity: string) => named[entity] ?? whole);
+}
+
+const named: Readonly<Record<string, string>> = { quot: '"', amp: '&', lt: '<', gt: '>' };
+
 /** Parses Mermaid text with Mermaid's own parser (it throws on a syntax error) and reads its model. */
 export async function parseMermaid(text: string): Promise<{
   states: ParsedState[];
@@ -55,13 +71,21 @@ export async function parseMermaid(text: string): Promise<{
   await api.parse(text);
   const data = (await api.mermaidAPI.getDiagramFromText(text)).db.getData();
   const byId = new Map(data.nodes.map((node) => [node.id, node]));
+  // A parallel state's regions are `divider` groups between it and its children.
+  const markers = new Set(['stateStart', 'stateEnd', 'divider']);
   const states = data.nodes
-    .filter((node) => node.shape !== 'stateStart' && node.shape !== 'stateEnd')
-    .map((node) => ({
-      name: node.id,
-      label: node.label ?? node.id,
-      ...(node.parentId === undefined ? {} : { parent: byId.get(node.parentId)?.label ?? '' }),
-    }));
+    .filter((node) => !markers.has(node.shape))
+    .map((node) => {
+      const up = node.parentId === undefined ? undefined : byId.get(node.parentId);
+      const region = up?.shape === 'divider' ? up : undefined;
+      const parent = region?.parentId === undefined ? up : byId.get(region.parentId);
+      return {
+        name: node.id,
+        label: node.label ?? node.id,
+        ...(parent === undefined ? {} : { parent: parent.label ?? '' }),
+        ...(region === undefined ? {} : { region: region.id }),
+      };
+    });
   const nameOf = (id: string): string => {
     const node = byId.get(id);
     if (node?.shape === 'stateStart') return '[*]start';
@@ -71,7 +95,7 @@ export async function parseMermaid(text: string): Promise<{
   const arrows = data.edges.map((edge) => ({
     from: nameOf(edge.start),
     to: nameOf(edge.end),
-    label: edge.label ?? '',
+    label: decodeMermaid(edge.label ?? ''),
   }));
   return { states, arrows };
 }
