@@ -45,6 +45,14 @@ export { defaultHealthOptions } from './observability/healthOptions.js';
 export type { HealthOptions, ResolvedHealthOptions } from './observability/healthOptions.js';
 export type { EventLoopReading, EventLoopSampler } from './observability/healthEventLoop.js';
 export type {
+  ErrorEvent,
+  ErrorEventFilter,
+  ErrorSource,
+} from './persistence/sqlite/errorEvents.js';
+export { errorSources } from './persistence/sqlite/errorEvents.js';
+export type { ErrorRetention, ErrorRetentionOptions } from './observability/errorLog.js';
+export { defaultErrorRetention } from './observability/errorLog.js';
+export type {
   FallbackContext,
   JobContext,
   JobDefinition,
@@ -95,6 +103,7 @@ export type { Logger } from './observability/logger.js';
 export { currentTrace, withTrace } from './observability/traceStorage.js';
 export { formatTraceparent, parseTraceparent } from './observability/traceContext.js';
 export type { TraceContext } from './observability/traceContext.js';
+export { databaseMetrics } from './observability/metrics/databaseMetrics.js';
 export {
   ActorNotFoundError,
   DuplicateActorError,

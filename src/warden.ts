@@ -13,9 +13,10 @@ import {
   type WardenEventOf,
   type WardenEventType,
 } from './events/types.js';
-import type { EnqueueItem, EnqueueOptions } from './facade/enqueueChecks.js';
-import { JobsApi, type JobType, type WaitOptions } from './facade/jobsApi.js';
+import { JobsApi } from './facade/jobsApi.js';
+import { WardenCalls } from './facade/wardenCalls.js';
 import { Lifecycle, watchHealth, type Health } from './facade/lifecycle.js';
+import { OperatorFeeds } from './facade/operatorFeeds.js';
 import { SupervisionApi } from './facade/supervisionApi.js';
 import type { Warden } from './facade/Warden.js';
 import {
@@ -25,36 +26,26 @@ import {
   type StopOptions,
   type WardenOptions,
 } from './facade/wardenOptions.js';
-import type { JobStatus } from './machines/jobMachine.js';
 import type { HealthMonitor } from './observability/health.js';
 import { WardenMetrics } from './observability/metrics/wardenMetrics.js';
 import { checkFunction } from './options.js';
+import type { SnapshotProvider } from './observability/snapshotPublisher.js';
+import type { ErrorEvent, ErrorEventFilter } from './persistence/sqlite/errorEvents.js';
 import { jobCountRows } from './persistence/sqlite/jobCountRows.js';
 import type { Registry } from 'prom-client';
 import { SqliteBreakerStore } from './persistence/breakerStore.js';
 import { SqliteStore } from './persistence/sqliteStore.js';
-import type {
-  ActorEventRecord,
-  DeadActorRecord,
-  Job,
-  JobFilter,
-  JobHistoryEntry,
-  JobPage,
-  PausedTypeRecord,
-  UndeliverableRecord,
-} from './persistence/Store.js';
 import { BreakerRegistry } from './supervisor/breakerRegistry.js';
 import { Operations } from './supervisor/commands/operations.js';
-import type { ChildSpec } from './supervisor/childSpec.js';
-import type { JobDefinition, ResolvedJobDefinition } from './actors/jobDefinition.js';
+import type { ResolvedJobDefinition } from './actors/jobDefinition.js';
 import { JobRunner } from './supervisor/runner/jobRunner.js';
 import { JobsNode } from './supervisor/jobsNode.js';
 import { FileOwnership } from './supervisor/ownership.js';
 import { PoolRegistry } from './supervisor/poolRegistry.js';
 import { createRootTree } from './supervisor/rootNode.js';
-import type { SupervisionRuntime, TreeNode } from './supervisor/supervision.js';
+import type { SupervisionRuntime } from './supervisor/supervision.js';
 import type { SupervisorNode } from './supervisor/supervisorActor.js';
-import { TreeControl, type ActorHandle } from './supervisor/treeApi.js';
+import { TreeControl } from './supervisor/treeApi.js';
 import { loadOpenTelemetry } from './observability/otel.js';
 import { traceLogger } from './observability/traceLogger.js';
 
@@ -63,7 +54,7 @@ import { traceLogger } from './observability/traceLogger.js';
  * job runner, the supervision tree and the registries, owns the lifecycle (start, stop, health,
  * the root giving up), and hands the jobs and supervision calls to `JobsApi` and `SupervisionApi`.
  */
-export class WardenInstance implements Warden {
+export class WardenInstance extends WardenCalls implements Warden {
   readonly options: ResolvedWardenOptions;
   private readonly lifecycle = new Lifecycle();
   private readonly store: SqliteStore;
@@ -76,16 +67,19 @@ export class WardenInstance implements Warden {
   private readonly jobs: JobsNode;
   private readonly breakers: BreakerRegistry;
   private readonly pools: PoolRegistry;
-  private readonly jobsApi: JobsApi;
-  private readonly supervision: SupervisionApi;
+  protected readonly jobsApi: JobsApi;
+  protected readonly supervision: SupervisionApi;
   /** Paused job types; commands from other processes. */
-  private readonly operations: Operations;
+  protected readonly operations: Operations;
   private readonly deadAtStart = new Set<string>();
   private readonly monitor: HealthMonitor;
   private readonly metricsCollector: WardenMetrics;
+  /** The error log, and the snapshots other processes read. */
+  private readonly feeds: OperatorFeeds;
   private stopping: Promise<void> | undefined;
 
   constructor(options?: WardenOptions) {
+    super();
     const resolved = resolveWardenOptions(options);
     // Every line Warden logs inside a trace context carries its trace_id and span_id.
     this.options = { ...resolved, logger: traceLogger(resolved.logger) };
@@ -132,6 +126,16 @@ export class WardenInstance implements Warden {
       pool: (name) => this.pools.find(name),
       states: this.metricsCollector.states,
     });
+    this.feeds = new OperatorFeeds({
+      store: this.store,
+      bus: this.bus,
+      clock,
+      logger,
+      errorRetention: this.options.errorRetention,
+      snapshotIntervalMs: this.options.snapshotIntervalMs,
+      owner: this.ownership?.token,
+      snapshots: this.snapshotProviders(),
+    });
     const runtime: SupervisionRuntime = {
       clock,
       logger,
@@ -140,6 +144,7 @@ export class WardenInstance implements Warden {
       emit: (event) => this.bus.emit(event),
       deadAtStart: this.deadAtStart,
       states: this.metricsCollector.states,
+      recordError: this.feeds.record,
     };
     const tree = createRootTree({
       intensity: this.options.supervision,
@@ -212,9 +217,11 @@ export class WardenInstance implements Warden {
       this.operations.opened();
       lifecycle.state = 'running';
       this.monitor.start(this.deadAtStart);
+      this.feeds.startErrorLog();
       this.root.start();
     } catch (error) {
       lifecycle.state = 'idle';
+      await this.feeds.stop();
       await this.releaseFile();
       throw coerceError(error);
     }
@@ -227,6 +234,7 @@ export class WardenInstance implements Warden {
       release();
     }
     this.operations.started(this.ownership?.token);
+    await this.feeds.startSnapshots();
     this.options.logger.info({ database: this.options.database }, 'warden started');
   }
 
@@ -259,6 +267,7 @@ export class WardenInstance implements Warden {
       .then(() => this.scheduler.stop(0))
       .finally(async () => {
         await commandsDone;
+        await this.feeds.stop();
         await this.releaseFile().catch((error: unknown) => {
           this.options.logger.error({ err: error }, 'could not close the database file');
         });
@@ -282,6 +291,29 @@ export class WardenInstance implements Warden {
 
   get metricsRegistry(): Registry {
     return this.metricsCollector.registry;
+  }
+
+  async errors(filter?: ErrorEventFilter): Promise<ErrorEvent[]> {
+    this.lifecycle.assertOpen('read error events');
+    return this.store.errorEvents(filter);
+  }
+
+  /** What the owner of a database file publishes for the CLI and dashboards (docs/cli.md). */
+  private snapshotProviders(): SnapshotProvider[] {
+    return [
+      { name: 'health', read: () => this.monitor.health() },
+      { name: 'tree', read: () => this.root.snapshot() },
+      {
+        name: 'breakers',
+        read: () =>
+          this.breakers.all().map((b) => ({ name: b.name, state: b.state, stats: b.stats })),
+      },
+      {
+        name: 'pools',
+        read: () => this.pools.all().map((p) => ({ name: p.name, stats: p.stats })),
+      },
+      { name: 'metrics', read: async () => ({ text: await this.metricsCollector.text() }) },
+    ];
   }
 
   /** Gives up the ownership of the database file, then closes it (once its writes are applied). */
@@ -313,7 +345,9 @@ export class WardenInstance implements Warden {
   /** The root supervisor gave up (or the file was lost): Warden is down, and says so once. */
   private fatal(error: Error): void {
     this.lifecycle.rootFailure = error;
-    // A Warden that is down holds the file for nobody: a standby may take it over at once.
+    // A Warden that is down holds the file for nobody: a standby may take it over at once. Its
+    // last snapshots say it is down; the standby publishes its own from then on.
+    void this.feeds.stopSnapshots();
     this.releaseOwnership();
     const onFatal = this.options.onFatal;
     if (onFatal === null) {
@@ -349,86 +383,6 @@ export class WardenInstance implements Warden {
       throw new NotRunningError('create a pool', this.lifecycle.state);
     }
     return this.pools.get(name, options) as Pool<R>;
-  }
-
-  // The jobs API (facade/jobsApi.ts).
-  defineJob<Payload = unknown, Result = unknown, Checkpoint = unknown>(
-    type: string,
-    definition: JobDefinition<Payload, Result, Checkpoint>,
-  ): JobType<Payload, Result> {
-    return this.jobsApi.defineJob(type, definition);
-  }
-  enqueue<Payload>(
-    type: string,
-    payload: Payload,
-    options?: EnqueueOptions,
-  ): Promise<Job<Payload>> {
-    return this.jobsApi.enqueue(type, payload, options);
-  }
-  enqueueMany(items: readonly EnqueueItem[]): Promise<Job[]> {
-    return this.jobsApi.enqueueMany(items);
-  }
-  getJob(id: string): Promise<Job | undefined> {
-    return this.jobsApi.getJob(id);
-  }
-  listJobs(filter?: JobFilter): Promise<Job[]> {
-    return this.jobsApi.listJobs(filter);
-  }
-  listJobsPage(filter?: JobFilter): Promise<JobPage> {
-    return this.jobsApi.listJobsPage(filter);
-  }
-  countJobs(type?: string): Promise<Record<JobStatus, number>> {
-    return this.jobsApi.countJobs(type);
-  }
-  getJobHistory(id: string): Promise<JobHistoryEntry[]> {
-    return this.jobsApi.getJobHistory(id);
-  }
-  waitForJob(id: string, options?: WaitOptions): Promise<Job> {
-    return this.jobsApi.waitForJob(id, options);
-  }
-  cancelJob(id: string): Promise<Job> {
-    return this.jobsApi.cancelJob(id);
-  }
-  retryJob(id: string): Promise<Job> {
-    return this.jobsApi.retryJob(id);
-  }
-  pauseJobType(type: string): Promise<boolean> {
-    return this.operations.pauseJobType(type);
-  }
-  resumeJobType(type: string): Promise<boolean> {
-    return this.operations.resumeJobType(type);
-  }
-  pausedJobTypes(): Promise<PausedTypeRecord[]> {
-    return this.operations.pausedJobTypes();
-  }
-
-  // The supervision API (facade/supervisionApi.ts).
-  supervise(spec: ChildSpec): Promise<ActorHandle> {
-    return this.supervision.supervise(spec);
-  }
-  tree(): TreeNode {
-    return this.supervision.tree();
-  }
-  deadActors(): Promise<DeadActorRecord[]> {
-    return this.supervision.deadActors();
-  }
-  getActorHistory(id: string, limit?: number): Promise<ActorEventRecord[]> {
-    return this.supervision.getActorHistory(id, limit);
-  }
-  undeliverable(id?: string): Promise<UndeliverableRecord[]> {
-    return this.supervision.undeliverable(id);
-  }
-  stopActor(id: string): Promise<void> {
-    return this.supervision.stopActor(id);
-  }
-  restartActor(id: string): Promise<void> {
-    return this.supervision.restartActor(id);
-  }
-  removeActor(id: string): Promise<void> {
-    return this.supervision.removeActor(id);
-  }
-  send(id: string, event: { readonly type: string }): boolean {
-    return this.supervision.send(id, event);
   }
 }
 

@@ -17,6 +17,7 @@ import type {
   PausedTypeRecord,
   UndeliverableRecord,
 } from '../persistence/Store.js';
+import type { ErrorEvent, ErrorEventFilter } from '../persistence/sqlite/errorEvents.js';
 import type { ChildSpec } from '../supervisor/childSpec.js';
 import type { JobDefinition } from '../actors/jobDefinition.js';
 import type { TreeNode } from '../supervisor/supervision.js';
@@ -51,6 +52,12 @@ export interface Warden {
 
   /** The prom-client registry behind `metrics()`, to serve beside your own: `Registry.merge([yours, warden.metricsRegistry])`. */
   readonly metricsRegistry: Registry;
+
+  /**
+   * Recorded failures, newest first: failed attempts, actors' abnormal exits, breakers opening,
+   * pools' failed creates and checks, refused commits. Kept for `errorRetention`: see docs/errors.md.
+   */
+  errors(filter?: ErrorEventFilter): Promise<ErrorEvent[]>;
 
   /** Every event, once committed, in commit order. */
   readonly events$: Observable<WardenEvent>;

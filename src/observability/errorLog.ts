@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../clock.js';
+import { trackWork, type Clock } from '../clock.js';
 import { coerceError, serializeError } from '../errors.js';
 import { checkInteger, checkOptions, keysOf } from '../options.js';
 import type { ErrorSource, NewErrorEvent } from '../persistence/sqlite/errorEvents.js';
@@ -18,7 +18,7 @@ export const defaultErrorRetention = {
   maxRows: 100_000,
 } as const satisfies ErrorRetention;
 
-/** How often the owner trims error events, and how many rows one delete takes at most. */
+/** How often, at most, the owner trims error events, and how many rows one delete takes at most. */
 export const trimEveryMs = 60_000;
 export const trimChunkRows = 500;
 
@@ -57,14 +57,15 @@ export interface ErrorRecord {
 /**
  * The error events the owner records itself (pools, the store's refusals, commands): buffered
  * and written in one transaction at the end of the current tick, on the writer (never blocking
- * this thread); and their retention, trimmed every minute on the injected clock (an unref'd
- * timer) in small deletes.
+ * this thread); and their retention, trimmed in small deletes at start and then as failures come
+ * in, at most once every `trimEveryMs`. It keeps no timer: an idle Warden wakes for nothing, and
+ * a table that stopped growing is trimmed at the next failure or the next start.
  */
 export class ErrorLog {
   private pending: NewErrorEvent[] = [];
   private flushing: Promise<void> | undefined;
-  private timer: TimerHandle | undefined;
   private trimming: Promise<void> | undefined;
+  private lastTrimAt = Number.NEGATIVE_INFINITY;
   private running = false;
 
   constructor(private readonly options: ErrorLogOptions) {}
@@ -85,20 +86,30 @@ export class ErrorLog {
       spanId: trace?.spanId,
     });
     if (this.pending.length === 1) queueMicrotask(() => void this.flush());
+    void this.noteFailure();
   }
 
-  /** Starts trimming: once now, then every `trimEveryMs`. */
+  /**
+   * A failure was recorded, here or by the database's own triggers (a job's failed attempt, an
+   * actor's abnormal exit, a breaker opening): trims if the last trim is `trimEveryMs` old.
+   */
+  noteFailure(): Promise<void> {
+    if (this.running && this.options.clock.now() - this.lastTrimAt >= trimEveryMs) {
+      return this.trimNow();
+    }
+    return this.trimming ?? Promise.resolve();
+  }
+
+  /** Starts recording, and trims once now. */
   start(): void {
     if (this.running) return;
     this.running = true;
     void this.trimNow();
   }
 
-  /** Stops the trim timer and writes what is buffered; resolves once both are done. */
+  /** Stops recording and writes what is buffered; resolves once that and any trim are done. */
   async stop(): Promise<void> {
     this.running = false;
-    if (this.timer !== undefined) this.options.clock.clearTimeout(this.timer);
-    this.timer = undefined;
     await this.flush();
     await this.trimming;
   }
@@ -110,7 +121,7 @@ export class ErrorLog {
     this.pending = [];
     const previous = this.flushing ?? Promise.resolve();
     const done = previous
-      .then(() => this.options.store.recordErrors(events))
+      .then(() => trackWork(this.options.store.recordErrors(events)))
       .catch((error: unknown) => {
         this.options.logger.error(
           { err: error, events: events.length },
@@ -124,12 +135,14 @@ export class ErrorLog {
     return done;
   }
 
-  /** Trims now (unless a trim is under way), then arms the next one. */
+  /** Trims now, unless a trim is under way (then it is that trim). */
   trimNow(): Promise<void> {
     if (this.trimming !== undefined) return this.trimming;
     const { store, clock, retention, logger } = this.options;
-    const trim = store
-      .trimErrors(clock.now() - retention.maxAgeMs, retention.maxRows, trimChunkRows)
+    this.lastTrimAt = clock.now();
+    const trim = trackWork(
+      store.trimErrors(clock.now() - retention.maxAgeMs, retention.maxRows, trimChunkRows),
+    )
       .then(
         (deleted) => {
           if (deleted > 0) logger.debug({ deleted }, 'trimmed error events');
@@ -140,18 +153,9 @@ export class ErrorLog {
       )
       .finally(() => {
         this.trimming = undefined;
-        this.arm();
       });
     this.trimming = trim;
     return trim;
-  }
-
-  private arm(): void {
-    if (!this.running || this.timer !== undefined) return;
-    this.timer = this.options.clock.setTimeout(() => {
-      this.timer = undefined;
-      void this.trimNow();
-    }, trimEveryMs);
   }
 
   private activeTrace(): ActiveTrace | undefined {

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../clock.js';
+import { trackWork, type Clock, type TimerHandle } from '../clock.js';
 import type { SnapshotRow } from '../persistence/sqlite/snapshots.js';
 import type { Logger } from './logger.js';
 
@@ -76,8 +76,9 @@ export class SnapshotPublisher {
   publishNow(): Promise<void> {
     if (this.publishing !== undefined) return this.publishing;
     const { store, clock, logger, owner } = this.options;
-    const round = this.read()
-      .then((rows) => store.publishSnapshots(rows, clock.now(), owner))
+    const round = trackWork(
+      this.read().then((rows) => store.publishSnapshots(rows, clock.now(), owner)),
+    )
       .catch((error: unknown) => {
         logger.warn({ err: error }, 'runtime snapshots could not be published');
       })

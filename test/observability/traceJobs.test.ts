@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { capture } from './captureLogger.js';
 import { describe, expect, it } from 'vitest';
 import {
   createManualClock,
@@ -29,23 +29,6 @@ function idsOf(ctx: JobContext): Seen['ctx'] {
 /** Waits for `ms` on the manual clock, from inside a handler. */
 function sleep(clock: ManualClock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(resolve, ms));
-}
-
-/** A pino logger writing to an array of parsed lines. */
-function capture(options: pino.LoggerOptions = {}): {
-  logger: pino.Logger;
-  lines: Record<string, unknown>[];
-} {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino(
-    { level: 'debug', ...options },
-    {
-      write(line: string) {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      },
-    },
-  );
-  return { logger, lines };
 }
 
 describe('trace context of jobs', () => {

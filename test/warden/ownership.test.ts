@@ -325,8 +325,8 @@ describe('one Warden per database file', () => {
       status: 'healthy',
       root: 'running',
     });
-    // The standby's heartbeat and its poll of the commands table.
-    expect(clock.pending() - before).toBe(2);
+    // The standby's heartbeat, its poll of the commands table and its snapshots for the CLI.
+    expect(clock.pending() - before).toBe(3);
   });
 
   it('has no owner for an in-memory database', async () => {
