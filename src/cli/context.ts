@@ -34,6 +34,19 @@ export class CliContext {
     }
   }
 
+  /** Runs `read` on a read-only connection to the database, closed once its promise settles. */
+  async readAsync<T>(
+    globals: GlobalOptions,
+    read: (db: Database.Database) => Promise<T>,
+  ): Promise<T> {
+    const db = openReadOnly(globals.database);
+    try {
+      return await read(db);
+    } finally {
+      db.close();
+    }
+  }
+
   /** Writes `text` to stdout. */
   out(text: string): void {
     this.io.stdout(text);

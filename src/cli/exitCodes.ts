@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { WardenError } from '../errors.js';
+import { MachineLoadError, WardenError } from '../errors.js';
 import { DatabaseMissingError } from './database.js';
 
 /** The `warden` command's exit codes; docs/cli.md lists them too. */
@@ -48,6 +48,16 @@ export function exitCodeOf(error: unknown): ExitCode {
     case 'ACTOR_NOT_FOUND':
     case 'UNKNOWN_JOB_TYPE':
       return exitCodes.notFound;
+    case 'MACHINE_LOAD_FAILED':
+      return error instanceof MachineLoadError &&
+        (error.reason === 'not-found' || error.reason === 'no-export')
+        ? exitCodes.notFound
+        : exitCodes.failed;
+    case 'COMMAND_TIMEOUT':
+      return exitCodes.timeout;
+    case 'NOT_RUNNING':
+      // An actor command with no live owner: only the process that runs an actor can restart it.
+      return exitCodes.noOwner;
     default:
       return exitCodes.failed;
   }

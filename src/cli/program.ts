@@ -2,9 +2,14 @@ import { Command, CommanderError } from 'commander';
 import { CliContext } from './context.js';
 import { addActors } from './commands/actors.js';
 import { addBreakers } from './commands/breakers.js';
+import { addChart } from './commands/chart.js';
 import { addDemo } from './commands/demo.js';
 import { addDlq } from './commands/dlq.js';
+import { addErrors } from './commands/errors.js';
+import { addHealth } from './commands/health.js';
 import { addJobs } from './commands/jobs.js';
+import { addMetrics } from './commands/metrics.js';
+import { addPools } from './commands/pools.js';
 import { exitCodeOf, exitCodes } from './exitCodes.js';
 import type { CliIo } from './output.js';
 
@@ -34,6 +39,11 @@ export function buildProgram(ctx: CliContext): Command {
   addDlq(program, ctx);
   addActors(program, ctx);
   addBreakers(program, ctx);
+  addPools(program, ctx);
+  addHealth(program, ctx);
+  addMetrics(program, ctx);
+  addErrors(program, ctx);
+  addChart(program, ctx);
   return program;
 }
 

@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
 import { ActorReads } from '../../persistence/sqlite/actorRecords.js';
 import type { DeadActorRecord } from '../../persistence/Store.js';
+import type { TreeNode } from '../../supervisor/supervision.js';
 import type { CliContext } from '../context.js';
 import { cell, formatTime, json, table } from '../output.js';
+import { defaultMaxAgeMs, parseMaxAge, provenance, snapshotView } from '../snapshot.js';
+import { actorsTable, recordedActors, treeRows } from './actorList.js';
+import { addRestart } from './commands.js';
 
 /** The table of dead-lettered actors: where each ran, when it died, and its last error. */
 export function deadActorsTable(actors: readonly DeadActorRecord[]): string {
@@ -30,11 +34,31 @@ export function deadActorsTable(actors: readonly DeadActorRecord[]): string {
   return `${text}(${actors.length} dead actor${actors.length === 1 ? '' : 's'})\n`;
 }
 
-/** Adds `actors dead` (and `actors list`, `actors restart`) to `program`. */
+/** Adds `actors list|dead|restart` to `program`. */
 export function addActors(program: Command, ctx: CliContext): Command {
   const actors = program
     .command('actors')
     .description('the supervision tree: its actors, the dead-lettered ones, restarts');
+  actors
+    .command('list')
+    .description(
+      "the supervision tree: the live owner's (its published `tree`), else the file's actor records",
+    )
+    .option('--max-age <ms>', 'the oldest snapshot taken as live', parseMaxAge, defaultMaxAgeMs)
+    .action((flags: { maxAge: number }, command: Command) => {
+      const globals = ctx.globals(command);
+      ctx.read(globals, (db) => {
+        const view = snapshotView(db, 'tree', ctx.io.clock, flags.maxAge);
+        const live = view.fresh && view.snapshot !== undefined;
+        const rows = live ? treeRows(view.snapshot?.body as TreeNode) : recordedActors(db);
+        if (globals.json) {
+          ctx.out(json({ source: live ? 'owner' : 'records', ...provenance(view), actors: rows }));
+          return;
+        }
+        if (!live) ctx.note(`${view.note}; listing the file's actor records instead`);
+        ctx.out(actorsTable(rows, live));
+      });
+    });
   actors
     .command('dead')
     .description('actors dead-lettered after spending their restart budget, with their last errors')
@@ -43,5 +67,6 @@ export function addActors(program: Command, ctx: CliContext): Command {
       const dead = ctx.read(globals, (db) => new ActorReads(db).deadActors());
       ctx.out(globals.json ? json({ actors: dead }) : deadActorsTable(dead));
     });
+  addRestart(actors, ctx);
   return actors;
 }

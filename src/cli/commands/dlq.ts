@@ -3,6 +3,7 @@ import type { JobPage } from '../../persistence/Store.js';
 import type { CliContext } from '../context.js';
 import { parseLimit } from '../options.js';
 import { cell, formatTime, json, table } from '../output.js';
+import { addReplay } from './commands.js';
 import { readListing } from './jobs.js';
 
 /** The table of dead-lettered jobs: when each died, after how many attempts, and why. */
@@ -31,7 +32,7 @@ export function deadTable(page: JobPage): string {
   return `${text}(${count}${more})\n`;
 }
 
-/** Adds `dlq list` (and `dlq replay`, see commands.ts) to `program`. */
+/** Adds `dlq list` and `dlq replay` (commands.ts) to `program`. */
 export function addDlq(program: Command, ctx: CliContext): Command {
   const dlq = program
     .command('dlq')
@@ -49,5 +50,6 @@ export function addDlq(program: Command, ctx: CliContext): Command {
       );
       ctx.out(globals.json ? json(page) : deadTable(page));
     });
+  addReplay(dlq, ctx);
   return dlq;
 }

@@ -10,6 +10,7 @@ import type { CliContext } from '../context.js';
 import { afterCursor, parseJobId, parseLimit, parseStatuses } from '../options.js';
 import { cell, fields, formatTime, json, table } from '../output.js';
 import { Progress } from '../progress.js';
+import { addJobCommands } from './commands.js';
 
 /** Rows read per page of a listing. */
 const pageRows = 1000;
@@ -255,5 +256,6 @@ export function addJobs(program: Command, ctx: CliContext): Command {
         }
       });
     });
+  addJobCommands(jobs, ctx);
   return jobs;
 }
