@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { Command } from 'commander';
 import type { Clock } from '../clock.js';
 import type { CliContext, GlobalOptions } from './context.js';
 import { readSnapshot, type RuntimeSnapshot } from '../persistence/sqlite/snapshots.js';
@@ -16,6 +17,14 @@ export const defaultMaxAgeMs = 5000;
 /** `--max-age`: how old a snapshot may be, in milliseconds. */
 export function parseMaxAge(text: string): number {
   return wholeNumber('--max-age', text, 1, 86_400_000);
+}
+
+/** Adds subcommand `name` of `parent`, which reads a snapshot: with its `--max-age` option. */
+export function snapshotCommand(parent: Command, name: string, description: string): Command {
+  return parent
+    .command(name)
+    .description(description)
+    .option('--max-age <ms>', 'the oldest snapshot taken as live', parseMaxAge, defaultMaxAgeMs);
 }
 
 /** A snapshot the owner published, and whether it is the live owner's current state. */

@@ -4,7 +4,7 @@ import type { DeadActorRecord } from '../../persistence/Store.js';
 import type { TreeNode } from '../../supervisor/supervision.js';
 import type { CliContext } from '../context.js';
 import { cell, formatTime, json, table } from '../output.js';
-import { defaultMaxAgeMs, parseMaxAge, provenance, snapshotView } from '../snapshot.js';
+import { provenance, snapshotCommand, snapshotView } from '../snapshot.js';
 import { actorsTable, recordedActors, treeRows } from './actorList.js';
 import { addRestart } from './commands.js';
 
@@ -39,26 +39,24 @@ export function addActors(program: Command, ctx: CliContext): Command {
   const actors = program
     .command('actors')
     .description('the supervision tree: its actors, the dead-lettered ones, restarts');
-  actors
-    .command('list')
-    .description(
-      "the supervision tree: the live owner's (its published `tree`), else the file's actor records",
-    )
-    .option('--max-age <ms>', 'the oldest snapshot taken as live', parseMaxAge, defaultMaxAgeMs)
-    .action((flags: { maxAge: number }, command: Command) => {
-      const globals = ctx.globals(command);
-      ctx.read(globals, (db) => {
-        const view = snapshotView(db, 'tree', ctx.io.clock, flags.maxAge);
-        const live = view.fresh && view.snapshot !== undefined;
-        const rows = live ? treeRows(view.snapshot?.body as TreeNode) : recordedActors(db);
-        if (globals.json) {
-          ctx.out(json({ source: live ? 'owner' : 'records', ...provenance(view), actors: rows }));
-          return;
-        }
-        if (!live) ctx.note(`${view.note}; listing the file's actor records instead`);
-        ctx.out(actorsTable(rows, live));
-      });
+  snapshotCommand(
+    actors,
+    'list',
+    "the supervision tree: the live owner's (its published `tree`), else the file's actor records",
+  ).action((flags: { maxAge: number }, command: Command) => {
+    const globals = ctx.globals(command);
+    ctx.read(globals, (db) => {
+      const view = snapshotView(db, 'tree', ctx.io.clock, flags.maxAge);
+      const live = view.fresh && view.snapshot !== undefined;
+      const rows = live ? treeRows(view.snapshot?.body as TreeNode) : recordedActors(db);
+      if (globals.json) {
+        ctx.out(json({ source: live ? 'owner' : 'records', ...provenance(view), actors: rows }));
+        return;
+      }
+      if (!live) ctx.note(`${view.note}; listing the file's actor records instead`);
+      ctx.out(actorsTable(rows, live));
     });
+  });
   actors
     .command('dead')
     .description('actors dead-lettered after spending their restart budget, with their last errors')

@@ -8,7 +8,7 @@ import {
 import type { CliContext } from '../context.js';
 import { exitCodes, type ExitCode } from '../exitCodes.js';
 import { cell, fields, table } from '../output.js';
-import { defaultMaxAgeMs, parseMaxAge, printSnapshot, snapshotView } from '../snapshot.js';
+import { printSnapshot, snapshotCommand, snapshotView } from '../snapshot.js';
 
 interface HealthFlags {
   readonly strict?: boolean;
@@ -44,13 +44,13 @@ export function healthText(health: Health): string {
 
 /** Adds `health` to `program`. */
 export function addHealth(program: Command, ctx: CliContext): Command {
-  return program
-    .command('health')
-    .description(
-      "the live owner's health (its published `health` snapshot): exit 0 healthy, 3 unhealthy, 4 degraded with --strict, 5 no live owner",
-    )
+  return snapshotCommand(
+    program,
+    'health',
+    "the live owner's health (its published `health` snapshot): exit 0 healthy, 3 unhealthy, 4 degraded with --strict, 5 no live owner",
+  )
     .option('--strict', 'exit 4 when degraded (by default degraded exits 0)')
-    .option('--max-age <ms>', 'the oldest snapshot taken as live', parseMaxAge, defaultMaxAgeMs)
+
     .action((flags: HealthFlags, command: Command) => {
       const globals = ctx.globals(command);
       ctx.read(globals, (db) => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { databaseMetrics } from '../../observability/metrics/databaseMetrics.js';
 import type { CliContext } from '../context.js';
-import { defaultMaxAgeMs, parseMaxAge, snapshotView } from '../snapshot.js';
+import { snapshotCommand, snapshotView } from '../snapshot.js';
 
 /** The metric families a Prometheus text names (its `# TYPE` lines). */
 function familiesOf(text: string): Set<string> {
@@ -25,24 +25,22 @@ export function mergeExpositions(base: string, extra: string): string {
 
 /** Adds `metrics` to `program`. */
 export function addMetrics(program: Command, ctx: CliContext): Command {
-  return program
-    .command('metrics')
-    .description(
-      "Prometheus text: the live owner's metrics (its published `metrics` snapshot) plus what the file tells; without a live owner, what the file tells",
-    )
-    .option('--max-age <ms>', 'the oldest snapshot taken as live', parseMaxAge, defaultMaxAgeMs)
-    .action(async (flags: { maxAge: number }, command: Command) => {
-      const globals = ctx.globals(command);
-      const { view, fromFile } = await ctx.readAsync(globals, async (db) => ({
-        view: snapshotView(db, 'metrics', ctx.io.clock, flags.maxAge),
-        fromFile: await databaseMetrics(db),
-      }));
-      const owner = view.snapshot?.body as { text?: unknown } | undefined;
-      if (view.fresh && typeof owner?.text === 'string') {
-        ctx.out(mergeExpositions(owner.text, fromFile));
-        return;
-      }
-      ctx.note(`warden: ${view.note}; printing the metrics the file holds only`);
-      ctx.out(fromFile);
-    });
+  return snapshotCommand(
+    program,
+    'metrics',
+    "Prometheus text: the live owner's metrics (its published `metrics` snapshot) plus what the file tells; without a live owner, what the file tells",
+  ).action(async (flags: { maxAge: number }, command: Command) => {
+    const globals = ctx.globals(command);
+    const { view, fromFile } = await ctx.readAsync(globals, async (db) => ({
+      view: snapshotView(db, 'metrics', ctx.io.clock, flags.maxAge),
+      fromFile: await databaseMetrics(db),
+    }));
+    const owner = view.snapshot?.body as { text?: unknown } | undefined;
+    if (view.fresh && typeof owner?.text === 'string') {
+      ctx.out(mergeExpositions(owner.text, fromFile));
+      return;
+    }
+    ctx.note(`warden: ${view.note}; printing the metrics the file holds only`);
+    ctx.out(fromFile);
+  });
 }

@@ -3,7 +3,7 @@ import type { PoolStats } from '../../actors/pool.js';
 import type { CliContext } from '../context.js';
 import { exitCodes } from '../exitCodes.js';
 import { table } from '../output.js';
-import { defaultMaxAgeMs, parseMaxAge, printSnapshot, snapshotView } from '../snapshot.js';
+import { printSnapshot, snapshotCommand, snapshotView } from '../snapshot.js';
 
 /** One pool as the owner publishes it in its `pools` snapshot. */
 export interface PoolEntry {
@@ -48,18 +48,16 @@ export function poolsTable(pools: readonly PoolEntry[]): string {
 
 /** Adds `pools` to `program`. */
 export function addPools(program: Command, ctx: CliContext): Command {
-  return program
-    .command('pools')
-    .description(
-      "resource pools, from the live owner's published `pools` snapshot (exit 5 with no live owner)",
-    )
-    .option('--max-age <ms>', 'the oldest snapshot taken as live', parseMaxAge, defaultMaxAgeMs)
-    .action((flags: { maxAge: number }, command: Command) => {
-      const globals = ctx.globals(command);
-      ctx.read(globals, (db) => {
-        const view = snapshotView(db, 'pools', ctx.io.clock, flags.maxAge);
-        if (!view.fresh) ctx.exitCode = exitCodes.noOwner;
-        printSnapshot(ctx, globals, view, 'pools', poolsTable);
-      });
+  return snapshotCommand(
+    program,
+    'pools',
+    "resource pools, from the live owner's published `pools` snapshot (exit 5 with no live owner)",
+  ).action((flags: { maxAge: number }, command: Command) => {
+    const globals = ctx.globals(command);
+    ctx.read(globals, (db) => {
+      const view = snapshotView(db, 'pools', ctx.io.clock, flags.maxAge);
+      if (!view.fresh) ctx.exitCode = exitCodes.noOwner;
+      printSnapshot(ctx, globals, view, 'pools', poolsTable);
     });
+  });
 }
