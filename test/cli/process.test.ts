@@ -116,6 +116,18 @@ describe('warden as a child process', { timeout: 60_000 }, () => {
       `warden: job ${owner.ids['later']} is \`scheduled\`: cannot retry it\n`,
     );
     expect(owner.lines).toContain(`job.queued ${owner.ids['flaky']}`);
+
+    // The owner publishes its tree: the live one, its `ticker` actor running.
+    const tree = await spawnCli(['actors', 'list', '--json', '--database', file]);
+    expect(tree.code).toBe(0);
+    const listed = JSON.parse(tree.stdout) as {
+      source: string;
+      actors: { id: string; state: string }[];
+    };
+    expect(listed.source).toBe('owner');
+    expect(listed.actors).toContainEqual(
+      expect.objectContaining({ id: 'ticker', state: 'running' }),
+    );
   });
 
   it.concurrent('exits 7 when the owner does not carry a command out in time', async () => {

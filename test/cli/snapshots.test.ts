@@ -5,7 +5,13 @@
  */
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Health, TreeNode, Warden } from '../../src/index.js';
+import {
+  createManualClock,
+  createWarden,
+  type Health,
+  type TreeNode,
+  type Warden,
+} from '../../src/index.js';
 import { healthExitCode } from '../../src/cli/commands/health.js';
 import { mergeExpositions } from '../../src/cli/commands/metrics.js';
 import { testWarden } from '../helpers.js';
@@ -88,6 +94,11 @@ describe('warden health', () => {
     writeSnapshot(database, 'health', health, t0, 'an-earlier-owner');
     expect((await run('health', '--max-age', '60000')).stdout).toMatch(
       /^no live state: the `health` snapshot was written by an earlier owner\n/,
+    );
+
+    writeOwner(database, { startedAt: t0 - 200_000, heartbeatAt: t0 - 100_000 });
+    expect((await run('health')).stdout).toMatch(
+      /^no live owner: last owned by .*, which is gone\n/,
     );
 
     clearOwner(database);
@@ -236,5 +247,39 @@ describe('warden metrics', () => {
     const extra = '# HELP a A.\n# TYPE a gauge\na 2\n# HELP b B.\n# TYPE b gauge\nb 3';
     expect(mergeExpositions(base, extra)).toBe(`${base}\n# HELP b B.\n# TYPE b gauge\nb 3\n`);
     expect(mergeExpositions('', 'junk\n')).toBe('');
+  });
+});
+
+describe('with a real Warden owning the file in this process', () => {
+  it('reads its published health, pools, tree and metrics as live', async () => {
+    const file = `${scratch}/owned.db`;
+    const clock = createManualClock(t0);
+    const owner = createWarden({ database: file, clock });
+    owner.pool('renderers', { create: () => ({}), min: 1, max: 2 });
+    await owner.start();
+    try {
+      await clock.advance(1000); // a round of snapshots on the owner's interval
+      const health = await cli(['health', '--json', '--database', file], { clock });
+      expect(JSON.parse(health.stdout)).toMatchObject({
+        live: true,
+        health: { lifecycle: 'running' },
+      });
+      expect(health.code).toBe(owner.health().status === 'unhealthy' ? 3 : 0);
+      const pools = await cli(['pools', '--database', file], { clock });
+      expect(pools.code).toBe(0);
+      expect(pools.stdout).toMatch(/\nrenderers +running +1 /);
+      const tree = await cli(['actors', 'list', '--database', file], { clock });
+      expect(tree.stdout).toMatch(/^ACTOR .*\nroot +supervisor +running /);
+      const metrics = await cli(['metrics', '--database', file], { clock });
+      expect(metrics.stderr).toBe('');
+      expect(metrics.stdout).toContain('warden_queue_depth');
+    } finally {
+      await owner.stop();
+    }
+    const after = await cli(['health', '--database', file], { clock });
+    expect(after.code).toBe(5);
+    expect(after.stdout).toMatch(/^no live owner: no Warden owns the file\n\nlast known state/);
+    // The last round is published while it stops.
+    expect(after.stdout).toMatch(/\nstatus: +unhealthy\nlifecycle: +stopping\n/);
   });
 });

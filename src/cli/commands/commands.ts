@@ -119,7 +119,8 @@ interface ReplayFlags extends TimeoutFlags {
   readonly type?: string;
 }
 
-function replayText(result: ReplayAllResult): string {
+/** What a bulk replay did, with the replays the owner refused. */
+export function replayText(result: ReplayAllResult): string {
   const head = `replayed ${result.replayed} of ${result.total} dead job${result.total === 1 ? '' : 's'} ${by(result.via)}`;
   const failures = result.failed.map(
     (f) => `  job ${f.jobId}: ${f.error.code ?? f.error.name}: ${f.error.message}`,
