@@ -9,7 +9,7 @@ import { JobEventMetrics } from './jobEventMetrics.js';
 import type { MachineName } from './machineStates.js';
 import { registerPoolMetrics, type PoolRow } from './poolMetrics.js';
 import { countsByStatus, oncePerScrape, registerQueueMetrics } from './queueMetrics.js';
-import { registerStateMetrics } from './stateMetrics.js';
+import { registerStateMetrics, type StateReading } from './stateMetrics.js';
 import { StateTimes } from './stateTimes.js';
 
 /** What the metrics read from a running Warden. */
@@ -57,7 +57,6 @@ export class WardenMetrics {
   readonly states: StateTimes;
   private readonly jobs: JobEventMetrics;
   private readonly actors: ActorEventMetrics;
-  private refreshed = false;
 
   constructor(private readonly sources: MetricsSources) {
     this.states = new StateTimes(sources.clock);
@@ -72,9 +71,10 @@ export class WardenMetrics {
     registerQueueMetrics(this.registry, counts);
     registerBreakerStateMetric(this.registry, () => Promise.resolve(sources.breakers()));
     registerPoolMetrics(this.registry, () => sources.pools());
-    registerStateMetrics(this.registry, this.states, () => {
-      this.refreshStates();
-    });
+    registerStateMetrics(
+      this.registry,
+      oncePerScrape(() => Promise.resolve(this.readStates())),
+    );
   }
 
   /**
@@ -97,15 +97,11 @@ export class WardenMetrics {
   }
 
   /**
-   * Brings the in-memory machines' counts to what is alive now, once per scrape: members created
-   * or removed without a state change (a new node in `idle`, a removed one) enter or leave now.
+   * Brings the in-memory machines' counts to what is alive now, then reads every machine's figures:
+   * members created or removed without a state change (a new node in `idle`, a removed one) enter
+   * or leave now. Runs once per scrape.
    */
-  private refreshStates(): void {
-    if (this.refreshed) return;
-    this.refreshed = true;
-    queueMicrotask(() => {
-      this.refreshed = false;
-    });
+  private readStates(): StateReading {
     const root = this.sources.tree();
     if (root !== undefined) {
       const counts = treeCounts(root);
@@ -116,5 +112,13 @@ export class WardenMetrics {
     const breakers = new Map<string, number>();
     for (const row of this.sources.breakers()) addTo(breakers, row.state);
     this.states.reconcile('breaker', breakers);
+    const figures = (machine: MachineName) => this.states.figures(machine);
+    return {
+      job: figures('job'),
+      slot: figures('slot'),
+      breaker: figures('breaker'),
+      supervisor: figures('supervisor'),
+      actor: figures('actor'),
+    };
   }
 }
