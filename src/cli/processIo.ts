@@ -1,8 +1,20 @@
 import { realClock } from '../clock.js';
 import type { CliIo } from './output.js';
 
+/**
+ * Ends the process quietly when the reader of stdout goes away (`warden jobs list | head`), as
+ * command-line tools do, instead of dying of an unhandled EPIPE; other stream errors still throw.
+ */
+function exitOnBrokenPipe(proc: NodeJS.Process): void {
+  proc.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    proc.exit(proc.exitCode ?? 0);
+  });
+}
+
 /** The real process's streams, terminal, clock and signals, as `warden` (src/cli/main.ts) runs. */
 export function processIo(proc: NodeJS.Process = process): CliIo {
+  exitOnBrokenPipe(proc);
   return {
     stdout: (text) => proc.stdout.write(text),
     stderr: (text) => proc.stderr.write(text),

@@ -100,9 +100,12 @@ describe('warden demo', () => {
     const database = join(scratch, 'linger.db');
     let interrupt: (() => void) | undefined;
     let stderr = '';
+    let stdout = '';
     let done = false;
     const running = runCli(['demo', '--scale', '8', '--linger', '--database', database], {
-      stdout: () => undefined,
+      stdout: (text) => {
+        stdout += text;
+      },
       stderr: (text) => {
         stderr += text;
       },
@@ -125,5 +128,9 @@ describe('warden demo', () => {
     interrupt?.();
     while (!done) await clock.advance(25);
     expect(await running).toBe(0);
+    // The time reported is the run's, not the minute it lingered.
+    expect(stdout).toMatch(
+      /^demo: 13 jobs enqueued into .*; every job finished in [\d.]+ (ms|s)\n/,
+    );
   });
 });

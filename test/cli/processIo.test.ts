@@ -1,4 +1,5 @@
 /** The real process's side of the CLI: its streams, the demo's hold and the signal listeners. */
+import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { processIo } from '../../src/cli/processIo.js';
 
@@ -42,5 +43,17 @@ describe('processIo', () => {
     stop();
     expect(process.listenerCount('SIGINT')).toBe(sigint);
     expect(process.listenerCount('SIGTERM')).toBe(sigterm);
+  });
+
+  it('exits quietly when the reader of stdout goes away, and rethrows other stream errors', () => {
+    const stdout = new EventEmitter();
+    const exit = vi.fn();
+    const proc = { stdout, stderr: { isTTY: false }, exitCode: undefined, exit };
+    processIo(proc as unknown as NodeJS.Process);
+    stdout.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    expect(exit).toHaveBeenCalledWith(0);
+    expect(() => stdout.emit('error', Object.assign(new Error('nope'), { code: 'EIO' }))).toThrow(
+      'nope',
+    );
   });
 });

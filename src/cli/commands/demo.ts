@@ -44,6 +44,8 @@ export function addDemo(program: Command, ctx: CliContext): Command {
       const release = ctx.io.hold();
       const progress = new Progress(ctx.io, 'demo: jobs finished', undefined, globals.json);
       const startedAt = ctx.io.clock.now();
+      // When every job had finished: the time of the run, without --linger or the Warden's stop.
+      let finishedAt: number | undefined;
       try {
         const summary = await runDemo({
           database: globals.database,
@@ -52,6 +54,7 @@ export function addDemo(program: Command, ctx: CliContext): Command {
           signal: controller.signal,
           onProgress: (finished, total) => progress.update(finished, total),
           beforeStop: async () => {
+            finishedAt = ctx.io.clock.now();
             progress.finish();
             if (flags.linger !== true) return;
             ctx.note(
@@ -64,7 +67,7 @@ export function addDemo(program: Command, ctx: CliContext): Command {
           },
         });
         progress.finish();
-        const elapsed = ctx.io.clock.now() - startedAt;
+        const elapsed = (finishedAt ?? ctx.io.clock.now()) - startedAt;
         ctx.out(globals.json ? json(summary) : summaryText(summary, elapsed));
         if (!summary.completed) ctx.exitCode = interruptedExitCode;
       } finally {
