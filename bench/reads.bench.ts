@@ -2,7 +2,7 @@
  * The read benchmark: getJob, listJobsPage with each kind of filter (the first page, a deep page
  * by cursor, and a deep page by offset for comparison) and countJobs, on a file database of
  * 1,000,000 jobs of mixed types, statuses and priorities, through the SQLite store's read
- * connection. Prints p50, p99 and max per read, and what the counts triggers and list indexes
+ * connection, and a metrics scrape (`warden.metrics()`, `databaseMetrics`) at the same size. Prints p50, p99 and max per read, and what the counts triggers and list indexes
  * cost the write path. Not a test: it reads real time.
  *
  *   npm run bench:reads                 # 1,000,000 jobs, 300 samples a read
@@ -12,7 +12,7 @@
  * schema's triggers and indexes at work) and reused while its schema and size match.
  */
 import Database from 'better-sqlite3';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,6 +22,8 @@ import { migrations } from '../src/persistence/schema.js';
 import { openDatabase } from '../src/persistence/sqlite/openDatabase.js';
 import { SqliteStore } from '../src/persistence/sqliteStore.js';
 import type { JobFilter } from '../src/persistence/Store.js';
+import { createWarden } from '../src/index.js';
+import { databaseMetrics } from '../src/observability/metrics/databaseMetrics.js';
 import { median } from './median.js';
 
 const jobs = Number(process.argv[2] ?? 1_000_000);
@@ -232,6 +234,27 @@ const scan = new Database(file, { readonly: true });
 const scanStatement = scan.prepare('SELECT status, count(*) AS n FROM jobs GROUP BY status');
 await measure('before: countJobs() as a GROUP BY scan', 10, async () => scanStatement.all().length);
 scan.close();
+
+// A metrics scrape at this size: warden.metrics() on a Warden that owns a copy of the file (its
+// start recovers the jobs left claimed or running, which would change the file the other reads
+// reuse), and databaseMetrics on a read-only connection to the file, as the CLI reads it.
+const copy = `${file}.metrics`;
+for (const suffix of ['', '-wal', '-shm']) rmSync(`${copy}${suffix}`, { force: true });
+copyFileSync(file, copy);
+const warden = createWarden({ database: copy });
+await warden.start();
+await measure('warden.metrics()', Math.min(samples, 100), async () =>
+  (await warden.metrics()).length > 0 ? 1 : 0,
+);
+const wardenHold = setInterval(() => undefined, 1000);
+await warden.stop({ graceMs: 0 });
+clearInterval(wardenHold);
+for (const suffix of ['', '-wal', '-shm']) rmSync(`${copy}${suffix}`, { force: true });
+const reader = new Database(file, { readonly: true });
+await measure('databaseMetrics(db)', Math.min(samples, 100), async () =>
+  (await databaseMetrics(reader)).length > 0 ? 1 : 0,
+);
+reader.close();
 
 /**
  * What migration 8 (counts triggers, list indexes) costs each job on the write path: CPU time
