@@ -107,10 +107,14 @@ describe('warden dlq replay', () => {
   it('refuses an id with --all, and neither', async () => {
     const both = await run('dlq', 'replay', '6', '--all');
     expect(both.code).toBe(2);
-    expect(both.stderr).toContain('a job id, or --all (and --type), not both');
+    expect(both.stderr).toBe(
+      'warden: Expected `dlq replay` to be given a dead job id, or --all (and --type), not both, got `6 --all`\n',
+    );
     const neither = await run('dlq', 'replay');
     expect(neither.code).toBe(2);
-    expect(neither.stderr).toContain('a job id, or --all to replay every dead job, got `neither`');
+    expect(neither.stderr).toContain(
+      'given a dead job id, or --all to replay every dead job, got `no id and no --all`',
+    );
     const typeOnly = await run('dlq', 'replay', '--type', 'x');
     expect(typeOnly.stderr).toContain('got `--type x without --all`');
   });

@@ -49,7 +49,9 @@ describe('warden errors', () => {
   it('refuses bad filters with exit 2', async () => {
     const source = await run('errors', '--source', 'disk');
     expect(source.code).toBe(2);
-    expect(source.stderr).toContain('got `disk`');
+    expect(source.stderr).toBe(
+      'warden: Expected `--source` to be one of job, actor, breaker, pool, store, command, got `disk`\n',
+    );
     const since = await run('errors', '--since', 'yesterday');
     expect(since.code).toBe(2);
     expect(since.stderr).toContain('Expected `--since` to be a time ago');

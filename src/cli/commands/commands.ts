@@ -167,7 +167,11 @@ export function addReplay(dlq: Command, ctx: CliContext): void {
       .option('--type <type>', 'with --all: only dead jobs of this type'),
   ).action(async (id: string | undefined, flags: ReplayFlags, command: Command) => {
     if (id !== undefined && (flags.all === true || flags.type !== undefined)) {
-      throw new InvalidOptionError('dlq replay', 'a job id, or --all (and --type), not both', id);
+      throw new InvalidOptionError(
+        'dlq replay',
+        'given a dead job id, or --all (and --type), not both',
+        `${id} --all`,
+      );
     }
     if (id !== undefined) {
       await issue(ctx, command, { kind: 'job.replay', target: id }, flags);
@@ -176,8 +180,8 @@ export function addReplay(dlq: Command, ctx: CliContext): void {
     if (flags.all !== true) {
       throw new InvalidOptionError(
         'dlq replay',
-        'a job id, or --all to replay every dead job',
-        flags.type === undefined ? 'neither' : `--type ${flags.type} without --all`,
+        'given a dead job id, or --all to replay every dead job',
+        flags.type === undefined ? 'no id and no --all' : `--type ${flags.type} without --all`,
       );
     }
     await replayAll(ctx, command, flags);

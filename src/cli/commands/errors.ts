@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { InvalidOptionError } from '../../errors.js';
 import {
+  errorSources,
   listErrorEvents,
   maxErrorLimit,
   resolveErrorEventFilter,
   type ErrorEvent,
+  type ErrorSource,
   type ErrorEventFilter,
 } from '../../persistence/sqlite/errorEvents.js';
 import type { CliContext } from '../context.js';
@@ -33,8 +35,17 @@ export function parseSince(text: string, now: number): number {
   return at;
 }
 
+/** `--source`: where the failures happened. */
+export function parseSource(text: string): ErrorSource {
+  const source = errorSources.find((s) => s === text);
+  if (source === undefined) {
+    throw new InvalidOptionError('--source', `one of ${errorSources.join(', ')}`, text);
+  }
+  return source;
+}
+
 interface ErrorsFlags {
-  readonly source?: string;
+  readonly source?: ErrorSource;
   readonly type?: string;
   readonly subject?: string;
   readonly since?: string;
@@ -86,7 +97,11 @@ export function addErrors(program: Command, ctx: CliContext): Command {
     .description(
       'recorded failures (jobs, actors, breakers, pools, the store, commands), newest first',
     )
-    .option('--source <source>', 'only from job, actor, breaker, pool, store or command')
+    .option(
+      '--source <source>',
+      'only from job, actor, breaker, pool, store or command',
+      parseSource,
+    )
     .option('--type <type>', 'only failures of jobs of this type')
     .option('--subject <subject>', 'only of this job id, actor id, breaker or pool name')
     .option('--since <when>', 'only since a time ago (15m, 2h, 7d) or an ISO time')
@@ -100,7 +115,7 @@ export function addErrors(program: Command, ctx: CliContext): Command {
     .action((flags: ErrorsFlags, command: Command) => {
       const globals = ctx.globals(command);
       const filter: ErrorEventFilter = {
-        ...(flags.source === undefined ? {} : { source: flags.source as ErrorEvent['source'] }),
+        ...(flags.source === undefined ? {} : { source: flags.source }),
         ...(flags.type === undefined ? {} : { jobType: flags.type }),
         ...(flags.subject === undefined ? {} : { subject: flags.subject }),
         ...(flags.since === undefined
