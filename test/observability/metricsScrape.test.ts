@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/index.js';
 import { EventBus } from '../../src/events/eventBus.js';
+import type { WardenEvent } from '../../src/events/types.js';
 import { WardenMetrics, type MetricsSources } from '../../src/observability/metrics/index.js';
 import type { TreeNode } from '../../src/supervisor/supervision.js';
 import { t0, testWarden } from '../helpers.js';
@@ -108,5 +109,32 @@ describe('the metrics issue 10 lists', () => {
         'warden_actors_in_state gauge',
       ].sort(),
     );
+  });
+});
+
+describe('WardenMetrics.dispose', () => {
+  it('stops counting events', async () => {
+    const bus = new EventBus(() => undefined);
+    const metrics = new WardenMetrics({
+      clock: createManualClock(t0),
+      bus,
+      jobCounts: () => Promise.resolve([]),
+      breakers: () => [],
+      pools: () => [],
+      tree: () => undefined,
+    });
+    const restart: WardenEvent = {
+      type: 'actor.restarting',
+      at: t0,
+      actorId: 'feed',
+      supervisorId: 'root',
+      restarts: 1,
+      delayMs: 100,
+    };
+    bus.emit(restart);
+    metrics.dispose();
+    bus.emit(restart);
+    const parsed = parseMetrics(await metrics.text());
+    expect(value(parsed, 'warden_actor_restarts_total', { actor: 'feed' })).toBe(1);
   });
 });
