@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { realClock } from '../clock.js';
+import { holdProcessOpen, realClock } from '../clock.js';
 import {
   InternalError,
   InvalidOptionError,
@@ -142,20 +142,27 @@ export async function carryOut(
       );
     }
   }
-  const issuedAt = realClock.now();
-  const ids = file.insert(requests.map((r) => ({ ...r, issuedAt, issuedBy: options.issuedBy })));
-  // An owner that starts meanwhile refuses this process the file: it carries them out instead.
-  const via = !owner.live && (await drainDirectly(file.path)) ? 'direct' : 'owner';
-  await awaitCommands(file, ids, {
-    timeoutMs: options.timeoutMs,
-    pollMs: options.pollMs,
-    issuedBy: options.issuedBy,
-    owner: owner.live ? owner.description : `the owner of \`${file.path}\``,
-    onFinished: (record) => {
-      onFinished(record, via);
-    },
-  });
-  return via;
+  // The direct path waits on the store's writer thread, which (like every Warden handle) does
+  // not keep the process alive: whoever awaits this sees it through.
+  const release = holdProcessOpen();
+  try {
+    const issuedAt = realClock.now();
+    const ids = file.insert(requests.map((r) => ({ ...r, issuedAt, issuedBy: options.issuedBy })));
+    // An owner that starts meanwhile refuses this process the file: it carries them out instead.
+    const via = !owner.live && (await drainDirectly(file.path)) ? 'direct' : 'owner';
+    await awaitCommands(file, ids, {
+      timeoutMs: options.timeoutMs,
+      pollMs: options.pollMs,
+      issuedBy: options.issuedBy,
+      owner: owner.live ? owner.description : `the owner of \`${file.path}\``,
+      onFinished: (record) => {
+        onFinished(record, via);
+      },
+    });
+    return via;
+  } finally {
+    release();
+  }
 }
 
 /**
