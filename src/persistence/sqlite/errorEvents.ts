@@ -166,7 +166,21 @@ function toError(row: ErrorEventRow): SerializedError | null {
     parsed = row.error;
   }
   if (isSerializedError(parsed)) return parsed;
-  return { name: row.source === 'breaker' ? 'BreakerOpened' : 'Error', message: row.error };
+  if (row.source === 'breaker') return { name: 'BreakerOpened', message: openingCause(parsed) };
+  return { name: 'Error', message: row.error };
+}
+
+/**
+ * A breaker's opening cause as one line: `tripped (failure-rate): ECONNRESET`, from the cause
+ * the breaker recorded (`{ reason, rule?, error? }`), or the stored text as it is.
+ */
+function openingCause(cause: unknown): string {
+  if (typeof cause !== 'object' || cause === null) return String(cause);
+  const { reason, rule, error } = cause as { reason?: unknown; rule?: unknown; error?: unknown };
+  if (typeof reason !== 'string') return JSON.stringify(cause);
+  const by = typeof rule === 'string' ? ` (${rule})` : '';
+  const why = isSerializedError(error) ? `: ${error.message}` : '';
+  return `${reason}${by}${why}`;
 }
 
 function toErrorEvent(row: ErrorEventRow): ErrorEvent {

@@ -112,8 +112,27 @@ describe('listErrorEvents', () => {
     db.prepare(
       `INSERT INTO error_events (at, source, subject, kind, error) VALUES (2, 'actor', 'worker', 'exited', '{"not":"an error"}')`,
     ).run();
-    const [actor, breaker] = listErrorEvents(db);
+    db.prepare(
+      `INSERT INTO error_events (at, source, subject, kind, error) VALUES (3, 'breaker', 'smtp', 'opened', ?)`,
+    ).run(
+      JSON.stringify({
+        reason: 'tripped',
+        rule: 'consecutive-failures',
+        failures: 3,
+        error: { name: 'Error', message: 'down' },
+      }),
+    );
+    db.prepare(
+      `INSERT INTO error_events (at, source, subject, kind, error) VALUES (4, 'breaker', 'smtp', 'opened', ?)`,
+    ).run(JSON.stringify({ reason: 'trial failed' }));
+    db.prepare(
+      `INSERT INTO error_events (at, source, subject, kind, error) VALUES (5, 'breaker', 'smtp', 'opened', ?)`,
+    ).run(JSON.stringify({ odd: true }));
+    const [odd, trial, tripped, actor, breaker] = listErrorEvents(db);
     expect(breaker?.error).toEqual({ name: 'BreakerOpened', message: 'five failures' });
+    expect(tripped?.error?.message).toBe('tripped (consecutive-failures): down');
+    expect(trial?.error?.message).toBe('trial failed');
+    expect(odd?.error?.message).toBe('{"odd":true}');
     expect(actor?.error).toEqual({ name: 'Error', message: '{"not":"an error"}' });
   });
 
