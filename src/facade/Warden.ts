@@ -177,5 +177,5 @@ export interface Warden {
    * running is recorded as undeliverable (and emitted as `actor.undeliverable`); returns whether
    * it was delivered.
    */
-  send(id: string, event: { readonly type: string }): boolean;
+  send(id: string, event: { readonly type: string; readonly [field: string]: unknown }): boolean;
 }

@@ -117,7 +117,7 @@ export class SupervisionApi {
    * running is recorded as undeliverable (and emitted as `actor.undeliverable`); returns whether
    * it was delivered.
    */
-  send(id: string, event: { readonly type: string }): boolean {
+  send(id: string, event: { readonly type: string; readonly [field: string]: unknown }): boolean {
     this.scope.lifecycle.assertRunning('send an event');
     const name = checkString('id', id, 200);
     if (typeof event !== 'object' || event === null || typeof event.type !== 'string') {

@@ -104,7 +104,7 @@ export abstract class WardenCalls {
   removeActor(id: string): Promise<void> {
     return this.supervision.removeActor(id);
   }
-  send(id: string, event: { readonly type: string }): boolean {
+  send(id: string, event: { readonly type: string; readonly [field: string]: unknown }): boolean {
     return this.supervision.send(id, event);
   }
 }
