@@ -28,7 +28,9 @@ describe('warden errors', () => {
     );
     expect(lines[1]).toMatch(/^ 7 +2023-11-14 22:13:20 +actor +importer +dead +ESCALATED: /);
     expect(lines[4]).toMatch(/^ 4 .* actor +feed +exited +Error: feed unreachable$/);
-    expect(lines[5]).toMatch(/^ 3 .* breaker +smtp +opened +BreakerOpened: \{"reason":"tripped"/);
+    expect(lines[5]).toMatch(
+      /^ 3 .* breaker +smtp +opened +BreakerOpened: tripped \(failure-rate\): 421 busy$/,
+    );
     expect(lines[7]).toMatch(
       /^ 1 .* job +6 +FAIL +report\.build +1 +UNRECOVERABLE: no data for monthly-2024-01 +[0-9a-f]{32}$/,
     );
