@@ -16,7 +16,7 @@ import {
 import { JobsApi } from './facade/jobsApi.js';
 import { WardenCalls } from './facade/wardenCalls.js';
 import { Lifecycle, watchHealth, type Health } from './facade/lifecycle.js';
-import { OperatorFeeds } from './facade/operatorFeeds.js';
+import { OperatorFeeds, ownerSnapshots } from './facade/operatorFeeds.js';
 import { SupervisionApi } from './facade/supervisionApi.js';
 import type { Warden } from './facade/Warden.js';
 import {
@@ -29,7 +29,6 @@ import {
 import type { HealthMonitor } from './observability/health.js';
 import { WardenMetrics } from './observability/metrics/wardenMetrics.js';
 import { checkFunction } from './options.js';
-import type { SnapshotProvider } from './observability/snapshotPublisher.js';
 import type { ErrorEvent, ErrorEventFilter } from './persistence/sqlite/errorEvents.js';
 import { jobCountRows } from './persistence/sqlite/jobCountRows.js';
 import type { Registry } from 'prom-client';
@@ -77,6 +76,8 @@ export class WardenInstance extends WardenCalls implements Warden {
   /** The error log, and the snapshots other processes read. */
   private readonly feeds: OperatorFeeds;
   private stopping: Promise<void> | undefined;
+  /** Set once stop() has stopped everything but the file. */
+  private stoppedWork = false;
 
   constructor(options?: WardenOptions) {
     super();
@@ -134,7 +135,14 @@ export class WardenInstance extends WardenCalls implements Warden {
       errorRetention: this.options.errorRetention,
       snapshotIntervalMs: this.options.snapshotIntervalMs,
       owner: this.ownership?.token,
-      snapshots: this.snapshotProviders(),
+      snapshots: ownerSnapshots({
+        health: () => this.monitor.health(),
+        stopped: () => this.stoppedWork,
+        tree: () => this.root.snapshot(),
+        breakers: () => this.breakers.all(),
+        pools: () => this.pools.all(),
+        metrics: () => this.metricsCollector.text(),
+      }),
     });
     const runtime: SupervisionRuntime = {
       clock,
@@ -267,6 +275,7 @@ export class WardenInstance extends WardenCalls implements Warden {
       .then(() => this.scheduler.stop(0))
       .finally(async () => {
         await commandsDone;
+        this.stoppedWork = true; // the last snapshots say `stopped`: nothing runs any more
         await this.feeds.stop();
         await this.releaseFile().catch((error: unknown) => {
           this.options.logger.error({ err: error }, 'could not close the database file');
@@ -296,24 +305,6 @@ export class WardenInstance extends WardenCalls implements Warden {
   async errors(filter?: ErrorEventFilter): Promise<ErrorEvent[]> {
     this.lifecycle.assertOpen('read error events');
     return this.store.errorEvents(filter);
-  }
-
-  /** What the owner of a database file publishes for the CLI and dashboards (docs/cli.md). */
-  private snapshotProviders(): SnapshotProvider[] {
-    return [
-      { name: 'health', read: () => this.monitor.health() },
-      { name: 'tree', read: () => this.root.snapshot() },
-      {
-        name: 'breakers',
-        read: () =>
-          this.breakers.all().map((b) => ({ name: b.name, state: b.state, stats: b.stats })),
-      },
-      {
-        name: 'pools',
-        read: () => this.pools.all().map((p) => ({ name: p.name, stats: p.stats })),
-      },
-      { name: 'metrics', read: async () => ({ text: await this.metricsCollector.text() }) },
-    ];
   }
 
   /** Gives up the ownership of the database file, then closes it (once its writes are applied). */

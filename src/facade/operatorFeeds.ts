@@ -1,10 +1,14 @@
+import type { Breaker } from '../actors/breaker.js';
+import type { Pool } from '../actors/pool.js';
 import type { Clock } from '../clock.js';
 import type { EventBus } from '../events/eventBus.js';
 import { ErrorLog, type ErrorRecord, type ErrorRetention } from '../observability/errorLog.js';
 import type { Logger } from '../observability/logger.js';
 import { SnapshotPublisher, type SnapshotProvider } from '../observability/snapshotPublisher.js';
 import { currentTrace } from '../observability/traceStorage.js';
+import type { Health } from '../observability/healthTypes.js';
 import type { SqliteStore } from '../persistence/sqliteStore.js';
+import type { TreeNode } from '../supervisor/supervision.js';
 
 /** What `OperatorFeeds` needs from the Warden that owns it. */
 export interface OperatorFeedsParts {
@@ -86,4 +90,35 @@ export class OperatorFeeds {
     await this.stopSnapshots();
     await this.errorLog.stop();
   }
+}
+
+/** Where the owner's snapshots are read from. */
+export interface OwnerState {
+  health(): Health;
+  /** True once `stop()` has stopped everything but the file: the last round says `stopped`. */
+  stopped(): boolean;
+  tree(): TreeNode;
+  breakers(): readonly Breaker<unknown>[];
+  pools(): readonly Pool<unknown>[];
+  metrics(): Promise<string>;
+}
+
+/** What the owner of a database file publishes for the CLI and dashboards (docs/cli.md). */
+export function ownerSnapshots(state: OwnerState): SnapshotProvider[] {
+  return [
+    {
+      name: 'health',
+      read: () => {
+        const health = state.health();
+        return state.stopped() ? { ...health, lifecycle: 'stopped' } : health;
+      },
+    },
+    { name: 'tree', read: () => state.tree() },
+    {
+      name: 'breakers',
+      read: () => state.breakers().map((b) => ({ name: b.name, state: b.state, stats: b.stats })),
+    },
+    { name: 'pools', read: () => state.pools().map((p) => ({ name: p.name, stats: p.stats })) },
+    { name: 'metrics', read: async () => ({ text: await state.metrics() }) },
+  ];
 }

@@ -279,7 +279,7 @@ describe('with a real Warden owning the file in this process', () => {
     const after = await cli(['health', '--database', file], { clock });
     expect(after.code).toBe(5);
     expect(after.stdout).toMatch(/^no live owner: no Warden owns the file\n\nlast known state/);
-    // The last round is published while it stops.
-    expect(after.stdout).toMatch(/\nstatus: +unhealthy\nlifecycle: +stopping\n/);
+    // The last round, published once everything but the file has stopped, says so.
+    expect(after.stdout).toMatch(/\nstatus: +unhealthy\nlifecycle: +stopped\n/);
   });
 });

@@ -42,7 +42,10 @@ describe('what the owner writes for operators', () => {
       expect(readSnapshot(db, 'health')?.at).toBe(first + 500);
 
       await warden.stop();
-      expect(readSnapshot(db, 'health')?.body).toMatchObject({ lifecycle: 'stopping' });
+      expect(readSnapshot(db, 'health')?.body).toMatchObject({
+        status: 'unhealthy',
+        lifecycle: 'stopped',
+      });
     } finally {
       db.close();
     }
