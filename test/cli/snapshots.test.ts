@@ -3,6 +3,7 @@
  * `actors list`, `metrics` — with the owner row and the snapshots written as a live owner leaves
  * them (bodies taken from a real Warden), and the fallbacks when no live owner stands behind them.
  */
+import { withLiveBreakers } from '../../src/cli/commands/breakers.js';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -256,6 +257,7 @@ describe('with a real Warden owning the file in this process', () => {
     const clock = createManualClock(t0);
     const owner = createWarden({ database: file, clock });
     owner.pool('renderers', { create: () => ({}), min: 1, max: 2 });
+    owner.breaker('smtp'); // never changed state: no row in the file, only in the snapshot
     await owner.start();
     try {
       await clock.advance(1000); // a round of snapshots on the owner's interval
@@ -270,16 +272,50 @@ describe('with a real Warden owning the file in this process', () => {
       expect(pools.stdout).toMatch(/\nrenderers +running +1 /);
       const tree = await cli(['actors', 'list', '--database', file], { clock });
       expect(tree.stdout).toMatch(/^ACTOR .*\nroot +supervisor +running /);
+      const breakers = await cli(['breakers', '--json', '--database', file], { clock });
+      expect(JSON.parse(breakers.stdout)).toEqual({
+        breakers: [
+          {
+            name: 'smtp',
+            state: 'closed',
+            opens: 0,
+            openUntil: null,
+            changedAt: null,
+            cause: null,
+          },
+        ],
+      });
       const metrics = await cli(['metrics', '--database', file], { clock });
       expect(metrics.stderr).toBe('');
       expect(metrics.stdout).toContain('warden_queue_depth');
     } finally {
       await owner.stop();
     }
+    const gone = await cli(['breakers', '--database', file], { clock });
+    expect(gone.stdout).toContain('(0 breakers)'); // no live owner: only what the file holds
     const after = await cli(['health', '--database', file], { clock });
     expect(after.code).toBe(5);
     expect(after.stdout).toMatch(/^no live owner: no Warden owns the file\n\nlast known state/);
     // The last round, published once everything but the file has stopped, says so.
     expect(after.stdout).toMatch(/\nstatus: +unhealthy\nlifecycle: +stopped\n/);
+  });
+});
+
+describe('withLiveBreakers', () => {
+  it('adds the live owner’s breakers the file has no row for, in name order', () => {
+    const stored = [
+      { name: 'b', state: 'open', opens: 2, openUntil: 5, changedAt: 4, cause: null },
+    ] as const;
+    const live = [
+      { name: 'c', state: 'closed', stats: { opened: 0, lastChange: null } },
+      { name: 'b', state: 'closed', stats: { opened: 9, lastChange: null } },
+      { name: 'a', state: 'isolated', stats: { opened: 0, lastChange: { at: 7 } } },
+    ] as const;
+    expect(withLiveBreakers(stored, live).map((b) => [b.name, b.state, b.changedAt])).toEqual([
+      ['a', 'isolated', 7],
+      ['b', 'open', 4],
+      ['c', 'closed', null],
+    ]);
+    expect(withLiveBreakers(stored, undefined)).toEqual(stored);
   });
 });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { BreakerState } from '../../machines/circuitBreakerMachine.js';
 import type { CliContext } from '../context.js';
 import { formatTime, json, table } from '../output.js';
+import { defaultMaxAgeMs, snapshotView } from '../snapshot.js';
 
 /** A breaker as the file records it: the state it resumes in, and its last change. */
 export interface BreakerView {
@@ -12,9 +13,39 @@ export interface BreakerView {
   readonly opens: number;
   /** For `open`: when it half-opens (ms since the epoch). */
   readonly openUntil: number | null;
-  readonly changedAt: number;
+  /** When it last changed, or null for a breaker that never has (known from the live owner only). */
+  readonly changedAt: number | null;
   /** Why it last changed (the trip rule and the window's counts, say), or null. */
   readonly cause: unknown;
+}
+
+/** A breaker as the live owner's `breakers` snapshot has it. */
+interface LiveBreaker {
+  readonly name: string;
+  readonly state: BreakerState;
+  readonly stats: { readonly opened: number; readonly lastChange: { readonly at: number } | null };
+}
+
+/**
+ * The stored breakers, with those the live owner runs but the file has no row for yet (a breaker
+ * is stored at its first change), in name order. `live` is the owner's fresh snapshot, if any.
+ */
+export function withLiveBreakers(
+  stored: readonly BreakerView[],
+  live: readonly LiveBreaker[] | undefined,
+): BreakerView[] {
+  const known = new Set(stored.map((b) => b.name));
+  const added = (live ?? [])
+    .filter((b) => !known.has(b.name))
+    .map((b) => ({
+      name: b.name,
+      state: b.state,
+      opens: b.stats.opened,
+      openUntil: null,
+      changedAt: b.stats.lastChange?.at ?? null,
+      cause: null,
+    }));
+  return [...stored, ...added].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 interface BreakerRow {
@@ -70,10 +101,16 @@ export function breakersTable(breakers: readonly BreakerView[]): string {
 export function addBreakers(program: Command, ctx: CliContext): Command {
   return program
     .command('breakers')
-    .description('circuit breakers: the state each resumes in, and when it last changed')
+    .description(
+      'circuit breakers: the state each resumes in, and when it last changed (with those a live owner runs)',
+    )
     .action((_options: unknown, command: Command) => {
       const globals = ctx.globals(command);
-      const breakers = ctx.read(globals, readBreakers);
+      const breakers = ctx.read(globals, (db) => {
+        const live = snapshotView(db, 'breakers', ctx.io.clock, defaultMaxAgeMs);
+        const body = live.fresh ? (live.snapshot?.body as LiveBreaker[] | undefined) : undefined;
+        return withLiveBreakers(readBreakers(db), body);
+      });
       ctx.out(globals.json ? json({ breakers }) : breakersTable(breakers));
     });
 }
