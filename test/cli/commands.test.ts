@@ -28,6 +28,14 @@ describe('warden jobs pause|resume|cancel', () => {
     expect((await run('jobs', 'pause', 'email.send')).stdout).toBe(
       'job type email.send paused directly (no process owns the file) (it was already paused)\n',
     );
+    const listed = await run('jobs', 'paused');
+    expect(listed.stdout).toMatch(
+      /^TYPE +PAUSED \(UTC\) +BY\nemail\.send +\d{4}-\d\d-\d\d [\d:]+ +process \d+ on host .+\n\(1 paused type\)\n$/,
+    );
+    const json = JSON.parse((await run('jobs', 'paused', '--json')).stdout) as {
+      paused: { type: string }[];
+    };
+    expect(json.paused.map((p) => p.type)).toEqual(['email.send']);
     const resumed = JSON.parse(
       (await run('jobs', 'resume', 'email.send', '--json')).stdout,
     ) as CommandOutcome;
@@ -40,6 +48,7 @@ describe('warden jobs pause|resume|cancel', () => {
     expect((await run('jobs', 'resume', 'email.send')).stdout).toContain(
       '(it was already running)',
     );
+    expect((await run('jobs', 'paused')).stdout).toMatch(/\(0 paused types\)\n$/);
   });
 
   it('cancels a scheduled job, and refuses one that finished (exit 1) or does not exist (6)', async () => {

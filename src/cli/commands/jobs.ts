@@ -5,7 +5,8 @@ import { jobStatuses, type JobStatus } from '../../machines/jobMachine.js';
 import { countJobs } from '../../persistence/sqlite/countJobs.js';
 import { listJobsPage } from '../../persistence/sqlite/listJobs.js';
 import { JobReads } from '../../persistence/sqlite/readJobs.js';
-import type { Job, JobFilter, JobPage } from '../../persistence/Store.js';
+import { PausedTypeReads } from '../../persistence/sqlite/pausedTypes.js';
+import type { Job, JobFilter, JobPage, PausedTypeRecord } from '../../persistence/Store.js';
 import type { CliContext } from '../context.js';
 import { afterCursor, parseJobId, parseLimit, parseStatuses } from '../options.js';
 import { cell, fields, formatTime, json, table } from '../output.js';
@@ -211,7 +212,16 @@ export function countTable(
   );
 }
 
-/** Adds `jobs list|show|count` (and, through `commands`, the write subcommands) to `program`. */
+/** The table of paused job types. */
+function pausedTable(paused: readonly PausedTypeRecord[]): string {
+  const text = table(
+    [{ header: 'TYPE' }, { header: 'PAUSED (UTC)' }, { header: 'BY' }],
+    paused.map((p) => [p.type, formatTime(p.pausedAt), p.pausedBy]),
+  );
+  return `${text}(${paused.length} paused type${paused.length === 1 ? '' : 's'})\n`;
+}
+
+/** Adds `jobs list|show|count|paused` (and, through `commands`, the write subcommands) to `program`. */
 export function addJobs(program: Command, ctx: CliContext): Command {
   const jobs = program
     .command('jobs')
@@ -255,6 +265,14 @@ export function addJobs(program: Command, ctx: CliContext): Command {
           ctx.out(countTable(byType, total));
         }
       });
+    });
+  jobs
+    .command('paused')
+    .description('the paused job types: their jobs wait, spending no attempts, until resumed')
+    .action((_options: unknown, command: Command) => {
+      const globals = ctx.globals(command);
+      const paused = ctx.read(globals, (db) => new PausedTypeReads(db).pausedTypes());
+      ctx.out(globals.json ? json({ paused }) : pausedTable(paused));
     });
   addJobCommands(jobs, ctx);
   return jobs;
