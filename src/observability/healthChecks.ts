@@ -24,6 +24,14 @@ const passes = (value: number, threshold: number | null): boolean =>
 
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
+/** A window for people: `300000` as `5 min`, `10000` as `10 s`, `1500` as `1500 ms`. */
+export function windowText(ms: number): string {
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}
+
 /** The store check: unhealthy while commits fail, else by commit latency. */
 export function storeCheck(
   figures: { readonly failure: Error | undefined; readonly failedCommits: number },
@@ -89,7 +97,7 @@ export function supervisionCheck(
   }
   const reasons: string[] = [];
   if (reaches(figures.escalations, options.degradedEscalations)) {
-    reasons.push(`${plural(figures.escalations, 'escalation')} in ${options.windowMs} ms`);
+    reasons.push(`${plural(figures.escalations, 'escalation')} in ${windowText(options.windowMs)}`);
   }
   if (reaches(figures.deadActors.length, options.degradedDeadActors)) {
     reasons.push(`dead-lettered: ${figures.deadActors.join(', ')}`);
@@ -187,7 +195,7 @@ export function countCheck(
     recent: figures.recent,
     total: figures.total,
     windowMs: options.windowMs,
-    message: `${plural(figures.recent, 'job')} ${verb} in the last ${options.windowMs} ms`,
+    message: `${plural(figures.recent, 'job')} ${verb} in the last ${windowText(options.windowMs)}`,
   };
 }
 

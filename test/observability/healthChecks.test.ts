@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultHealthOptions, type EventLoopSampler } from '../../src/index.js';
-import { poolsCheck, type PoolFigures } from '../../src/observability/healthChecks.js';
+import { poolsCheck, windowText, type PoolFigures } from '../../src/observability/healthChecks.js';
 import { EventLoopWindow } from '../../src/observability/healthEventLoop.js';
 import { callTimes, down, ok } from '../breakers/helpers.js';
 import { testWarden } from '../helpers.js';
@@ -110,5 +110,17 @@ describe('EventLoopWindow', () => {
     reading = { p99Ms: 999, maxMs: 999, samples: 1 };
     expect(window.read(5000)).toEqual({ p99Ms: 40, maxMs: 90, samples: 12 });
     expect(calls).toEqual(['reset', 'start', 'reset', 'stop']);
+  });
+});
+
+describe('windowText', () => {
+  it('writes a window in the largest whole unit', () => {
+    expect([7_200_000, 300_000, 90_000, 10_000, 1500].map(windowText)).toEqual([
+      '2 h',
+      '5 min',
+      '90 s',
+      '10 s',
+      '1500 ms',
+    ]);
   });
 });
