@@ -17,7 +17,7 @@ describe('warden jobs list', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+TYPE\s+STATUS\s+PRI\s+ATTEMPT\s+UPDATED \(UTC\)\s+ERROR$/);
+    expect(lines[0]).toMatch(/^ID\s+TYPE\s+STATUS\s+PRI\s+ATTEMPT\s+UPDATED \(UTC\)\s+LAST ERROR$/);
     expect(lines.slice(1, -1).map((line) => line.trim().split(/\s+/)[0])).toEqual([
       '1',
       '2',
@@ -114,7 +114,7 @@ describe('warden jobs show', () => {
     const { code, stdout } = await run('jobs', 'show', '6');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^id: +6\ntype: +report\.build\nstatus: +dead\n/);
-    expect(stdout).toContain('error:           UNRECOVERABLE: no data for monthly-2024-01');
+    expect(stdout).toContain('last error:      UNRECOVERABLE: no data for monthly-2024-01');
     expect(stdout).toContain('payload:\n{\n  "report": "monthly-2024-01"\n}');
     expect(stdout).toMatch(/ENQUEUE +queued +0\n/);
     expect(stdout).toMatch(/FAIL +running +dead +1 +UNRECOVERABLE: no data for monthly-2024-01\n$/);

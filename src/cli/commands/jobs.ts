@@ -90,7 +90,7 @@ export function jobsTable(page: JobPage): string {
       { header: 'PRI', right: true },
       { header: 'ATTEMPT', right: true },
       { header: 'UPDATED (UTC)' },
-      { header: 'ERROR' },
+      { header: 'LAST ERROR' },
     ],
     rows,
   );
@@ -158,7 +158,7 @@ function showJob(ctx: CliContext, db: Database.Database, id: string, asJson: boo
       ['finished', formatTime(job.finishedAt)],
       ['progress', job.progress === null ? '' : JSON.stringify(job.progress)],
       ['via fallback', job.viaFallback ? 'yes' : 'no'],
-      ['error', errorText(job)],
+      ['last error', errorText(job)], // a succeeded job's is an earlier attempt's
     ]),
   );
   ctx.out(`\npayload:\n${pretty(job.payload)}\n`);
