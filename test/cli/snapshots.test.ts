@@ -229,6 +229,12 @@ describe('warden metrics', () => {
     expect(families).toContain('warden_queue_depth');
     expect(families).toContain('warden_error_events');
     expect(stdout.startsWith(ownerMetrics)).toBe(true);
+    const asJson = JSON.parse((await run('metrics', '--json')).stdout) as {
+      live: boolean;
+      metrics: string;
+    };
+    expect(asJson.live).toBe(true);
+    expect(asJson.metrics).toBe(stdout);
   });
 
   it("prints the file's metrics alone without a live owner", async () => {
@@ -241,6 +247,9 @@ describe('warden metrics', () => {
     const parsed = parsePrometheusTextFormat(stdout);
     const dead = parsed.find((family) => family.name === 'warden_dead_letters');
     expect(dead?.metrics.map((m) => m.value)).toContain('2');
+    const asJson = await run('metrics', '--json');
+    expect(asJson.stderr).toBe('');
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ live: false, metrics: stdout });
   });
 
   it('merges expositions without a family twice', () => {

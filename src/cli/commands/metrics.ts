@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { databaseMetrics } from '../../observability/metrics/databaseMetrics.js';
 import type { CliContext } from '../context.js';
-import { snapshotCommand, snapshotView } from '../snapshot.js';
+import { json } from '../output.js';
+import { provenance, snapshotCommand, snapshotView } from '../snapshot.js';
 
 /** The metric families a Prometheus text names (its `# TYPE` lines). */
 function familiesOf(text: string): Set<string> {
@@ -36,11 +37,14 @@ export function addMetrics(program: Command, ctx: CliContext): Command {
       fromFile: await databaseMetrics(db),
     }));
     const owner = view.snapshot?.body as { text?: unknown } | undefined;
-    if (view.fresh && typeof owner?.text === 'string') {
-      ctx.out(mergeExpositions(owner.text, fromFile));
+    const live = view.fresh && typeof owner?.text === 'string';
+    const text = live ? mergeExpositions(owner.text as string, fromFile) : fromFile;
+    if (globals.json) {
+      // One JSON document, as every --json: the provenance, and the exposition as a string.
+      ctx.out(json({ ...provenance(view), live, metrics: text }));
       return;
     }
-    ctx.note(`warden: ${view.note}; printing the metrics the file holds only`);
-    ctx.out(fromFile);
+    if (!live) ctx.note(`warden: ${view.note}; printing the metrics the file holds only`);
+    ctx.out(text);
   });
 }
