@@ -87,6 +87,8 @@ function replyError(reply: Extract<WriterReply, { ok: false }>): Error {
 export class ThreadWriter implements Writer {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
+  /** Set by close(): the thread stays ref'd until it exits. */
+  private closing = false;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly syncPort: MessageChannel['port1'];
   private nextId = 1;
@@ -155,7 +157,8 @@ export class ThreadWriter implements Writer {
   }
 
   async close(): Promise<void> {
-    // Whoever awaits close() sees the thread out.
+    // Whoever awaits close() sees the thread out: ref'd from now until it exits.
+    this.closing = true;
     this.worker.ref();
     if (this.exited === undefined) {
       await this.send({ id: this.nextId++, kind: 'close' }).catch(() => undefined);
@@ -177,7 +180,7 @@ export class ThreadWriter implements Writer {
     const pending = this.pending.get(reply.id);
     if (pending === undefined) return;
     this.pending.delete(reply.id);
-    if (this.pending.size === 0) this.worker.unref();
+    if (this.pending.size === 0 && !this.closing) this.worker.unref();
     if (reply.ok) pending.resolve(reply.value);
     else pending.reject(replyError(reply));
   }
