@@ -105,6 +105,16 @@ describe('warden chart', () => {
     expect(written.bytes).toBe(readFileSync(join(scratch, 'light.mmd')).length);
   });
 
+  it('refuses an --out it cannot write (a folder, a missing folder) with exit 2, quoting it', async () => {
+    const folder = await cli(['chart', 'job', '--out', scratch]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toBe(
+      `warden: Expected \`--out\` to be a file that can be written (writing it failed: EISDIR), got \`${scratch}\`\n`,
+    );
+    const missing = join(scratch, 'no', 'such', 'chart.mmd');
+    expect((await cli(['chart', 'job', '--out', missing])).stderr).toContain('ENOENT');
+  });
+
   it('refuses an unknown machine (2), a missing file or export (6), a bad format (2)', async () => {
     const unknown = await cli(['chart', 'pipeline']);
     expect(unknown.code).toBe(2);

@@ -29,6 +29,20 @@ interface ChartFlags {
   readonly out?: string;
 }
 
+/** Writes a chart to `--out`; a path that cannot be written is a bad argument, quoted. */
+function writeChart(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'an error';
+    throw new InvalidOptionError(
+      '--out',
+      `a file that can be written (writing it failed: ${code})`,
+      path,
+    );
+  }
+}
+
 /** Adds `chart` to `program`. */
 export function addChart(program: Command, ctx: CliContext): Command {
   return program
@@ -48,7 +62,7 @@ export function addChart(program: Command, ctx: CliContext): Command {
       const chart = await renderChart(machine, flags.format);
       const text = chart.endsWith('\n') ? chart : `${chart}\n`;
       if (flags.out !== undefined) {
-        writeFileSync(flags.out, text);
+        writeChart(flags.out, text);
         if (globals.json) {
           ctx.out(
             json({
