@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '../errors.js';
 import { jobStatuses, type JobStatus } from '../machines/jobMachine.js';
-import { encodeJobCursor } from '../persistence/jobCursor.js';
+import { decodeJobCursor, encodeJobCursor } from '../persistence/jobCursor.js';
 import type { JobFilter } from '../persistence/Store.js';
 
 /** The most rows one listing prints (it reads them page by page). */
@@ -57,6 +57,16 @@ export function afterCursor(text: string | undefined, filter: JobFilter): string
   if (/^\d+$/.test(text)) {
     const id = wholeNumber('--after', text, 0, Number.MAX_SAFE_INTEGER);
     return id === 0 ? undefined : encodeJobCursor(id, filter);
+  }
+  try {
+    decodeJobCursor(text, filter); // refused here, under the flag's own name
+  } catch (error) {
+    // decodeJobCursor refuses with an InvalidOptionError saying what a cursor must be.
+    throw new InvalidOptionError(
+      '--after',
+      `a job id or ${(error as InvalidOptionError).expected}`,
+      text,
+    );
   }
   return text;
 }

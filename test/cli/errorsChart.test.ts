@@ -58,7 +58,15 @@ describe('warden errors', () => {
     expect(since.code).toBe(2);
     expect(since.stderr).toContain('Expected `--since` to be a time ago');
     expect((await run('errors', '--limit', '1001')).code).toBe(2);
-    expect((await run('errors', '--before', 'x')).code).toBe(2);
+    const before = await run('errors', '--before', 'x');
+    expect(before.code).toBe(2);
+    expect(before.stderr).toContain('Expected `--before`');
+    expect(before.stderr).toContain('got `x`');
+    const far = await run('errors', '--since', '99999999d');
+    expect(far.code).toBe(2);
+    expect(far.stderr).toBe(
+      'warden: Expected `--since` to be a time ago since 1970, got `99999999d`\n',
+    );
   });
 
   it('reads --since as a time ago or an ISO time', () => {

@@ -89,6 +89,7 @@ describe('warden jobs list', () => {
     );
     const cursor = await run('jobs', 'list', '--after', 'nonsense');
     expect(cursor.code).toBe(exitCodes.usage);
+    expect(cursor.stderr).toContain('Expected `--after` to be a job id or a `nextCursor`');
     expect(cursor.stderr).toContain('got `nonsense`');
     expect(status.stdout + limit.stdout + cursor.stdout).toBe('');
   });

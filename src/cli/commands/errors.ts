@@ -21,7 +21,11 @@ const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_
  */
 export function parseSince(text: string, now: number): number {
   const ago = /^(\d{1,9})([smhd])$/.exec(text);
-  if (ago !== null) return now - Number(ago[1]) * (units[ago[2] ?? 's'] ?? 1000);
+  if (ago !== null) {
+    const since = now - Number(ago[1]) * (units[ago[2] ?? 's'] ?? 1000);
+    if (since < 0) throw new InvalidOptionError('--since', 'a time ago since 1970', text);
+    return since;
+  }
   const at = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)
     ? Date.parse(text)
     : Number.NaN;
@@ -105,7 +109,11 @@ export function addErrors(program: Command, ctx: CliContext): Command {
     .option('--type <type>', 'only failures of jobs of this type')
     .option('--subject <subject>', 'only of this job id, actor id, breaker or pool name')
     .option('--since <when>', 'only since a time ago (15m, 2h, 7d) or an ISO time')
-    .option('--before <id>', 'only older than this event (the id a full page ends with)')
+    .option(
+      '--before <id>',
+      'only older than this event (the id a full page ends with)',
+      (text: string) => String(wholeNumber('--before', text, 1, 999_999_999_999_999)),
+    )
     .option(
       '--limit <n>',
       `at most this many, up to ${maxErrorLimit}`,
