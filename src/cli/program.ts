@@ -70,10 +70,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and --version are not failures; commander has already printed its message.
+      // (A command group named without its subcommand, `warden jobs`, shows its help as an error.)
       if (
         error.code === 'commander.helpDisplayed' ||
-        error.code === 'commander.help' ||
-        error.code === 'commander.version'
+        error.code === 'commander.version' ||
+        (error.code === 'commander.help' && error.exitCode === 0)
       ) {
         return exitCodes.ok;
       }

@@ -114,5 +114,9 @@ describe('usage', () => {
     const argument = await cli(['jobs', 'show']);
     expect(argument.code).toBe(exitCodes.usage);
     expect(argument.stderr).toContain("error: missing required argument 'id'");
+    const group = await cli(['jobs']); // a group without its subcommand
+    expect(group.code).toBe(exitCodes.usage);
+    expect(group.stderr).toContain('Usage: warden jobs');
+    expect((await cli(['jobs', '--help'])).code).toBe(0);
   });
 });
