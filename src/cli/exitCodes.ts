@@ -49,10 +49,7 @@ export function exitCodeOf(error: unknown): ExitCode {
     case 'UNKNOWN_JOB_TYPE':
       return exitCodes.notFound;
     case 'MACHINE_LOAD_FAILED':
-      return error instanceof MachineLoadError &&
-        (error.reason === 'not-found' || error.reason === 'no-export')
-        ? exitCodes.notFound
-        : exitCodes.failed;
+      return error instanceof MachineLoadError ? machineLoadExit(error) : exitCodes.failed;
     case 'COMMAND_TIMEOUT':
       return exitCodes.timeout;
     case 'NOT_RUNNING':
@@ -61,4 +58,10 @@ export function exitCodeOf(error: unknown): ExitCode {
     default:
       return exitCodes.failed;
   }
+}
+
+/** A machine that could not be loaded: not found (6), a spec that names nothing (2), else 1. */
+function machineLoadExit(error: MachineLoadError): ExitCode {
+  if (error.reason === 'not-found' || error.reason === 'no-export') return exitCodes.notFound;
+  return error.reason === 'bad-spec' ? exitCodes.usage : exitCodes.failed;
 }
