@@ -182,7 +182,7 @@ export class JobsApi {
 }
 
 /** Checks a `listJobs` filter; the store checks that a cursor fits it. */
-function checkFilter(name: string, filter: JobFilter): JobFilter {
+export function checkFilter(name: string, filter: JobFilter): JobFilter {
   const options = checkObject(name, filter);
   checkKeys(name, options, ['status', 'type', 'limit', 'offset', 'after']);
   const status = options['status'];

@@ -164,7 +164,7 @@ function checkLogger(value: unknown): Logger {
 }
 
 /** A clock whose `now()` reads a finite number; checked once, when Warden is created. */
-function checkClock(value: unknown): Clock {
+export function checkClock(value: unknown): Clock {
   const clock = value as Partial<Clock> | null;
   if (
     typeof clock !== 'object' ||

@@ -1,0 +1,210 @@
+import type Database from 'better-sqlite3';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { openReadOnly } from '../cli/database.js';
+import { issueCommand } from '../commands/issueCommand.js';
+import { coerceError, InvalidOptionError, serializeError } from '../errors.js';
+import { coalesce } from './coalesce.js';
+import { DashboardReads, statusOf } from './dashboardApi.js';
+import {
+  authorized,
+  resolveDashboardOptions,
+  sameSite,
+  type DashboardOptions,
+  type ResolvedDashboardOptions,
+} from './dashboardOptions.js';
+import { fileChanges } from './fileChanges.js';
+
+/** Live updates go out at most once per this many ms: 10 a second. */
+export const updateWindowMs = 100;
+
+/** The largest command body accepted. */
+const maxBodyBytes = 16 * 1024;
+
+/** A dashboard over one Warden file: its HTTP API and live updates (work in progress: no page yet). */
+export interface Dashboard {
+  readonly options: ResolvedDashboardOptions;
+  /** Answers one request: mount it in an existing `node:http` server, under any path. */
+  handle(request: IncomingMessage, response: ServerResponse): void;
+  /** Serves it on `options.host`:`options.port`; resolves with its URL. */
+  listen(): Promise<string>;
+  /** Ends the live streams, stops serving and closes the file. */
+  close(): Promise<void>;
+}
+
+function send(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  response.end(text);
+}
+
+function fail(response: ServerResponse, error: unknown): void {
+  const status = statusOf(error);
+  const { name, message, code } = serializeError(coerceError(error));
+  send(response, status, { error: { name, message, code: code ?? null } });
+}
+
+function readBody(request: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBodyBytes) chunks.push(chunk); // past it, read to the end and refuse
+    });
+    request.on('end', () => {
+      if (size > maxBodyBytes) {
+        reject(new InvalidOptionError('body', `at most ${maxBodyBytes} bytes`, size));
+        return;
+      }
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        resolve(JSON.parse(text) as unknown);
+      } catch {
+        reject(new InvalidOptionError('body', 'a JSON document', text.slice(0, 200)));
+      }
+    });
+    request.on('error', reject);
+  });
+}
+
+/** Creates a dashboard over `options.database`; nothing is opened until the first request. */
+export function createDashboard(options: DashboardOptions): Dashboard {
+  const resolved = resolveDashboardOptions(options);
+  const { clock } = resolved;
+  let db: Database.Database | undefined;
+  let reads: DashboardReads | undefined;
+  let server: Server | undefined;
+  const streams = new Set<ServerResponse>();
+  const closers = new Set<() => void>();
+
+  const open = (): { db: Database.Database; reads: DashboardReads } => {
+    if (db === undefined || reads === undefined) {
+      db = openReadOnly(resolved.database);
+      reads = new DashboardReads(db, clock);
+    }
+    return { db, reads };
+  };
+
+  const events = (request: IncomingMessage, response: ServerResponse): void => {
+    const { db: connection } = open();
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
+    response.write('retry: 1000\n\n');
+    streams.add(response);
+    const subscription = fileChanges(connection, clock, resolved.pollMs)
+      .pipe(coalesce(clock, updateWindowMs))
+      .subscribe({
+        next: (batch) => {
+          const last = batch.values[batch.values.length - 1];
+          response.write(
+            `event: change\ndata: ${JSON.stringify({ at: batch.at, dataVersion: last?.dataVersion ?? null, looks: batch.values.length })}\n\n`,
+          );
+        },
+        error: () => response.end(),
+      });
+    const end = (): void => {
+      subscription.unsubscribe();
+      streams.delete(response);
+      closers.delete(end);
+    };
+    closers.add(end);
+    request.on('close', end);
+  };
+
+  /** The answer to a GET of `path`, or undefined when nothing is there. */
+  const read = (path: string, query: URLSearchParams): unknown => {
+    const job = /^\/api\/jobs\/([^/]+)$/.exec(path);
+    if (path === '/api/overview') return open().reads.overview();
+    if (path === '/api/jobs') return open().reads.jobsPage(query);
+    if (job !== null) return open().reads.job(decodeURIComponent(job[1] ?? ''));
+    if (path === '/api/errors') return open().reads.errors(query);
+    if (path === '/api/tree' || path === '/api/pools' || path === '/api/breakers') {
+      return open().reads.snapshot(path.slice(5) as 'tree');
+    }
+    return undefined;
+  };
+
+  const command = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    if (resolved.readOnly) {
+      send(response, 403, { error: { code: 'READ_ONLY', message: 'this dashboard is read-only' } });
+      return;
+    }
+    if (!sameSite(request)) {
+      send(response, 403, {
+        error: { code: 'CROSS_SITE', message: 'a command must come from the dashboard itself' },
+      });
+      return;
+    }
+    const body = await readBody(request);
+    send(response, 200, await issueCommand(resolved.database, body as never));
+  };
+
+  const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const url = new URL(request.url ?? '/', 'http://dashboard');
+    if (!authorized(request, url, resolved.token)) {
+      send(response, 401, { error: { code: 'UNAUTHORIZED', message: 'a valid token is needed' } });
+      return;
+    }
+    const path = url.pathname.replace(/\/+$/, '');
+    if (request.method === 'POST' && path === '/api/commands') return command(request, response);
+    if (request.method !== 'GET') {
+      send(response, 405, {
+        error: { code: 'METHOD', message: `${request.method} is not allowed here` },
+      });
+      return;
+    }
+    if (path === '/api/events') {
+      events(request, response);
+      return;
+    }
+    const body = read(path, url.searchParams);
+    if (body !== undefined) {
+      send(response, 200, body);
+      return;
+    }
+    send(response, 404, { error: { code: 'NOT_FOUND', message: `nothing at ${path || '/'}` } });
+  };
+
+  return {
+    options: resolved,
+    handle(request, response) {
+      route(request, response).catch((error: unknown) => {
+        if (!response.headersSent) fail(response, error);
+        else response.end();
+      });
+    },
+    listen() {
+      server = createServer((request, response) => {
+        this.handle(request, response);
+      });
+      const listening = server;
+      return new Promise((resolve, reject) => {
+        listening.once('error', reject);
+        listening.listen(resolved.port, resolved.host, () => {
+          const { port } = listening.address() as AddressInfo;
+          const host = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
+          resolve(`http://${host}:${port}`);
+        });
+      });
+    },
+    async close() {
+      for (const end of [...closers]) end();
+      for (const stream of streams) stream.end();
+      if (server !== undefined) {
+        const closing = server;
+        await new Promise<void>((resolve) => closing.close(() => resolve()));
+      }
+      db?.close();
+      db = undefined;
+      reads = undefined;
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import type Database from 'better-sqlite3';
+import type { Clock } from '../clock.js';
+import { InvalidOptionError, JobNotFoundError, isWardenError } from '../errors.js';
+import { checkFilter } from '../facade/jobsApi.js';
+import { jobStatuses, type JobStatus } from '../machines/jobMachine.js';
+import { countJobs } from '../persistence/sqlite/countJobs.js';
+import { listErrorEvents, type ErrorEventFilter } from '../persistence/sqlite/errorEvents.js';
+import { listJobsPage } from '../persistence/sqlite/listJobs.js';
+import { PausedTypeReads } from '../persistence/sqlite/pausedTypes.js';
+import { JobReads } from '../persistence/sqlite/readJobs.js';
+import { readSnapshot } from '../persistence/sqlite/snapshots.js';
+import type { JobFilter } from '../persistence/Store.js';
+import { ownerOf } from '../cli/owner.js';
+
+/** The HTTP status for an error a request ended with. */
+export function statusOf(error: unknown): number {
+  if (isWardenError(error, 'INVALID_OPTION')) return 400;
+  if (isWardenError(error, 'JOB_NOT_FOUND') || isWardenError(error, 'ACTOR_NOT_FOUND')) return 404;
+  if (isWardenError(error, 'INVALID_TRANSITION')) return 409;
+  if (isWardenError(error, 'NOT_RUNNING')) return 409;
+  if (isWardenError(error, 'COMMAND_TIMEOUT')) return 504;
+  if (
+    isWardenError(error, 'DATABASE_UNAVAILABLE') ||
+    isWardenError(error, 'NOT_A_WARDEN_DATABASE') ||
+    isWardenError(error, 'SCHEMA_TOO_NEW')
+  ) {
+    return 503;
+  }
+  return 500;
+}
+
+/** A query parameter given at most once; `name` for the error. */
+function single(query: URLSearchParams, name: string): string | undefined {
+  const values = query.getAll(name);
+  if (values.length > 1) throw new InvalidOptionError(name, 'given at most once', values);
+  return values[0];
+}
+
+function whole(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(text)) throw new InvalidOptionError(name, 'a whole number', text);
+  return Number(text);
+}
+
+/** `?status=a,b&type=t&limit=n&after=cursor` as a checked job filter; unknown parameters refused. */
+export function jobFilterOf(query: URLSearchParams): JobFilter {
+  for (const key of query.keys()) {
+    if (!['status', 'type', 'limit', 'after', 'token'].includes(key)) {
+      throw new InvalidOptionError('query', 'status, type, limit or after', key);
+    }
+  }
+  const status = single(query, 'status');
+  const statuses = status === undefined ? undefined : status.split(',');
+  for (const s of statuses ?? []) {
+    if (!jobStatuses.includes(s as JobStatus)) {
+      throw new InvalidOptionError('status', `one or more of ${jobStatuses.join(', ')}`, status);
+    }
+  }
+  const type = single(query, 'type');
+  const limit = whole('limit', single(query, 'limit'));
+  const after = single(query, 'after');
+  return checkFilter('jobs filter', {
+    ...(statuses === undefined ? {} : { status: statuses as JobStatus[] }),
+    ...(type === undefined ? {} : { type }),
+    ...(limit === undefined ? {} : { limit }),
+    ...(after === undefined ? {} : { after }),
+  });
+}
+
+/** `?source=&type=&subject=&since=&before=&limit=` as an error-event filter. */
+export function errorFilterOf(query: URLSearchParams): ErrorEventFilter {
+  const source = single(query, 'source');
+  const type = single(query, 'type');
+  const subject = single(query, 'subject');
+  const since = whole('since', single(query, 'since'));
+  const before = single(query, 'before');
+  const limit = whole('limit', single(query, 'limit'));
+  return {
+    ...(source === undefined ? {} : { source: source as ErrorEventFilter['source'] & string }),
+    ...(type === undefined ? {} : { jobType: type }),
+    ...(subject === undefined ? {} : { subject }),
+    ...(since === undefined ? {} : { since }),
+    ...(before === undefined ? {} : { before }),
+    ...(limit === undefined ? {} : { limit }),
+  };
+}
+
+/** The read side of the dashboard: pure reads over its read-only connection. */
+export class DashboardReads {
+  private readonly jobs: JobReads;
+  private readonly paused: PausedTypeReads;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly clock: Clock,
+  ) {
+    this.jobs = new JobReads(db);
+    this.paused = new PausedTypeReads(db);
+  }
+
+  /** Counts by status, paused types, the owner, and the owner's last published health. */
+  overview(): unknown {
+    return {
+      counts: countJobs(this.db),
+      paused: this.paused.pausedTypes(),
+      owner: ownerOf(this.db, this.clock),
+      health: readSnapshot(this.db, 'health') ?? null,
+    };
+  }
+
+  jobsPage(query: URLSearchParams): unknown {
+    return listJobsPage(this.db, jobFilterOf(query));
+  }
+
+  /** One job with its history; `JobNotFoundError` for an id the file does not hold. */
+  job(id: string): unknown {
+    if (!/^[1-9]\d{0,14}$/.test(id)) throw new InvalidOptionError('id', 'a job id', id);
+    const job = this.jobs.getJob(id);
+    if (job === undefined) throw new JobNotFoundError(id);
+    return { job, history: this.jobs.history(id) };
+  }
+
+  errors(query: URLSearchParams): unknown {
+    return { events: listErrorEvents(this.db, errorFilterOf(query)) };
+  }
+
+  /** A snapshot the owner published (`tree`, `pools`, `breakers`), or null. */
+  snapshot(name: 'tree' | 'pools' | 'breakers'): unknown {
+    return readSnapshot(this.db, name) ?? null;
+  }
+}
