@@ -14,6 +14,7 @@ import {
   type ResolvedDashboardOptions,
 } from './dashboardOptions.js';
 import { fileChanges } from './fileChanges.js';
+import { pageHtml, pageScript } from './page.js';
 
 /** Live updates go out at most once per this many ms: 10 a second. */
 export const updateWindowMs = 100;
@@ -149,16 +150,31 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
   const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://dashboard');
-    if (!authorized(request, url, resolved.token)) {
+    const path = url.pathname.replace(/\/+$/, '');
+    // The page and its script hold no data: they load without the token, which the page then
+    // sends with every API request (from its own address's ?token=).
+    const isPage = path === '' || path === '/index.html' || path === '/app.js';
+    if (!isPage && !authorized(request, url, resolved.token)) {
       send(response, 401, { error: { code: 'UNAUTHORIZED', message: 'a valid token is needed' } });
       return;
     }
-    const path = url.pathname.replace(/\/+$/, '');
     if (request.method === 'POST' && path === '/api/commands') return command(request, response);
     if (request.method !== 'GET') {
       send(response, 405, {
         error: { code: 'METHOD', message: `${request.method} is not allowed here` },
       });
+      return;
+    }
+    if (isPage) {
+      const script = path === '/app.js';
+      response.writeHead(200, {
+        'content-type': script ? 'text/javascript; charset=utf-8' : 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'content-security-policy':
+          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+      });
+      response.end(script ? pageScript : pageHtml);
       return;
     }
     if (path === '/api/events') {
@@ -200,7 +216,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       for (const stream of streams) stream.end();
       if (server !== undefined) {
         const closing = server;
-        await new Promise<void>((resolve) => closing.close(() => resolve()));
+        const closed = new Promise<void>((resolve) => closing.close(() => resolve()));
+        closing.closeAllConnections(); // a browser's idle keep-alive connections too
+        await closed;
       }
       db?.close();
       db = undefined;
