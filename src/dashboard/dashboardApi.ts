@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Clock } from '../clock.js';
 import { InvalidOptionError, JobNotFoundError, isWardenError } from '../errors.js';
 import { checkFilter } from '../facade/jobsApi.js';
-import { jobStatuses, type JobStatus } from '../machines/jobMachine.js';
+import type { JobStatus } from '../machines/jobMachine.js';
 import { countJobs } from '../persistence/sqlite/countJobs.js';
 import { listErrorEvents, type ErrorEventFilter } from '../persistence/sqlite/errorEvents.js';
 import { listJobsPage } from '../persistence/sqlite/listJobs.js';
@@ -10,6 +10,7 @@ import { PausedTypeReads } from '../persistence/sqlite/pausedTypes.js';
 import { JobReads } from '../persistence/sqlite/readJobs.js';
 import { readSnapshot } from '../persistence/sqlite/snapshots.js';
 import type { JobFilter } from '../persistence/Store.js';
+import { wholeNumber } from '../cli/options.js';
 import { ownerOf } from '../cli/owner.js';
 
 /** The HTTP status for an error a request ended with. */
@@ -36,10 +37,9 @@ function single(query: URLSearchParams, name: string): string | undefined {
   return values[0];
 }
 
-function whole(name: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d{1,15}$/.test(text)) throw new InvalidOptionError(name, 'a whole number', text);
-  return Number(text);
+/** A whole-number parameter, from `min` up, checked as the CLI checks its flags. */
+function whole(name: string, text: string | undefined, min: number): number | undefined {
+  return text === undefined ? undefined : wholeNumber(name, text, min, Number.MAX_SAFE_INTEGER);
 }
 
 /** `?status=a,b&type=t&limit=n&after=cursor` as a checked job filter; unknown parameters refused. */
@@ -50,17 +50,12 @@ export function jobFilterOf(query: URLSearchParams): JobFilter {
     }
   }
   const status = single(query, 'status');
-  const statuses = status === undefined ? undefined : status.split(',');
-  for (const s of statuses ?? []) {
-    if (!jobStatuses.includes(s as JobStatus)) {
-      throw new InvalidOptionError('status', `one or more of ${jobStatuses.join(', ')}`, status);
-    }
-  }
   const type = single(query, 'type');
-  const limit = whole('limit', single(query, 'limit'));
+  const limit = whole('limit', single(query, 'limit'), 1);
   const after = single(query, 'after');
+  // checkFilter checks each status, the type, the limit's bounds and the cursor.
   return checkFilter('jobs filter', {
-    ...(statuses === undefined ? {} : { status: statuses as JobStatus[] }),
+    ...(status === undefined ? {} : { status: status.split(',') as JobStatus[] }),
     ...(type === undefined ? {} : { type }),
     ...(limit === undefined ? {} : { limit }),
     ...(after === undefined ? {} : { after }),
@@ -72,9 +67,9 @@ export function errorFilterOf(query: URLSearchParams): ErrorEventFilter {
   const source = single(query, 'source');
   const type = single(query, 'type');
   const subject = single(query, 'subject');
-  const since = whole('since', single(query, 'since'));
+  const since = whole('since', single(query, 'since'), 0);
   const before = single(query, 'before');
-  const limit = whole('limit', single(query, 'limit'));
+  const limit = whole('limit', single(query, 'limit'), 1);
   return {
     ...(source === undefined ? {} : { source: source as ErrorEventFilter['source'] & string }),
     ...(type === undefined ? {} : { jobType: type }),
