@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createManualClock, InvalidOptionError } from '../../src/index.js';
 import { createDashboard, type Dashboard } from '../../src/dashboard/dashboard.js';
 import { resolveDashboardOptions } from '../../src/dashboard/dashboardOptions.js';
-import { invalidOption, t0, tempDatabase, testWarden } from '../helpers.js';
+import { deferred, invalidOption, t0, tempDatabase, testWarden } from '../helpers.js';
 
 const open: Dashboard[] = [];
 afterEach(async () => {
@@ -177,13 +177,20 @@ describe('live updates', () => {
     const reader = response.body!.getReader();
     const decoder = new TextDecoder();
     let text = '';
+    let arrived = deferred();
     const pump = (async () => {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) return;
         text += decoder.decode(value);
+        arrived.resolve();
+        arrived = deferred();
       }
     })();
+    const changesIn = () =>
+      [...text.matchAll(/event: change\ndata: (.*)\n\n/g)].map(
+        (m) => JSON.parse(m[1]!) as { at: number },
+      );
     const writer = new Database(database);
     writer.exec('CREATE TABLE IF NOT EXISTS probe (x)');
     const insert = writer.prepare('INSERT INTO probe VALUES (?)');
@@ -191,14 +198,14 @@ describe('live updates', () => {
       insert.run(ms);
       await clock.advance(1);
     }
+    // A last commit after a quiet spell: once its change has arrived, every earlier one has.
     await clock.advance(200);
-    // Real I/O, not Warden's time: the socket needs a moment to deliver the last events.
-    // eslint-disable-next-line no-restricted-globals
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const last = clock.now();
+    insert.run(-1);
+    await clock.advance(20);
+    while (!changesIn().some((c) => c.at >= last)) await arrived.promise;
     writer.close();
-    const changes = [...text.matchAll(/event: change\ndata: (.*)\n\n/g)].map(
-      (m) => JSON.parse(m[1]!) as { at: number },
-    );
+    const changes = changesIn();
     expect(text.startsWith('retry: 1000\n\n')).toBe(true);
     expect(changes.length).toBeGreaterThanOrEqual(15);
     for (const first of changes) {
