@@ -4,29 +4,18 @@
  * processes, as in the other end-to-end tests.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWarden, type Warden } from '../../src/index.js';
 import { createBrowserPool, type BrowserPool } from '../../src/playwright/index.js';
-
-const executablePath = '/usr/bin/chromium';
-const args = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { args, assertChromium, executablePath } from './chromium.js';
 
 let server: Server;
 let base: string;
 
 beforeAll(async () => {
-  if (!existsSync(executablePath))
-    throw new Error(`${executablePath} is missing: apt-get install -y chromium`);
+  assertChromium();
   server = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(`<title>page ${req.url ?? ''}</title><h1>${req.url ?? ''}</h1>`);

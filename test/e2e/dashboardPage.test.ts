@@ -3,7 +3,7 @@
  * writing the file and a dashboard reading it. Real time, as in the other end-to-end tests;
  * screenshots go to .ci/out/screenshots.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -11,16 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWarden, type Warden } from '../../src/index.js';
 import { createDashboard, type Dashboard } from '../../src/dashboard/dashboard.js';
 import { deferred } from '../helpers.js';
+import { args, assertChromium, executablePath } from './chromium.js';
 
-const executablePath = '/usr/bin/chromium';
-const args = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const screenshots = join(process.cwd(), '.ci', 'out', 'screenshots');
 
 let browser: Browser;
@@ -31,8 +23,7 @@ const dashboards: Dashboard[] = [];
 const gate = deferred();
 
 beforeAll(async () => {
-  if (!existsSync(executablePath))
-    throw new Error(`${executablePath} is missing: apt-get install -y chromium`);
+  assertChromium();
   mkdirSync(screenshots, { recursive: true });
   // Its own folder for the whole file: the helpers' temporary folders go after each test.
   dir = mkdtempSync(join(tmpdir(), 'warden-dashboard-'));
