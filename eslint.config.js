@@ -29,7 +29,11 @@ export default tseslint.config(
   },
   {
     files: ['src/clock.ts', 'bench/**', 'examples/**', 'test/e2e/**'],
-    rules: { 'no-restricted-properties': 'off', 'no-restricted-globals': 'off' },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      'no-restricted-properties': 'off',
+      'no-restricted-globals': 'off',
+    },
   },
   {
     files: ['test/**'],
@@ -40,4 +44,46 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // The dashboard's page: plain browser modules, served as they are.
+    files: ['ui/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      parserOptions: { projectService: false, project: false },
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'history',
+          'navigator',
+          'console',
+          'fetch',
+          'EventSource',
+          'URL',
+          'URLSearchParams',
+          'CSS',
+          'Node',
+          'Option',
+          'Event',
+          'HTMLElement',
+          'DOMParser',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'requestAnimationFrame',
+          'Intl',
+          'Viz',
+          'Chart',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+    rules: {
+      ...tseslint.configs.disableTypeChecked.rules,
+      'no-restricted-properties': 'off',
+      'no-restricted-globals': 'off',
+    },
+  },
 );

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { openReadOnly } from '../cli/database.js';
 import { issueCommand } from '../commands/issueCommand.js';
 import { coerceError, InvalidOptionError, serializeError } from '../errors.js';
+import { Assets } from './assets.js';
 import { coalesce } from './coalesce.js';
 import { DashboardReads, statusOf } from './dashboardApi.js';
 import {
@@ -14,7 +15,6 @@ import {
   type ResolvedDashboardOptions,
 } from './dashboardOptions.js';
 import { fileChanges } from './fileChanges.js';
-import { pageHtml, pageScript } from './page.js';
 
 /** Live updates go out at most once per this many ms: 10 a second. */
 export const updateWindowMs = 100;
@@ -22,10 +22,13 @@ export const updateWindowMs = 100;
 /** The largest command body accepted. */
 const maxBodyBytes = 16 * 1024;
 
-/** A dashboard over one Warden file: its HTTP API and live updates (work in progress: no page yet). */
+/** A dashboard over one Warden file: its page, its HTTP API and live updates. */
 export interface Dashboard {
   readonly options: ResolvedDashboardOptions;
-  /** Answers one request: mount it in an existing `node:http` server, under any path. */
+  /**
+   * Answers one request: mount it in an existing `node:http` server. Under a path prefix, give
+   * that prefix as `basePath` and pass it every request whose path starts with it.
+   */
   handle(request: IncomingMessage, response: ServerResponse): void;
   /** Serves it on `options.host`:`options.port`; resolves with its URL. */
   listen(): Promise<string>;
@@ -82,6 +85,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   let server: Server | undefined;
   const streams = new Set<ServerResponse>();
   const closers = new Set<() => void>();
+  const assets = new Assets();
 
   const open = (): { db: Database.Database; reads: DashboardReads } => {
     if (db === undefined || reads === undefined) {
@@ -148,13 +152,40 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     send(response, 200, await issueCommand(resolved.database, body as never));
   };
 
+  const page = (path: string, response: ServerResponse): boolean => {
+    const asset = assets.get(path);
+    if (asset === undefined) return false;
+    response.writeHead(200, {
+      'content-type': asset.type,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      // Graphviz runs in the page as WebAssembly: 'wasm-unsafe-eval', and nothing else of eval.
+      'content-security-policy':
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+    });
+    response.end(asset.body);
+    return true;
+  };
+
   const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://dashboard');
-    const path = url.pathname.replace(/\/+$/, '');
-    // The page and its script hold no data: they load without the token, which the page then
+    const { basePath } = resolved;
+    if (basePath !== '' && url.pathname === basePath) {
+      // The page's links are relative: it must be read from an address ending in '/'.
+      response.writeHead(308, { location: `${basePath}/${url.search}` });
+      response.end();
+      return;
+    }
+    if (!url.pathname.startsWith(`${basePath}/`)) {
+      send(response, 404, { error: { code: 'NOT_FOUND', message: `nothing at ${url.pathname}` } });
+      return;
+    }
+    const below = url.pathname.slice(basePath.length);
+    const path = below === '/' ? '/' : below.replace(/\/+$/, '');
+    // The page and its scripts hold no data: they load without the token, which the page then
     // sends with every API request (from its own address's ?token=).
-    const isPage = path === '' || path === '/index.html' || path === '/app.js';
-    if (!isPage && !authorized(request, url, resolved.token)) {
+    const isApi = path === '/api' || path.startsWith('/api/');
+    if (isApi && !authorized(request, url, resolved.token)) {
       send(response, 401, { error: { code: 'UNAUTHORIZED', message: 'a valid token is needed' } });
       return;
     }
@@ -165,28 +196,17 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       });
       return;
     }
-    if (isPage) {
-      const script = path === '/app.js';
-      response.writeHead(200, {
-        'content-type': script ? 'text/javascript; charset=utf-8' : 'text/html; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        'content-security-policy':
-          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
-      });
-      response.end(script ? pageScript : pageHtml);
-      return;
-    }
+    if (!isApi && page(path, response)) return;
     if (path === '/api/events') {
       events(request, response);
       return;
     }
-    const body = read(path, url.searchParams);
+    const body = isApi ? read(path, url.searchParams) : undefined;
     if (body !== undefined) {
       send(response, 200, body);
       return;
     }
-    send(response, 404, { error: { code: 'NOT_FOUND', message: `nothing at ${path || '/'}` } });
+    send(response, 404, { error: { code: 'NOT_FOUND', message: `nothing at ${url.pathname}` } });
   };
 
   return {

@@ -19,6 +19,11 @@ export interface DashboardOptions {
   readonly readOnly?: boolean;
   /** How often the file is looked at for another process's commits. @default 100 */
   readonly pollMs?: number;
+  /**
+   * The path prefix it is mounted under in an existing server (`/warden`, say): the page is then
+   * at `/warden/` and its API at `/warden/api/`. @default '' (the root)
+   */
+  readonly basePath?: string;
   /** @default the wall clock */
   readonly clock?: Clock;
 }
@@ -31,6 +36,7 @@ export interface ResolvedDashboardOptions {
   readonly token: string | null;
   readonly readOnly: boolean;
   readonly pollMs: number;
+  readonly basePath: string;
   readonly clock: Clock;
 }
 
@@ -53,6 +59,7 @@ export function resolveDashboardOptions(input: unknown): ResolvedDashboardOption
       token: true,
       readOnly: true,
       pollMs: true,
+      basePath: true,
       clock: true,
     }),
   );
@@ -71,6 +78,19 @@ export function resolveDashboardOptions(input: unknown): ResolvedDashboardOption
   if (given.readOnly !== undefined && typeof given.readOnly !== 'boolean') {
     throw new InvalidOptionError('readOnly', 'true or false', given.readOnly);
   }
+  const basePath = given.basePath ?? '';
+  if (
+    typeof basePath !== 'string' ||
+    basePath.length > 1024 ||
+    !/^(?:\/[A-Za-z0-9._~-]+)*$/.test(basePath) ||
+    /\/\.\.?(?:\/|$)/.test(basePath)
+  ) {
+    throw new InvalidOptionError(
+      'basePath',
+      "'' or a path of plain segments, starting with '/' and not ending in it (like '/warden')",
+      basePath,
+    );
+  }
   return {
     database: checkString('database', given.database, 4096),
     host,
@@ -78,6 +98,7 @@ export function resolveDashboardOptions(input: unknown): ResolvedDashboardOption
     token,
     readOnly: given.readOnly ?? false,
     pollMs: checkInteger('pollMs', given.pollMs ?? 100, 10, 60_000),
+    basePath,
     clock: given.clock === undefined ? realClock : checkClock(given.clock),
   };
 }
