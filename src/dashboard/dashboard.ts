@@ -124,20 +124,43 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     request.on('close', end);
   };
 
+  /**
+   * The API's GETs: a path pattern and its answer (from the match and the query). Each feature
+   * adds its own line; reads go through the read-only connection only.
+   */
+  const gets: readonly (readonly [
+    RegExp,
+    (match: RegExpExecArray, query: URLSearchParams) => unknown,
+  ])[] = [
+    [/^\/api\/overview$/, () => open().reads.overview()],
+    [/^\/api\/jobs$/, (_, query) => open().reads.jobsPage(query)],
+    [/^\/api\/jobs\/([^/]+)$/, (match) => open().reads.job(decodeURIComponent(match[1] ?? ''))],
+    [/^\/api\/errors$/, (_, query) => open().reads.errors(query)],
+    [/^\/api\/(tree|pools|breakers)$/, (match) => open().reads.snapshot(match[1] as 'tree')],
+  ];
+
   /** The answer to a GET of `path`, or undefined when nothing is there. */
   const read = (path: string, query: URLSearchParams): unknown => {
-    const job = /^\/api\/jobs\/([^/]+)$/.exec(path);
-    if (path === '/api/overview') return open().reads.overview();
-    if (path === '/api/jobs') return open().reads.jobsPage(query);
-    if (job !== null) return open().reads.job(decodeURIComponent(job[1] ?? ''));
-    if (path === '/api/errors') return open().reads.errors(query);
-    if (path === '/api/tree' || path === '/api/pools' || path === '/api/breakers') {
-      return open().reads.snapshot(path.slice(5) as 'tree');
+    for (const [pattern, answer] of gets) {
+      const match = pattern.exec(path);
+      if (match !== null) return answer(match, query);
     }
     return undefined;
   };
 
-  const command = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+  /**
+   * The API's POSTs, each a state change through the commands path (never a write of its own):
+   * a path and what its JSON body does.
+   */
+  const posts: ReadonlyMap<string, (body: unknown) => Promise<unknown>> = new Map([
+    ['/api/commands', (body: unknown) => issueCommand(resolved.database, body as never)],
+  ]);
+
+  const command = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    carryOut: (body: unknown) => Promise<unknown>,
+  ): Promise<void> => {
     if (resolved.readOnly) {
       send(response, 403, { error: { code: 'READ_ONLY', message: 'this dashboard is read-only' } });
       return;
@@ -149,7 +172,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       return;
     }
     const body = await readBody(request);
-    send(response, 200, await issueCommand(resolved.database, body as never));
+    send(response, 200, await carryOut(body));
   };
 
   const page = (path: string, response: ServerResponse): boolean => {
@@ -189,7 +212,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       send(response, 401, { error: { code: 'UNAUTHORIZED', message: 'a valid token is needed' } });
       return;
     }
-    if (request.method === 'POST' && path === '/api/commands') return command(request, response);
+    const post = posts.get(path);
+    if (request.method === 'POST' && post !== undefined) return command(request, response, post);
     if (request.method !== 'GET') {
       send(response, 405, {
         error: { code: 'METHOD', message: `${request.method} is not allowed here` },
