@@ -90,7 +90,13 @@ async function refresh() {
 let refreshing = null;
 let again = false;
 let live = null;
+let stale = false;
 function update() {
+  // A hidden tab reads nothing; it catches up once when it is shown again.
+  if (document.hidden) {
+    stale = true;
+    return Promise.resolve(true);
+  }
   if (refreshing) {
     again = true;
     return refreshing;
@@ -115,5 +121,11 @@ function update() {
 }
 
 window.addEventListener('hashchange', show);
+document.addEventListener('visibilitychange', () => {
+  if (!document.hidden && stale) {
+    stale = false;
+    update();
+  }
+});
 show();
 live = connectLive($('connection'), update);
