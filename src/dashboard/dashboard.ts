@@ -5,6 +5,7 @@ import { openReadOnly } from '../cli/database.js';
 import { issueCommand } from '../commands/issueCommand.js';
 import { coerceError, InvalidOptionError, serializeError } from '../errors.js';
 import { Assets } from './assets.js';
+import { chartList, machineChart } from './chartCounts.js';
 import { coalesce } from './coalesce.js';
 import { DashboardReads, statusOf } from './dashboardApi.js';
 import {
@@ -137,6 +138,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     [/^\/api\/jobs\/([^/]+)$/, (match) => open().reads.job(decodeURIComponent(match[1] ?? ''))],
     [/^\/api\/errors$/, (_, query) => open().reads.errors(query)],
     [/^\/api\/(tree|pools|breakers)$/, (match) => open().reads.snapshot(match[1] as 'tree')],
+    [/^\/api\/charts$/, (_, query) => chartList(open().db, query)],
+    [/^\/api\/charts\/([^/]+)$/, (match, query) => machineChart(open().db, match[1] ?? '', query)],
   ];
 
   /** The answer to a GET of `path`, or undefined when nothing is there. */
