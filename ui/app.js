@@ -6,6 +6,8 @@ import { get } from './api.js';
 import { h, setText } from './dom.js';
 import { connectLive } from './live.js';
 import jobs from './views/jobs.js';
+import tree from './views/tree.js';
+import charts from './views/charts.js';
 
 const statuses = [
   'scheduled',
@@ -17,7 +19,7 @@ const statuses = [
   'cancelled',
   'dead',
 ];
-const views = [jobs];
+const views = [jobs, tree, charts];
 const byName = new Map(views.map((view) => [view.name, view]));
 
 const $ = (id) => document.getElementById(id);

@@ -109,19 +109,34 @@ function tallySlots(pools: unknown, into: Map<string, number>): void {
   }
 }
 
-const breakerCounts = new WeakMap<
+const breakerRows = new WeakMap<
   Database.Database,
-  Database.Statement<[], { state: string; n: number }>
+  Database.Statement<[], { name: string; state: string }>
 >();
 
-/** Breakers by state from the `breakers` table: one row per breaker, so a short read. */
-function tallyBreakers(db: Database.Database, into: Map<string, number>): void {
-  let select = breakerCounts.get(db);
+/**
+ * Breakers by state: each breaker in the `breakers` table (one row per breaker, written on every
+ * change, so a short read and the freshest state) or in the owner's `breakers` snapshot (which
+ * also lists the breakers that never changed, and so have no row yet).
+ */
+function tallyBreakers(db: Database.Database, into: Map<string, number>): number | null {
+  let select = breakerRows.get(db);
   if (select === undefined) {
-    select = db.prepare('SELECT state, count(*) AS n FROM breakers GROUP BY state');
-    breakerCounts.set(db, select);
+    select = db.prepare('SELECT name, state FROM breakers');
+    breakerRows.set(db, select);
   }
-  for (const row of select.all()) into.set(row.state, row.n);
+  const states = new Map<string, string>();
+  const snapshot = readSnapshot(db, 'breakers');
+  if (Array.isArray(snapshot?.body)) {
+    for (const breaker of snapshot.body as { name?: unknown; state?: unknown }[]) {
+      if (typeof breaker?.name === 'string' && typeof breaker.state === 'string') {
+        states.set(breaker.name, breaker.state);
+      }
+    }
+  }
+  for (const row of select.all()) states.set(row.name, row.state);
+  for (const state of states.values()) into.set(state, (into.get(state) ?? 0) + 1);
+  return snapshot?.at ?? null;
 }
 
 /**
@@ -146,9 +161,10 @@ function tally(
     case 'job':
       for (const [status, n] of Object.entries(countJobs(db))) found.set(status, n);
       return { source: 'job_counts', at: null, found };
-    case 'breaker':
-      tallyBreakers(db, found);
-      return { source: 'breakers', at: null, found };
+    case 'breaker': {
+      const at = tallyBreakers(db, found);
+      return { source: 'breakers', at, found };
+    }
     case 'slot': {
       const snapshot = readSnapshot(db, 'pools');
       tallySlots(snapshot?.body, found);
@@ -166,7 +182,7 @@ function tally(
 /**
  * The live counts of one built-in machine: jobs from `job_counts` (kept counts), actors and
  * supervisors from the owner's `tree` snapshot, slots from its `pools` snapshot, breakers from
- * the `breakers` table. Every top-level state gets a figure (0 when none is in it) but those in
+ * the `breakers` table and snapshot. Every top-level state gets a figure (0 when none is in it) but those in
  * `uncounted`; a state the source cannot tell apart (a job's `running.attempt` from
  * `running.fallback`: both are `running`) gets none.
  */

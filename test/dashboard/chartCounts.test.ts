@@ -1,9 +1,10 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { supervisor, type TreeNode } from '../../src/index.js';
+import type { TreeNode } from '../../src/index.js';
 import { chartCounts, chartList, machineChart } from '../../src/dashboard/chartCounts.js';
 import { createDashboard, type Dashboard } from '../../src/dashboard/dashboard.js';
 import { callTimes, down } from '../breakers/helpers.js';
+import { feedsTree } from './helpers.js';
 import { deferred, invalidOption, tempDatabase, testWarden } from '../helpers.js';
 import { settle } from '../pools/helpers.js';
 
@@ -43,23 +44,10 @@ async function livingFile() {
   warden.defineJob('quick', { run: () => undefined });
   const pricing = warden.breaker('pricing', { consecutiveFailures: 1, openMs: 60_000 });
   const search = warden.breaker('search');
+  warden.breaker('ledger'); // never changes: no row in `breakers`, only in the snapshot
   const pool = warden.pool('db', { create: () => ({}), destroy: () => undefined, min: 2, max: 3 });
   const stopped = deferred();
-  await warden.supervise(
-    supervisor({
-      id: 'feeds',
-      strategy: 'rest-for-one',
-      children: [
-        {
-          id: 'socket',
-          start: (ctx) => {
-            ctx.ready();
-            return stopped.promise;
-          },
-        },
-      ],
-    }),
-  );
+  await warden.supervise(feedsTree(stopped.promise));
   await warden.start();
   const job = await warden.enqueue('held', {});
   const quick = await warden.enqueue('quick', {});
@@ -117,10 +105,11 @@ describe('live counts per state of the built-in machines', () => {
     expect(job.counts).not.toHaveProperty('new');
 
     const breaker = chartCounts(db, 'breaker');
-    expect(breaker).toMatchObject({ source: 'breakers', at: null });
+    // From the table, and from the snapshot for `ledger`, which has no row.
+    expect(breaker).toMatchObject({ source: 'breakers', at: expect.any(Number) as unknown });
     expect(breaker.counts).toEqual({
       restoring: 0,
-      closed: 0,
+      closed: 1,
       open: 1,
       'half-open': 0,
       isolated: 1,
@@ -147,8 +136,8 @@ describe('live counts per state of the built-in machines', () => {
     const tree = warden.tree();
     const actor = chartCounts(db, 'actor');
     expect(actor.source).toBe('tree');
-    // jobs, both breakers, both slots and `socket`.
-    expect(actor.counts).toMatchObject({ running: 6, dead: 0, restarting: 0 });
+    // jobs, the three breakers, both slots and `socket`.
+    expect(actor.counts).toMatchObject({ running: 7, dead: 0, restarting: 0 });
     expect(actor.counts).toMatchObject(tally(tree, 'worker'));
     const supervisors = chartCounts(db, 'supervisor');
     // root, breakers, pools, pool:db and feeds.
@@ -211,6 +200,11 @@ describe('live counts per state of the built-in machines', () => {
     const db = readOnly(database);
     expect(chartCounts(db, 'actor')).toMatchObject({ at: null, counts: { running: 0 } });
     expect(chartCounts(db, 'slot')).toMatchObject({ at: null, counts: { idle: 0 } });
+    // The table still holds the breakers that changed.
+    expect(chartCounts(db, 'breaker')).toMatchObject({
+      at: null,
+      counts: { closed: 0, open: 1, isolated: 1 },
+    });
   });
 });
 
