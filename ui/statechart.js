@@ -45,13 +45,17 @@ function groupOf(svg, title) {
   return null;
 }
 
-/** A count badge at the top right corner of a state's box. */
-function badgeFor(group) {
-  let badge = group.querySelector(':scope > g.count');
+/**
+ * A count badge at the top right corner of a state's box, in a layer of its own above the arrows
+ * (Graphviz draws them after the boxes, so a badge inside a box's group could be crossed out).
+ */
+function badgeFor(layer, group) {
+  let badge = [...layer.children].find((b) => b.dataset.state === group.dataset.state);
   if (badge) return badge;
   const box = group.getBBox();
   badge = document.createElementNS(svgNs, 'g');
   badge.setAttribute('class', 'count');
+  badge.dataset.state = group.dataset.state;
   const x = box.x + box.width;
   const y = box.y;
   const pill = document.createElementNS(svgNs, 'rect');
@@ -64,7 +68,7 @@ function badgeFor(group) {
   text.setAttribute('y', String(y + 4));
   text.setAttribute('text-anchor', 'middle');
   badge.append(pill, text);
-  group.append(badge);
+  layer.append(badge);
   return badge;
 }
 
@@ -79,6 +83,10 @@ export async function drawChart(container, machine) {
   svg.dataset.machine = machine;
   container.replaceChildren(svg);
   const groups = new Map();
+  // The boxes and the badges share the top group's coordinates (Graphviz's one transform).
+  const layer = document.createElementNS(svgNs, 'g');
+  layer.setAttribute('class', 'counts');
+  (svg.querySelector('g.graph') ?? svg).append(layer);
   for (const entry of states) {
     const group = groupOf(svg, entry.title);
     if (!group) continue;
@@ -92,7 +100,7 @@ export async function drawChart(container, machine) {
       for (const [state, group] of groups) {
         const n = counts?.[state];
         if (n !== undefined) {
-          const badge = badgeFor(group);
+          const badge = badgeFor(layer, group);
           const text = badge.querySelector('text');
           if (text.textContent !== String(n)) {
             text.textContent = String(n);
@@ -103,7 +111,9 @@ export async function drawChart(container, machine) {
           }
           group.dataset.count = String(n);
         }
-        group.classList.toggle('occupied', n !== undefined && n > 0);
+        const occupied = n !== undefined && n > 0;
+        group.classList.toggle('occupied', occupied);
+        if (n !== undefined) badgeFor(layer, group).classList.toggle('occupied', occupied);
         group.classList.toggle('current', state === current);
       }
     },

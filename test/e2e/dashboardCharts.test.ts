@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWarden, type Warden } from '../../src/index.js';
+import { createWarden, supervisor, type Warden } from '../../src/index.js';
 import { createDashboard, type Dashboard } from '../../src/dashboard/dashboard.js';
 import { feedsTree } from '../dashboard/helpers.js';
 import { deferred } from '../helpers.js';
@@ -36,6 +36,21 @@ beforeAll(async () => {
   warden.breaker('pricing');
   warden.pool('db', { create: () => ({}), destroy: () => undefined, min: 2, max: 3 });
   await warden.supervise(feedsTree(socketStops.promise));
+  // A tree of yours that spends its budget at once: dead-lettered, while the rest goes on.
+  await warden.supervise(
+    supervisor({
+      id: 'crashy',
+      maxRestarts: 0,
+      children: [
+        {
+          id: 'boom',
+          start: () => {
+            throw new Error('boom at start');
+          },
+        },
+      ],
+    }),
+  );
   await warden.start();
   dashboard = createDashboard({ database, pollMs: 50 });
   base = await dashboard.listen();
@@ -81,7 +96,7 @@ async function openPage(
 /** The figure on the badge of `state` in the chart of `machine`. */
 const badge = (page: Page, machine: string, state: string) =>
   page
-    .locator(`svg.statechart[data-machine="${machine}"] g[data-state="${state}"] g.count text`)
+    .locator(`svg.statechart[data-machine="${machine}"] g.count[data-state="${state}"] text`)
     .textContent();
 
 /** The state highlighted in the chart of `machine` (under `scope`), once there is one. */
@@ -115,6 +130,8 @@ describe('the dashboard tree and charts', () => {
       expect(await page.locator(`#tree li[data-id="${id}"]`).count()).toBe(1);
     }
     expect(await page.locator('#tree li[data-id="pool:db/1"]').count()).toBe(1);
+    await page.waitForSelector('#tree li[data-id="crashy"].dead', { timeout: 10_000 });
+    expect(await page.locator('#dead-actors').textContent()).toContain('crashy');
     expect(
       await page.locator('#tree li[data-id="feeds"] > details > summary .strategy').textContent(),
     ).toBe('rest-for-one');
@@ -164,7 +181,7 @@ describe('the dashboard tree and charts', () => {
     await expect.poll(() => badge(page, 'job', 'running'), { timeout: 10_000 }).toBe('1');
     expect(
       await page
-        .locator('svg.statechart[data-machine="job"] g[data-state="running"]')
+        .locator('svg.statechart[data-machine="job"] g.cluster[data-state="running"]')
         .getAttribute('class'),
     ).toContain('occupied');
     await page.screenshot({ path: join(screenshots, 'dashboard-charts.png'), fullPage: true });
@@ -188,8 +205,8 @@ describe('the dashboard tree and charts', () => {
 
     // A job state opens the jobs list filtered by it.
     await page.goto(`${base}/#charts`);
-    const succeededState = 'svg.statechart[data-machine="job"] g[data-state="succeeded"]';
-    await page.waitForSelector(`${succeededState} g.count`, { timeout: 15_000 });
+    const succeededState = 'svg.statechart[data-machine="job"] g.node[data-state="succeeded"]';
+    await page.waitForSelector(`${succeededState}[data-count]`, { timeout: 15_000 });
     await page.locator(succeededState).click();
     await expect.poll(() => new URL(page.url()).hash).toBe('#jobs?status=succeeded');
 
