@@ -4,7 +4,7 @@ import type { TreeNode } from '../../src/index.js';
 import { chartCounts, chartList, machineChart } from '../../src/dashboard/chartCounts.js';
 import { createDashboard, type Dashboard } from '../../src/dashboard/dashboard.js';
 import { callTimes, down } from '../breakers/helpers.js';
-import { feedsTree } from './helpers.js';
+import { crashyTree, feedsTree } from './helpers.js';
 import { deferred, invalidOption, tempDatabase, testWarden } from '../helpers.js';
 import { settle } from '../pools/helpers.js';
 
@@ -48,6 +48,7 @@ async function livingFile() {
   const pool = warden.pool('db', { create: () => ({}), destroy: () => undefined, min: 2, max: 3 });
   const stopped = deferred();
   await warden.supervise(feedsTree(stopped.promise));
+  await warden.supervise(crashyTree());
   await warden.start();
   const job = await warden.enqueue('held', {});
   const quick = await warden.enqueue('quick', {});
@@ -137,11 +138,12 @@ describe('live counts per state of the built-in machines', () => {
     const actor = chartCounts(db, 'actor');
     expect(actor.source).toBe('tree');
     // jobs, the three breakers, both slots and `socket`.
-    expect(actor.counts).toMatchObject({ running: 7, dead: 0, restarting: 0 });
+    // And `boom`, which exited when its tree was dead-lettered.
+    expect(actor.counts).toMatchObject({ running: 7, exited: 1, dead: 0, restarting: 0 });
     expect(actor.counts).toMatchObject(tally(tree, 'worker'));
     const supervisors = chartCounts(db, 'supervisor');
-    // root, breakers, pools, pool:db and feeds.
-    expect(supervisors.counts).toMatchObject({ running: 5, failed: 0 });
+    // root, breakers, pools, pool:db and feeds running; crashy dead-lettered.
+    expect(supervisors.counts).toMatchObject({ running: 5, dead: 1, failed: 0 });
     expect(supervisors.counts).toMatchObject(tally(tree, 'supervisor'));
 
     // Live: the counts follow the owner.

@@ -16,3 +16,19 @@ export function feedsTree(stops: Promise<void>): SupervisorSpec {
     ],
   });
 }
+
+/** A tree of the user's own that spends its budget at once and is dead-lettered: `crashy`. */
+export function crashyTree(): SupervisorSpec {
+  return supervisor({
+    id: 'crashy',
+    maxRestarts: 0,
+    children: [
+      {
+        id: 'boom',
+        start: () => {
+          throw new Error('boom at start');
+        },
+      },
+    ],
+  });
+}

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWarden, supervisor, type Warden } from '../../src/index.js';
+import { createWarden, type Warden } from '../../src/index.js';
 import { createDashboard, type Dashboard } from '../../src/dashboard/dashboard.js';
-import { feedsTree } from '../dashboard/helpers.js';
+import { crashyTree, feedsTree } from '../dashboard/helpers.js';
 import { deferred } from '../helpers.js';
 import { args, assertChromium, executablePath } from './chromium.js';
 
@@ -37,20 +37,7 @@ beforeAll(async () => {
   warden.pool('db', { create: () => ({}), destroy: () => undefined, min: 2, max: 3 });
   await warden.supervise(feedsTree(socketStops.promise));
   // A tree of yours that spends its budget at once: dead-lettered, while the rest goes on.
-  await warden.supervise(
-    supervisor({
-      id: 'crashy',
-      maxRestarts: 0,
-      children: [
-        {
-          id: 'boom',
-          start: () => {
-            throw new Error('boom at start');
-          },
-        },
-      ],
-    }),
-  );
+  await warden.supervise(crashyTree());
   await warden.start();
   dashboard = createDashboard({ database, pollMs: 50 });
   base = await dashboard.listen();

@@ -130,10 +130,12 @@ export default {
     /** The selected actor's panel: drawn again only when the actor or its machines change. */
     const showPanel = async ({ tree, breakers, counts }) => {
       const node = selected ? [...walk(tree)].find((n) => n.id === selected) : undefined;
-      panel.hidden = !node;
+      panel.hidden = !selected;
       if (!node) {
         drawn = null;
-        panel.replaceChildren();
+        panel.replaceChildren(
+          ...(selected ? [h('p', { class: 'notice' }, selected + ' is not in the tree now.')] : []),
+        );
         return;
       }
       const machines = machinesOf(node, breakers);
