@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { openReadOnly } from '../cli/database.js';
 import { issueCommand } from '../commands/issueCommand.js';
+import { replayAllDead } from '../commands/replayAllDead.js';
 import { coerceError, InvalidOptionError, serializeError } from '../errors.js';
 import { Assets } from './assets.js';
 import { chartList, machineChart } from './chartCounts.js';
@@ -16,6 +17,7 @@ import {
   type ResolvedDashboardOptions,
 } from './dashboardOptions.js';
 import { fileChanges } from './fileChanges.js';
+import { deadFilterOf, jobTimeline } from './jobTimeline.js';
 
 /** Live updates go out at most once per this many ms: 10 a second. */
 export const updateWindowMs = 100;
@@ -135,6 +137,10 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   ])[] = [
     [/^\/api\/overview$/, () => open().reads.overview()],
     [/^\/api\/jobs$/, (_, query) => open().reads.jobsPage(query)],
+    [
+      /^\/api\/jobs\/([^/]+)\/timeline$/,
+      (match, query) => jobTimeline(open().db, match[1] ?? '', query),
+    ],
     [/^\/api\/jobs\/([^/]+)$/, (match) => open().reads.job(decodeURIComponent(match[1] ?? ''))],
     [/^\/api\/errors$/, (_, query) => open().reads.errors(query)],
     [/^\/api\/(tree|pools|breakers)$/, (match) => open().reads.snapshot(match[1] as 'tree')],
@@ -157,6 +163,10 @@ export function createDashboard(options: DashboardOptions): Dashboard {
    */
   const posts: ReadonlyMap<string, (body: unknown) => Promise<unknown>> = new Map([
     ['/api/commands', (body: unknown) => issueCommand(resolved.database, body as never)],
+    [
+      '/api/dead/replay',
+      (body: unknown): Promise<unknown> => replayAllDead(resolved.database, deadFilterOf(body)),
+    ],
   ]);
 
   const command = async (
