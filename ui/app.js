@@ -8,6 +8,8 @@ import { connectLive } from './live.js';
 import jobs from './views/jobs.js';
 import tree from './views/tree.js';
 import charts from './views/charts.js';
+import dead from './views/dead.js';
+import job from './views/job.js';
 
 const statuses = [
   'scheduled',
@@ -19,7 +21,7 @@ const statuses = [
   'cancelled',
   'dead',
 ];
-const views = [jobs, tree, charts];
+const views = [jobs, tree, charts, dead, job];
 const byName = new Map(views.map((view) => [view.name, view]));
 
 const $ = (id) => document.getElementById(id);

@@ -1,0 +1,179 @@
+/**
+ * The dashboard's page live, with the file's owner in ANOTHER process (test/e2e/fixtures/
+ * dashboardWriter.ts): this process only serves the dashboard over the same file and drives
+ * Debian's Chromium. Jobs the writer runs show up and change status without a reload; a dead
+ * letter replayed from the page is carried out by the writer through the commands path; a job's
+ * page shows its timeline. Real time; screenshots go to .ci/out/screenshots.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDashboard, type Dashboard } from '../../src/dashboard/dashboard.js';
+import { args, assertChromium, executablePath } from './chromium.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const script = fileURLToPath(new URL('./fixtures/dashboardWriter.ts', import.meta.url));
+const screenshots = join(process.cwd(), '.ci', 'out', 'screenshots');
+const wait = { timeout: 10_000 };
+
+/** The writer process: orders go in on stdin, its lines come back. */
+interface Writer {
+  /** Sends `order` and resolves with the first line (from now on) starting with `answer`. */
+  ask(order: string, answer: string): Promise<string>;
+  /** The first line, seen already or to come, that is `text` or starts with `text `. */
+  line(text: string): Promise<string>;
+  kill(): Promise<void>;
+}
+
+function startWriter(database: string): Writer {
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    ['--import', 'tsx', script, database],
+    { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
+  const lines: string[] = [];
+  const waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    lines.push(line);
+    for (const waiter of waiters.filter((w) => w.test(line))) waiter.resolve(line);
+  });
+  const exit = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const until = (test: (line: string) => boolean, seen: boolean): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const found = seen ? lines.find(test) : undefined;
+      if (found !== undefined) resolve(found);
+      waiters.push({ test, resolve });
+      void exit.then(() => reject(new Error(`the writer exited first:\n${stderr}`)));
+    });
+  const starts = (text: string) => (line: string) => line === text || line.startsWith(`${text} `);
+  return {
+    ask(order, answer) {
+      const answered = until(starts(answer), false);
+      child.stdin.write(`${order}\n`);
+      return answered;
+    },
+    line: (text) => until(starts(text), true),
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exit;
+    },
+  };
+}
+
+let browser: Browser;
+let writer: Writer;
+let dashboard: Dashboard;
+let base: string;
+let dir: string;
+
+beforeAll(async () => {
+  assertChromium();
+  mkdirSync(screenshots, { recursive: true });
+  dir = mkdtempSync(join(tmpdir(), 'warden-dashboard-live-'));
+  const database = join(dir, 'jobs.db');
+  writer = startWriter(database);
+  await writer.line('ready');
+  dashboard = createDashboard({ database, pollMs: 50 });
+  base = await dashboard.listen();
+  browser = await chromium.launch({ executablePath, args });
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.close();
+  await writer?.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const idOf = (line: string): string => line.split(' ')[1] ?? '';
+
+async function live(page: Page, hash: string): Promise<void> {
+  await page.goto(`${base}/${hash}`);
+  await page.waitForSelector('#connection[data-state="live"]', wait);
+}
+
+describe('the dashboard page, with the writer in another process', () => {
+  it('shows a job the writer enqueues after the page loaded go from running to succeeded, live', async () => {
+    const page = await browser.newPage();
+    await live(page, '#jobs');
+    const id = idOf(await writer.ask('enqueue', 'enqueued'));
+    // Queued or claimed for an instant, then running until it is released.
+    await page.waitForSelector(`#jobs tr[data-id="${id}"][data-status="running"]`, wait);
+    const loaded = await page.evaluate(() => performance.timeOrigin);
+    await writer.ask(`release ${id}`, 'released');
+    await page.waitForSelector(`#jobs tr[data-id="${id}"][data-status="succeeded"]`, wait);
+    expect(await page.evaluate(() => performance.timeOrigin)).toBe(loaded); // no reload
+    await page.close();
+  });
+
+  it('replays a dead letter from #dead: the writer carries the command out', async () => {
+    const id = idOf(await writer.ask('dead', 'dead'));
+    const page = await browser.newPage();
+    await live(page, '#dead');
+    const row = `#dead tr[data-id="${id}"][data-status="dead"]`;
+    await page.waitForSelector(row, wait);
+    expect(await page.locator(`${row} a[href="#job?id=${id}"]`).count()).toBe(1);
+    expect(await page.textContent(`${row} td.error`)).toContain('the first run fails for good');
+    await page.screenshot({ path: join(screenshots, 'dashboard-dead.png') });
+    const succeeded = writer.line(`job.succeeded ${id}`);
+    await page.click(`button[data-replay="${id}"]`);
+    await page.waitForSelector(`#dead-notice:has-text("Job ${id} replayed")`, wait);
+    await page.waitForSelector(`#dead tr[data-id="${id}"]`, { ...wait, state: 'detached' });
+    await succeeded;
+    // The jobs list (no reload: a tab change) sees it succeeded.
+    await page.click('nav a[data-view="jobs"]');
+    await page.waitForSelector(`#jobs tr[data-id="${id}"][data-status="succeeded"]`, wait);
+    await page.close();
+  });
+
+  it('replays every dead letter of a type with #replay-all, and says how many', async () => {
+    const ids = [idOf(await writer.ask('dead', 'dead')), idOf(await writer.ask('dead', 'dead'))];
+    const page = await browser.newPage();
+    await live(page, '#dead?type=doomed');
+    for (const id of ids) await page.waitForSelector(`#dead tr[data-id="${id}"]`, wait);
+    await page.click('#replay-all');
+    await page.waitForSelector('#dead-notice:has-text("Replayed 2 of 2 jobs (via owner)")', wait);
+    for (const id of ids) {
+      await page.waitForSelector(`#dead tr[data-id="${id}"]`, { ...wait, state: 'detached' });
+    }
+    await page.waitForSelector('#dead-empty:not([hidden])', wait);
+    await page.close();
+  });
+
+  it('shows a job’s page: header, blocks and its timeline, patched live as it finishes', async () => {
+    const id = idOf(await writer.ask('enqueue', 'enqueued'));
+    await writer.line(`job.started ${id}`);
+    const page = await browser.newPage();
+    await live(page, `#job?id=${id}`);
+    await page.waitForSelector('[data-field="status"][data-status="running"]', wait);
+    expect(await page.textContent('[data-field="type"]')).toBe('gated');
+    expect(await page.textContent('[data-field="trace"]')).toMatch(/^[0-9a-f]{32}$/);
+    expect(await page.textContent('pre[data-field="payload"]')).toContain('"n"');
+    await page.waitForSelector('pre[data-field="checkpoint"]:has-text("waiting")', wait);
+    await page.waitForSelector('#job-timeline tr[data-to="running"]', wait);
+    expect(await page.isVisible('#job-cancel')).toBe(true);
+    expect(await page.isVisible('#job-replay')).toBe(false);
+    await writer.ask(`release ${id}`, 'released');
+    await page.waitForSelector('[data-field="status"][data-status="succeeded"]', wait);
+    await page.waitForSelector('#job-timeline tr[data-to="succeeded"]', wait);
+    expect(
+      await page
+        .locator('#job-timeline tr')
+        .evaluateAll((rows) =>
+          rows.map((row) => (row as unknown as { dataset: { to: string } }).dataset.to),
+        ),
+    ).toEqual(['queued', 'claimed', 'running', 'succeeded']);
+    await page.waitForSelector('pre[data-field="result"]:has-text("released")', wait);
+    expect(await page.isVisible('#job-cancel')).toBe(false);
+    await page.screenshot({ path: join(screenshots, 'dashboard-job.png'), fullPage: true });
+    await page.close();
+  });
+});
