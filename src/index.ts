@@ -175,6 +175,8 @@ export { issueCommand } from './commands/issueCommand.js';
 export type { CommandOutcome, CommandRequest, IssueOptions } from './commands/issueCommand.js';
 export { replayAllDead } from './commands/replayAllDead.js';
 export type { DeadFilter, ReplayAllResult } from './commands/replayAllDead.js';
+export { bulkJobs } from './commands/bulkJobs.js';
+export type { BulkAction, BulkFilter, BulkOptions, BulkResult } from './commands/bulkJobs.js';
 export type { CommandProgress } from './commands/awaitCommands.js';
 export { commandKinds } from './supervisor/commands/commandKinds.js';
 export type {

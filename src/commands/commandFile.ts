@@ -86,6 +86,11 @@ export class CommandFile {
     return new Map(rows.map((row) => [row.type, row.n]));
   }
 
+  /** A read of the file's jobs (the ids a bulk action is for), on this connection. */
+  read<T>(reader: (db: Database.Database) => T): T {
+    return reader(this.db);
+  }
+
   close(): void {
     this.db.close();
   }

@@ -1,6 +1,6 @@
 import type { SerializedError } from '../errors.js';
 import { checkObject, checkKeys, checkString } from '../options.js';
-import type { CommandProgress } from './awaitCommands.js';
+import { Tally } from './bulkJobs.js';
 import { CommandFile } from './commandFile.js';
 import { carryOut, resolveIssueOptions, type IssueOptions } from './issueCommand.js';
 
@@ -22,7 +22,6 @@ export interface ReplayAllResult {
 
 /** How many replays one transaction of commands carries. */
 const chunk = 500;
-const failuresKept = 100;
 
 /**
  * Replays every dead job (of one type, or all), each as a `job.replay` command, so the owner's
@@ -43,41 +42,20 @@ export async function replayAllDead(
   const file = CommandFile.open(checkString('databasePath', databasePath, 4096));
   try {
     const counts = file.deadCounts(only);
-    let total = [...counts.values()].reduce((sum, n) => sum + n, 0);
-    let finished = 0;
-    let replayed = 0;
-    const failed: { jobId: string; error: SerializedError }[] = [];
-    let via: 'owner' | 'direct' = 'direct';
-    const progress = (): CommandProgress => ({
-      finished,
-      failed: finished - replayed,
-      total,
-      via,
-    });
+    const tally = new Tally(settings.onProgress);
+    tally.total = [...counts.values()].reduce((sum, n) => sum + n, 0);
     for (const type of counts.keys()) {
       for (let after = 0; ;) {
         const ids = file.deadJobIds(type, after, chunk);
         if (ids.length === 0) break;
         after = ids[ids.length - 1] ?? after;
-        total = Math.max(total, finished + ids.length);
-        via = await carryOut(
-          file,
-          ids.map((id) => ({ kind: 'job.replay', target: String(id) })),
-          settings,
-          (record, by) => {
-            via = by;
-            finished++;
-            if (record.status === 'done') replayed++;
-            else if (failed.length < failuresKept) {
-              failed.push({ jobId: record.target, error: record.result as SerializedError });
-            }
-            settings.onProgress?.(progress());
-          },
-        );
+        tally.total = Math.max(tally.total, tally.finished + ids.length);
+        const requests = ids.map((id) => ({ kind: 'job.replay' as const, target: String(id) }));
+        await carryOut(file, requests, settings, tally.add);
         if (ids.length < chunk) break;
       }
     }
-    return { total, replayed, failed, via };
+    return { total: tally.total, replayed: tally.done, failed: tally.failed, via: tally.via };
   } finally {
     file.close();
   }

@@ -8,7 +8,7 @@ import { coerceError, InvalidOptionError, serializeError } from '../errors.js';
 import { Assets } from './assets.js';
 import { chartList, machineChart } from './chartCounts.js';
 import { coalesce } from './coalesce.js';
-import { DashboardReads, statusOf } from './dashboardApi.js';
+import { bulkRequest, DashboardReads, statusOf } from './dashboardApi.js';
 import {
   authorized,
   resolveDashboardOptions,
@@ -142,6 +142,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       (match, query) => jobTimeline(open().db, match[1] ?? '', query),
     ],
     [/^\/api\/jobs\/([^/]+)$/, (match) => open().reads.job(decodeURIComponent(match[1] ?? ''))],
+    [/^\/api\/types$/, () => open().reads.types()],
     [/^\/api\/errors$/, (_, query) => open().reads.errors(query)],
     [/^\/api\/(tree|pools|breakers)$/, (match) => open().reads.snapshot(match[1] as 'tree')],
     [/^\/api\/charts$/, (_, query) => chartList(open().db, query)],
@@ -163,6 +164,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
    */
   const posts: ReadonlyMap<string, (body: unknown) => Promise<unknown>> = new Map([
     ['/api/commands', (body: unknown) => issueCommand(resolved.database, body as never)],
+    ['/api/bulk', (body: unknown) => bulkRequest(resolved.database, body)],
     [
       '/api/dead/replay',
       (body: unknown): Promise<unknown> => replayAllDead(resolved.database, deadFilterOf(body)),

@@ -5,12 +5,16 @@ import { checkFilter } from '../facade/jobsApi.js';
 import type { JobStatus } from '../machines/jobMachine.js';
 import { countJobs } from '../persistence/sqlite/countJobs.js';
 import { listErrorEvents, type ErrorEventFilter } from '../persistence/sqlite/errorEvents.js';
+import { filterStatuses } from '../persistence/jobCursor.js';
 import { listJobsPage } from '../persistence/sqlite/listJobs.js';
+import { searchJobs } from '../persistence/sqlite/searchJobs.js';
 import { PausedTypeReads } from '../persistence/sqlite/pausedTypes.js';
 import { JobReads } from '../persistence/sqlite/readJobs.js';
 import { readSnapshot } from '../persistence/sqlite/snapshots.js';
 import type { JobFilter } from '../persistence/Store.js';
 import { wholeNumber } from '../cli/options.js';
+import { checkKeys, checkObject, checkString } from '../options.js';
+import { bulkJobs, type BulkAction, type BulkResult } from '../commands/bulkJobs.js';
 import { ownerOf } from '../cli/owner.js';
 
 /** The HTTP status for an error a request ended with. */
@@ -42,11 +46,30 @@ function whole(name: string, text: string | undefined, min: number): number | un
   return text === undefined ? undefined : wholeNumber(name, text, min, Number.MAX_SAFE_INTEGER);
 }
 
+/** A job id as the API takes it: digits, as the file's ids are. */
+export function checkId(id: string): string {
+  if (!/^[1-9]\d{0,14}$/.test(id)) throw new InvalidOptionError('id', 'a job id', id);
+  return id;
+}
+
+/** `POST api/bulk`'s body `{action, status?, type?, q?, max?}`, carried out by `bulkJobs`. */
+export function bulkRequest(database: string, body: unknown): Promise<BulkResult> {
+  const given = checkObject('bulk', body);
+  checkKeys('bulk', given, ['action', 'status', 'type', 'q', 'max']);
+  const { action, max, ...filter } = given;
+  return bulkJobs(
+    database,
+    action as BulkAction,
+    filter,
+    max === undefined ? {} : { max: max as number },
+  );
+}
+
 /** `?status=a,b&type=t&limit=n&after=cursor` as a checked job filter; unknown parameters refused. */
 export function jobFilterOf(query: URLSearchParams): JobFilter {
   for (const key of query.keys()) {
-    if (!['status', 'type', 'limit', 'after', 'token'].includes(key)) {
-      throw new InvalidOptionError('query', 'status, type, limit or after', key);
+    if (!['status', 'type', 'limit', 'after', 'q', 'id', 'token'].includes(key)) {
+      throw new InvalidOptionError('query', 'status, type, id, q, limit or after', key);
     }
   }
   const status = single(query, 'status');
@@ -103,20 +126,66 @@ export class DashboardReads {
     };
   }
 
+  /**
+   * A page of the jobs list: by the filter (`status`, `type`), one job (`id`), or a text search
+   * over payloads and errors (`q`, in windows of the primary key: see `searchJobs`).
+   */
   jobsPage(query: URLSearchParams): unknown {
-    return listJobsPage(this.db, jobFilterOf(query));
+    const q = single(query, 'q') ?? '';
+    const id = single(query, 'id') ?? '';
+    const after = q === '' ? undefined : single(query, 'after');
+    const rest = new URLSearchParams(query);
+    for (const key of ['q', 'id', ...(after === undefined ? [] : ['after'])]) rest.delete(key);
+    const filter = jobFilterOf(rest);
+    if (id !== '') {
+      const job = this.jobs.getJob(checkId(id));
+      const statuses = filterStatuses(filter);
+      const matches =
+        job !== undefined &&
+        (statuses === undefined || statuses.includes(job.status)) &&
+        (filter.type === undefined || filter.type === job.type);
+      return { jobs: matches ? [job] : [], nextCursor: null };
+    }
+    if (q === '') return listJobsPage(this.db, filter);
+    const statuses = filterStatuses(filter) as JobStatus[] | undefined;
+    return searchJobs(this.db, {
+      q: checkString('q', q, 200),
+      ...(statuses === undefined ? {} : { status: statuses }),
+      ...(filter.type === undefined ? {} : { type: filter.type }),
+      ...(filter.limit === undefined ? {} : { limit: filter.limit }),
+      ...(after === undefined ? {} : { after }),
+    });
   }
 
   /** One job with its history; `JobNotFoundError` for an id the file does not hold. */
   job(id: string): unknown {
-    if (!/^[1-9]\d{0,14}$/.test(id)) throw new InvalidOptionError('id', 'a job id', id);
-    const job = this.jobs.getJob(id);
+    const job = this.jobs.getJob(checkId(id));
     if (job === undefined) throw new JobNotFoundError(id);
     return { job, history: this.jobs.history(id) };
   }
 
   errors(query: URLSearchParams): unknown {
     return { events: listErrorEvents(this.db, errorFilterOf(query)) };
+  }
+
+  /** Each job type: its jobs by status (from the kept counts: no scan) and whether it is paused. */
+  types(): unknown {
+    const counts = this.db
+      .prepare<[], { type: string; status: string; n: number }>(
+        'SELECT type, status, sum(n) AS n FROM job_counts GROUP BY type, status HAVING sum(n) > 0 ORDER BY type',
+      )
+      .all();
+    const paused = new Map(this.paused.pausedTypes().map((p) => [p.type, p]));
+    const types = new Map<string, Record<string, number>>();
+    for (const row of counts) types.set(row.type, { ...types.get(row.type), [row.status]: row.n });
+    for (const type of paused.keys()) if (!types.has(type)) types.set(type, {});
+    return {
+      types: [...types].map(([type, byStatus]) => ({
+        type,
+        counts: byStatus,
+        paused: paused.get(type) ?? null,
+      })),
+    };
   }
 
   /** A snapshot the owner published (`tree`, `pools`, `breakers`), or null. */

@@ -1,16 +1,11 @@
-/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-explicit-any --
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument --
    the API's JSON answers are read loosely here: the assertions check their shape. */
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createManualClock, InvalidOptionError } from '../../src/index.js';
-import { createDashboard, type Dashboard } from '../../src/dashboard/dashboard.js';
 import { resolveDashboardOptions } from '../../src/dashboard/dashboardOptions.js';
 import { deferred, invalidOption, t0, tempDatabase, testWarden } from '../helpers.js';
-
-const open: Dashboard[] = [];
-afterEach(async () => {
-  for (const dashboard of open.splice(0)) await dashboard.close();
-});
+import { fetchJson as get, serveDashboard as serve } from './helpers.js';
 
 /** A file with 3 jobs, one of them dead, written by a Warden that has stopped. */
 async function preparedFile(): Promise<string> {
@@ -31,17 +26,6 @@ async function preparedFile(): Promise<string> {
   for (const job of jobs) await warden.waitForJob(job.id);
   await warden.stop();
   return database;
-}
-
-async function serve(options: Parameters<typeof createDashboard>[0]): Promise<string> {
-  const dashboard = createDashboard(options);
-  open.push(dashboard);
-  return dashboard.listen();
-}
-
-async function get(url: string, init?: RequestInit): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, init);
-  return { status: response.status, body: await response.json() };
 }
 
 describe('dashboard options', () => {
