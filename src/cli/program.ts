@@ -3,6 +3,7 @@ import { CliContext } from './context.js';
 import { addActors } from './commands/actors.js';
 import { addBreakers } from './commands/breakers.js';
 import { addChart } from './commands/chart.js';
+import { addDashboard } from './commands/dashboard.js';
 import { addDemo } from './commands/demo.js';
 import { addDlq } from './commands/dlq.js';
 import { addErrors } from './commands/errors.js';
@@ -44,6 +45,7 @@ export function buildProgram(ctx: CliContext): Command {
   addMetrics(program, ctx);
   addErrors(program, ctx);
   addChart(program, ctx);
+  addDashboard(program, ctx);
   return program;
 }
 
