@@ -10,6 +10,7 @@ import tree from './views/tree.js';
 import charts from './views/charts.js';
 import dead from './views/dead.js';
 import job from './views/job.js';
+import types from './views/types.js';
 
 const statuses = [
   'scheduled',
@@ -21,7 +22,7 @@ const statuses = [
   'cancelled',
   'dead',
 ];
-const views = [jobs, tree, charts, dead, job];
+const views = [jobs, types, dead, job, tree, charts];
 const byName = new Map(views.map((view) => [view.name, view]));
 
 const $ = (id) => document.getElementById(id);

@@ -1,6 +1,20 @@
-// The jobs list: filters by status and type, cursor paging ("More"), rows patched in place.
-import { get, query } from '../api.js';
-import { h, patchRows, time } from '../dom.js';
+// The jobs list: filters by status, type, id and text (payload and last error), cursor paging
+// ("More"), rows patched in place, and bulk replay or cancel of everything the filter matches.
+import { post, query } from '../api.js';
+import { h, notice, patchRows, time } from '../dom.js';
+import { jobLink, readPages } from '../pages.js';
+
+/** A search reads up to 100,000 ids a page: live updates re-read it at most this often. */
+const searchRefreshMs = 5000;
+
+/** "status queued, type mail, text “x”": what a filter selects, for the confirmation. */
+function describe(filter) {
+  const parts = [];
+  if (filter.status) parts.push('status ' + filter.status);
+  if (filter.type) parts.push('type ' + filter.type);
+  if (filter.q) parts.push('text “' + filter.q + '”');
+  return parts.length ? parts.join(', ') : 'any filter';
+}
 
 export default {
   name: 'jobs',
@@ -9,14 +23,25 @@ export default {
     const status = h('select', { name: 'status' }, h('option', { value: '' }, 'any'));
     for (const s of ctx.statuses) status.add(new Option(s, s));
     status.value = params.get('status') ?? '';
-    const type = h('input', { name: 'type', autocomplete: 'off', value: params.get('type') ?? '' });
+    const field = (name, size) =>
+      h('input', { name, autocomplete: 'off', size, value: params.get(name) ?? '' });
+    const type = field('type', 14);
+    const id = field('id', 8);
+    const q = field('q', 22);
+    q.placeholder = 'in payload or error';
     const form = h(
       'form',
       { id: 'filters' },
       h('label', {}, 'Status ', status),
       h('label', {}, 'Type ', type),
+      h('label', {}, 'ID ', id),
+      h('label', {}, 'Text ', q),
       h('button', { type: 'submit' }, 'Filter'),
     );
+    const replayAll = h('button', { id: 'bulk-replay', type: 'button' }, 'Replay matching');
+    const cancelAll = h('button', { id: 'bulk-cancel', type: 'button' }, 'Cancel matching');
+    const message = h('div', { id: 'jobs-notice', class: 'notice', hidden: true });
+    const scanned = h('p', { id: 'scanned', class: 'muted', hidden: true });
     const body = h('tbody', { id: 'jobs' });
     const list = h(
       'div',
@@ -39,23 +64,76 @@ export default {
       ),
     );
     const more = h('button', { id: 'more', hidden: true }, 'More');
-    root.append(form, list, more);
+    root.append(form, h('p', { class: 'actions' }, replayAll, cancelAll), message, scanned);
+    root.append(list, more);
 
-    let filter = { status: status.value, type: type.value.trim() };
+    const read = () => ({
+      status: status.value,
+      type: type.value.trim(),
+      id: id.value.trim(),
+      q: q.value.trim(),
+    });
+    let filter = read();
     let pages = 1;
+    let searchedAt = 0;
+    const changed = () => {
+      pages = 1;
+      searchedAt = 0;
+      // The address keeps the filter (a reload or a link shows the same list); no navigation.
+      history.replaceState(null, '', '#jobs' + query(filter));
+      ctx.refresh();
+    };
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      filter = { status: status.value, type: type.value.trim() };
-      pages = 1;
-      ctx.refresh();
+      filter = read();
+      changed();
     });
     more.addEventListener('click', () => {
       pages += 1;
+      searchedAt = 0;
       ctx.refresh();
     });
 
+    const bulk = async (action, button) => {
+      const matching = { status: filter.status, type: filter.type, q: filter.q };
+      const what = describe(matching);
+      if (
+        !window.confirm(
+          (action === 'replay' ? 'Replay' : 'Cancel') + ' every job matching ' + what + '?',
+        )
+      )
+        return;
+      button.disabled = true;
+      try {
+        const body = { action };
+        if (matching.status) body.status = matching.status.split(',');
+        if (matching.type) body.type = matching.type;
+        if (matching.q) body.q = matching.q;
+        const result = await post('api/bulk', body);
+        const failed = result.matched - result.done;
+        notice(
+          message,
+          (action === 'replay' ? 'Replayed ' : 'Cancelled ') +
+            result.done +
+            ' of ' +
+            result.matched +
+            (failed ? ' (' + failed + ' refused)' : '') +
+            (result.more ? '; more match: run it again for the next batch' : ''),
+          failed ? 'error' : 'info',
+        );
+      } catch (error) {
+        notice(message, error.message, 'error');
+      } finally {
+        button.disabled = false;
+      }
+      searchedAt = 0;
+      ctx.refresh();
+    };
+    replayAll.addEventListener('click', () => bulk('replay', replayAll));
+    cancelAll.addEventListener('click', () => bulk('cancel', cancelAll));
+
     const cells = (job) => [
-      job.id,
+      jobLink(h, job.id),
       job.type,
       job.status,
       job.attempt + '/' + job.maxAttempts,
@@ -64,16 +142,12 @@ export default {
     ];
     return {
       async update() {
-        const jobs = [];
-        let after = null;
-        let next = null;
-        for (let i = 0; i < pages; i++) {
-          const page = await get('api/jobs' + query({ ...filter, limit: 100, after }));
-          jobs.push(...page.jobs);
-          next = page.nextCursor;
-          if (!next) break;
-          after = next;
+        if (filter.q) {
+          // A search scans; a live change re-reads it only now and then.
+          if (Date.now() - searchedAt < searchRefreshMs) return;
+          searchedAt = Date.now();
         }
+        const { jobs, next, last } = await readPages(filter, pages);
         patchRows(
           body,
           jobs,
@@ -86,6 +160,16 @@ export default {
           },
         );
         more.hidden = !next;
+        const range = last?.scanned;
+        scanned.hidden = !range;
+        if (range) {
+          scanned.textContent =
+            'Searched ids up to ' +
+            range.to.toLocaleString('en') +
+            ' of ' +
+            range.lastId.toLocaleString('en') +
+            (next ? ' (More searches on)' : '');
+        }
       },
     };
   },
