@@ -95,6 +95,14 @@ afterAll(async () => {
 
 const idOf = (line: string): string => line.split(' ')[1] ?? '';
 
+/** The statuses of the job page's timeline rows, in order. */
+const timeline = (page: Page): Promise<string[]> =>
+  page
+    .locator('#job-timeline tr')
+    .evaluateAll((rows) =>
+      rows.map((row) => (row as unknown as { dataset: { to: string } }).dataset.to),
+    );
+
 async function live(page: Page, hash: string): Promise<void> {
   await page.goto(`${base}/${hash}`);
   await page.waitForSelector('#connection[data-state="live"]', wait);
@@ -131,6 +139,14 @@ describe('the dashboard page, with the writer in another process', () => {
     // The jobs list (no reload: a tab change) sees it succeeded.
     await page.click('nav a[data-view="jobs"]');
     await page.waitForSelector(`#jobs tr[data-id="${id}"][data-status="succeeded"]`, wait);
+    // Its page tells the whole story: dead, replayed, succeeded; the failure in its errors.
+    await page.evaluate((hash) => (location.hash = hash), `#job?id=${id}`);
+    await page.waitForSelector('#job-timeline tr[data-to="succeeded"]', wait);
+    expect(await timeline(page)).toEqual([
+      ...['queued', 'claimed', 'running', 'dead'],
+      ...['queued', 'claimed', 'running', 'succeeded'],
+    ]);
+    expect(await page.textContent('#job-errors')).toContain('the first run fails for good');
     await page.close();
   });
 
@@ -164,16 +180,24 @@ describe('the dashboard page, with the writer in another process', () => {
     await writer.ask(`release ${id}`, 'released');
     await page.waitForSelector('[data-field="status"][data-status="succeeded"]', wait);
     await page.waitForSelector('#job-timeline tr[data-to="succeeded"]', wait);
-    expect(
-      await page
-        .locator('#job-timeline tr')
-        .evaluateAll((rows) =>
-          rows.map((row) => (row as unknown as { dataset: { to: string } }).dataset.to),
-        ),
-    ).toEqual(['queued', 'claimed', 'running', 'succeeded']);
+    expect(await timeline(page)).toEqual(['queued', 'claimed', 'running', 'succeeded']);
     await page.waitForSelector('pre[data-field="result"]:has-text("released")', wait);
     expect(await page.isVisible('#job-cancel')).toBe(false);
     await page.screenshot({ path: join(screenshots, 'dashboard-job.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('replays a dead job from its own page, and hides Replay once it is not dead', async () => {
+    const id = idOf(await writer.ask('dead', 'dead'));
+    const page = await browser.newPage();
+    await live(page, `#job?id=${id}`);
+    await page.waitForSelector('[data-field="status"][data-status="dead"]', wait);
+    await page.waitForSelector('#job-errors tr', wait);
+    expect(await page.isVisible('#job-cancel')).toBe(false);
+    await page.click('#job-replay');
+    await page.waitForSelector('#job-outcome:has-text("job.replay: job")', wait);
+    await page.waitForSelector('[data-field="status"][data-status="succeeded"]', wait);
+    expect(await page.isVisible('#job-replay')).toBe(false);
     await page.close();
   });
 });

@@ -46,6 +46,7 @@ export default {
 
     let filter = type.value.trim();
     let pages = 1;
+    let replaying = false; // a Replay all in flight: its button stays disabled through updates
     const label = () => {
       replayAll.textContent = filter ? 'Replay all of type ' + filter : 'Replay all';
     };
@@ -79,6 +80,7 @@ export default {
       if (button) replayOne(button);
     });
     replayAll.addEventListener('click', async () => {
+      replaying = true;
       replayAll.disabled = true;
       notice(
         message,
@@ -105,6 +107,7 @@ export default {
       } catch (error) {
         notice(message, 'Replay all: ' + error.message, 'error');
       } finally {
+        replaying = false;
         replayAll.disabled = false;
         ctx.refresh();
       }
@@ -145,7 +148,7 @@ export default {
           },
         );
         empty.hidden = found.length > 0;
-        replayAll.disabled = found.length === 0;
+        replayAll.disabled = replaying || found.length === 0;
         more.hidden = !next;
       },
     };
