@@ -2,8 +2,9 @@
 // rows patched in place. Each row replays its job (a `job.replay` command through api/commands);
 // "Replay all" replays every dead job of the type filtered on (or of every type) through
 // api/dead/replay. The owner carries each replay out; the row leaves the list once it has.
-import { get, post, query } from '../api.js';
+import { post } from '../api.js';
 import { h, notice, patchRows, time } from '../dom.js';
+import { jobLink, readPages } from '../pages.js';
 
 /** "n job(s)". */
 const jobs = (n) => n + (n === 1 ? ' job' : ' jobs');
@@ -114,7 +115,7 @@ export default {
     });
 
     const cells = (job) => [
-      h('a', { href: '#job?id=' + encodeURIComponent(job.id) }, job.id),
+      jobLink(h, job.id),
       job.type,
       job.attempt + '/' + job.maxAttempts,
       time(job.finishedAt ?? job.updatedAt),
@@ -123,18 +124,7 @@ export default {
     ];
     return {
       async update() {
-        const found = [];
-        let after = null;
-        let next = null;
-        for (let i = 0; i < pages; i++) {
-          const page = await get(
-            'api/jobs' + query({ status: 'dead', type: filter, limit: 100, after }),
-          );
-          found.push(...page.jobs);
-          next = page.nextCursor;
-          if (!next) break;
-          after = next;
-        }
+        const { jobs: found, next } = await readPages({ status: 'dead', type: filter }, pages);
         patchRows(
           body,
           found,
