@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { openReadOnly } from '../cli/database.js';
 import { issueCommand } from '../commands/issueCommand.js';
 import { replayAllDead } from '../commands/replayAllDead.js';
 import { coerceError, InvalidOptionError, serializeError } from '../errors.js';
@@ -11,6 +10,7 @@ import { coalesce } from './coalesce.js';
 import { bulkRequest, DashboardReads, statusOf } from './dashboardApi.js';
 import {
   authorized,
+  openDashboardFile,
   resolveDashboardOptions,
   sameSite,
   type DashboardOptions,
@@ -92,7 +92,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
   const open = (): { db: Database.Database; reads: DashboardReads } => {
     if (db === undefined || reads === undefined) {
-      db = openReadOnly(resolved.database);
+      db = openDashboardFile(resolved.database);
       reads = new DashboardReads(db, clock);
     }
     return { db, reads };

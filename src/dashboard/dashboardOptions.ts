@@ -1,7 +1,9 @@
+import type Database from 'better-sqlite3';
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { DatabaseMissingError, openReadOnly } from '../cli/database.js';
 import { realClock, type Clock } from '../clock.js';
-import { InvalidOptionError } from '../errors.js';
+import { DatabaseUnavailableError, InvalidOptionError } from '../errors.js';
 import { checkClock } from '../facade/wardenOptions.js';
 import { checkInteger, checkOptions, checkString, keysOf } from '../options.js';
 
@@ -101,6 +103,23 @@ export function resolveDashboardOptions(input: unknown): ResolvedDashboardOption
     basePath,
     clock: given.clock === undefined ? realClock : checkClock(given.clock),
   };
+}
+
+/**
+ * Opens the dashboard's file read-only (see `openReadOnly`). A missing file is refused naming the
+ * `database` option, not the CLI's flag; the next request looks again, so a file that appears
+ * later (its owner not started yet) is read then.
+ */
+export function openDashboardFile(database: string): Database.Database {
+  try {
+    return openReadOnly(database);
+  } catch (error) {
+    if (!(error instanceof DatabaseMissingError)) throw error;
+    throw new DatabaseUnavailableError(
+      `\`${database}\` does not exist: the dashboard's \`database\` option must name the file a Warden writes to`,
+      { cause: error },
+    );
+  }
 }
 
 /** Whether a request carries the dashboard's token (always, when it has none). */

@@ -1,7 +1,8 @@
 /**
  * Packaging: `npm pack` (which builds dist/ through `prepare`) yields a tarball that installs into
- * a fresh project, where its entry points (`warden`, `warden/playwright`, `warden/machines` and
- * `warden/policies`) import and type-check.
+ * a fresh project, where its entry points (`warden`, `warden/playwright`, `warden/machines`,
+ * `warden/policies` and `warden/dashboard`) import and type-check, and the dashboard serves its
+ * page from the package's ui/.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,9 @@ describe('the packed package', () => {
     expect(listing).toContain('package/dist/playwright/index.d.ts');
     expect(listing).toContain('package/dist/machines/index.js');
     expect(listing).toContain('package/dist/policies/index.d.ts');
+    expect(listing).toContain('package/dist/dashboard/index.js');
+    expect(listing).toContain('package/dist/dashboard/index.d.ts');
+    expect(listing).toContain('package/ui/index.html');
 
     const app = join(scratch, 'app');
     execFileSync('mkdir', ['-p', app]);
@@ -64,12 +68,42 @@ describe('the packed package', () => {
     );
     expect(imported.trim()).toBe('function function function object function false');
 
+    // The dashboard from the package: its page (ui/ at the package's root) and vendored Chart.js
+    // load; its API, on a file that is not there, names the `database` option. (Nothing opens
+    // SQLite, whose native binding the install skipped.)
+    const served = execFileSync(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `const { createDashboard } = await import('warden/dashboard');
+         const dashboard = createDashboard({ database: 'absent.db' });
+         const url = await dashboard.listen();
+         const page = await fetch(url + '/');
+         const chart = await fetch(url + '/vendor/chart.js');
+         const api = await fetch(url + '/api/overview');
+         const { error } = await api.json();
+         console.log(page.status, (await page.text()).includes('<html'), chart.status, api.status, error.message);
+         await dashboard.close();`,
+      ],
+      { cwd: app, encoding: 'utf8' },
+    );
+    expect(served.trim()).toBe(
+      "200 true 200 503 `absent.db` does not exist: the dashboard's `database` option must name the file a Warden writes to",
+    );
+
     writeFileSync(
       join(app, 'check.ts'),
       `import { createWarden, type Breaker, type Pool, type Warden } from 'warden';
        import { createBrowserPool, type BrowserPool } from 'warden/playwright';
        import { jobMachine, type JobStatus } from 'warden/machines';
        import { backoffDelay, type ResolvedBackoff } from 'warden/policies';
+       import {
+         createDashboard,
+         type Dashboard,
+         type DashboardOptions,
+         type ResolvedDashboardOptions,
+       } from 'warden/dashboard';
        const warden: Warden = createWarden({ database: ':memory:' });
        const breaker: Breaker<string> = warden.breaker('b', { fallback: () => 'x' });
        const pool: Pool<number> = warden.pool('p', { create: () => 1 });
@@ -78,7 +112,10 @@ describe('the packed package', () => {
        const machine: string = jobMachine.id;
        const status: JobStatus = 'queued';
        const delay: number = backoffDelay(policy, 1, 0);
-       export { breaker, pool, browsers, machine, status, delay };\n`,
+       const dashboardOptions: DashboardOptions = { database: 'warden.db', readOnly: true };
+       const dashboard: Dashboard = createDashboard(dashboardOptions);
+       const resolved: ResolvedDashboardOptions = dashboard.options;
+       export { breaker, pool, browsers, machine, status, delay, resolved };\n`,
     );
     writeFileSync(
       join(app, 'tsconfig.json'),
