@@ -5,71 +5,22 @@
  * letter replayed from the page is carried out by the writer through the commands path; a job's
  * page shows its timeline. Real time; screenshots go to .ci/out/screenshots.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDashboard, type Dashboard } from '../../src/dashboard/dashboard.js';
 import { args, assertChromium, executablePath } from './chromium.js';
+import { startLineProcess, type LineProcess } from './lineProcess.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const script = fileURLToPath(new URL('./fixtures/dashboardWriter.ts', import.meta.url));
 const screenshots = join(process.cwd(), '.ci', 'out', 'screenshots');
 const wait = { timeout: 10_000 };
 
-/** The writer process: orders go in on stdin, its lines come back. */
-interface Writer {
-  /** Sends `order` and resolves with the first line (from now on) starting with `answer`. */
-  ask(order: string, answer: string): Promise<string>;
-  /** The first line, seen already or to come, that is `text` or starts with `text `. */
-  line(text: string): Promise<string>;
-  kill(): Promise<void>;
-}
-
-function startWriter(database: string): Writer {
-  const child: ChildProcessWithoutNullStreams = spawn(
-    process.execPath,
-    ['--import', 'tsx', script, database],
-    { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => (stderr += chunk));
-  const lines: string[] = [];
-  const waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    lines.push(line);
-    for (const waiter of waiters.filter((w) => w.test(line))) waiter.resolve(line);
-  });
-  const exit = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  const until = (test: (line: string) => boolean, seen: boolean): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const found = seen ? lines.find(test) : undefined;
-      if (found !== undefined) resolve(found);
-      waiters.push({ test, resolve });
-      void exit.then(() => reject(new Error(`the writer exited first:\n${stderr}`)));
-    });
-  const starts = (text: string) => (line: string) => line === text || line.startsWith(`${text} `);
-  return {
-    ask(order, answer) {
-      const answered = until(starts(answer), false);
-      child.stdin.write(`${order}\n`);
-      return answered;
-    },
-    line: (text) => until(starts(text), true),
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exit;
-    },
-  };
-}
-
 let browser: Browser;
-let writer: Writer;
+let writer: LineProcess;
 let dashboard: Dashboard;
 let base: string;
 let dir: string;
@@ -79,7 +30,7 @@ beforeAll(async () => {
   mkdirSync(screenshots, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'warden-dashboard-live-'));
   const database = join(dir, 'jobs.db');
-  writer = startWriter(database);
+  writer = startLineProcess(script, [database]);
   await writer.line('ready');
   dashboard = createDashboard({ database, pollMs: 50 });
   base = await dashboard.listen();
@@ -140,7 +91,9 @@ describe('the dashboard page, with the writer in another process', () => {
     await page.click('nav a[data-view="jobs"]');
     await page.waitForSelector(`#jobs tr[data-id="${id}"][data-status="succeeded"]`, wait);
     // Its page tells the whole story: dead, replayed, succeeded; the failure in its errors.
-    await page.evaluate((hash) => (location.hash = hash), `#job?id=${id}`);
+    await page.evaluate((hash) => {
+      (globalThis as unknown as { location: { hash: string } }).location.hash = hash;
+    }, `#job?id=${id}`);
     await page.waitForSelector('#job-timeline tr[data-to="succeeded"]', wait);
     expect(await timeline(page)).toEqual([
       ...['queued', 'claimed', 'running', 'dead'],
