@@ -190,18 +190,20 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     send(response, 200, await carryOut(body));
   };
 
-  const page = (path: string, response: ServerResponse): boolean => {
+  const page = (path: string, request: IncomingMessage, response: ServerResponse): boolean => {
     const asset = assets.get(path);
     if (asset === undefined) return false;
-    response.writeHead(200, {
+    const fresh = request.headers['if-none-match'] === asset.etag;
+    response.writeHead(fresh ? 304 : 200, {
       'content-type': asset.type,
-      'cache-control': 'no-store',
+      'cache-control': asset.cacheControl,
+      etag: asset.etag,
       'x-content-type-options': 'nosniff',
       // Graphviz runs in the page as WebAssembly: 'wasm-unsafe-eval', and nothing else of eval.
       'content-security-policy':
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
     });
-    response.end(asset.body);
+    response.end(fresh ? undefined : asset.body);
     return true;
   };
 
@@ -235,7 +237,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       });
       return;
     }
-    if (!isApi && page(path, response)) return;
+    if (!isApi && page(path, request, response)) return;
     if (path === '/api/events') {
       events(request, response);
       return;
