@@ -5,6 +5,7 @@ import { issueCommand } from '../commands/issueCommand.js';
 import { replayAllDead } from '../commands/replayAllDead.js';
 import { coerceError, InvalidOptionError, serializeError } from '../errors.js';
 import { Assets } from './assets.js';
+import { breakerDetail, breakerList } from './breakerReads.js';
 import { chartList, machineChart } from './chartCounts.js';
 import { coalesce } from './coalesce.js';
 import { bulkRequest, DashboardReads, statusOf } from './dashboardApi.js';
@@ -17,6 +18,7 @@ import {
   type ResolvedDashboardOptions,
 } from './dashboardOptions.js';
 import { fileChanges } from './fileChanges.js';
+import { MonitorSampler, monitorReport } from './monitor.js';
 import { deadFilterOf, jobTimeline } from './jobTimeline.js';
 
 /** Live updates go out at most once per this many ms: 10 a second. */
@@ -89,11 +91,15 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const streams = new Set<ServerResponse>();
   const closers = new Set<() => void>();
   const assets = new Assets();
+  // Samples the finished total and pool utilisation on the clock, from the first request on.
+  const sampler = new MonitorSampler(clock, () => db);
+  sampler.start();
 
   const open = (): { db: Database.Database; reads: DashboardReads } => {
     if (db === undefined || reads === undefined) {
       db = openDashboardFile(resolved.database);
       reads = new DashboardReads(db, clock);
+      sampler.sample(); // the monitor's first sample, as soon as there is a file to read
     }
     return { db, reads };
   };
@@ -145,6 +151,15 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     [/^\/api\/types$/, () => open().reads.types()],
     [/^\/api\/errors$/, (_, query) => open().reads.errors(query)],
     [/^\/api\/(tree|pools|breakers)$/, (match) => open().reads.snapshot(match[1] as 'tree')],
+    [
+      /^\/api\/breakers\/([^/]+)$/,
+      (match, query) => breakerDetail(open().db, match[1] ?? '', query),
+    ],
+    [/^\/api\/breaker-states$/, (_, query) => breakerList(open().db, query)],
+    [
+      /^\/api\/monitor$/,
+      (_, query) => monitorReport(open().db, sampler.samples(), clock.now(), query),
+    ],
     [/^\/api\/charts$/, (_, query) => chartList(open().db, query)],
     [/^\/api\/charts\/([^/]+)$/, (match, query) => machineChart(open().db, match[1] ?? '', query)],
   ];
@@ -273,6 +288,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       });
     },
     async close() {
+      sampler.stop();
       for (const end of [...closers]) end();
       for (const stream of streams) stream.end();
       if (server !== undefined) {
