@@ -3,9 +3,7 @@
  * a pause and a resume, actor commands and a bulk replay through the `commands` table, and sees
  * the owner carry each out through its own API (the machines' rules applied), or time out.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -17,51 +15,17 @@ import {
   type CommandProgress,
 } from '../../src/index.js';
 import { rejection, tempDir } from '../helpers.js';
+import { startLineProcess, type LineProcess } from './lineProcess.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const script = fileURLToPath(new URL('./fixtures/commandOwner.ts', import.meta.url));
 
-interface Owner {
-  readonly lines: string[];
-  line(text: string): Promise<string>;
-  kill(): Promise<void>;
-}
-
-const owners: Owner[] = [];
+const owners: LineProcess[] = [];
 afterEach(async () => {
   for (const owner of owners.splice(0)) await owner.kill();
 });
 
-function startOwner(mode: 'serve' | 'deaf', database: string): Owner {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, mode, database], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => (stderr += chunk));
-  const lines: string[] = [];
-  const waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    lines.push(line);
-    for (const waiter of waiters.filter((w) => w.test(line))) waiter.resolve(line);
-  });
-  const exit = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  const owner: Owner = {
-    lines,
-    line: (text) =>
-      new Promise((resolve, reject) => {
-        const test = (line: string): boolean => line === text || line.startsWith(`${text} `);
-        const seen = lines.find(test);
-        if (seen !== undefined) resolve(seen);
-        waiters.push({ test, resolve });
-        void exit.then(() => reject(new Error(`the owner exited first:\n${stderr}`)));
-      }),
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exit;
-    },
-  };
+function startOwner(mode: 'serve' | 'deaf', database: string): LineProcess {
+  const owner = startLineProcess(script, [mode, database]);
   owners.push(owner);
   return owner;
 }
