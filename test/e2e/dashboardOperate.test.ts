@@ -91,6 +91,11 @@ describe('operating from the dashboard', () => {
     expect(await page.locator('#jobs tr').count()).toBe(1);
     await page.click(`#jobs tr[data-id="${job.id}"] a`);
     expect(new URL(page.url()).hash).toBe(`#job?id=${job.id}`);
+    // From the job's page to the job machine's chart, its state lit.
+    await page.click('#job-chart');
+    const lit = 'svg.statechart[data-machine="job"] g.node.current';
+    await page.waitForSelector(lit, { timeout: 15_000 });
+    expect(await page.locator(lit).getAttribute('data-state')).toBe('succeeded');
     await page.close();
   });
 

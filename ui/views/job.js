@@ -88,7 +88,14 @@ export default {
     const outcome = h('div', { id: 'job-outcome', class: 'notice', hidden: true }); // a command's
     const replay = h('button', { id: 'job-replay', type: 'button', hidden: true }, 'Replay');
     const cancel = h('button', { id: 'job-cancel', type: 'button', hidden: true }, 'Cancel');
-    const actions = h('p', { class: 'actions' }, replay, ' ', cancel);
+    // The job machine's chart with this job's state lit, and the other jobs of its type.
+    const chart = h(
+      'a',
+      { id: 'job-chart', href: '#charts?job=' + encodeURIComponent(id) },
+      'State chart',
+    );
+    const same = h('a', { id: 'job-type-link' }, 'Jobs of this type');
+    const actions = h('p', { class: 'actions' }, replay, ' ', cancel, ' ', chart, ' · ', same);
     const blocks = {
       progress: block('progress', 'Progress'),
       payload: block('payload', 'Payload'),
@@ -152,6 +159,7 @@ export default {
         status = job.status;
         root.dataset.status = status; // for tests and styles: the job's status now
         setText(fields.type, job.type);
+        same.href = '#jobs?type=' + encodeURIComponent(job.type);
         setText(fields.status, job.status);
         fields.status.dataset.status = job.status;
         setText(fields.attempts, answer.attempts.made + '/' + answer.attempts.max);
