@@ -8,6 +8,9 @@ import { connectLive } from './live.js';
 import jobs from './views/jobs.js';
 import tree from './views/tree.js';
 import charts from './views/charts.js';
+import breakers from './views/breakers.js';
+import pools from './views/pools.js';
+import monitor from './views/monitor.js';
 import dead from './views/dead.js';
 import job from './views/job.js';
 import types from './views/types.js';
@@ -22,7 +25,7 @@ const statuses = [
   'cancelled',
   'dead',
 ];
-const views = [jobs, types, dead, job, tree, charts];
+const views = [jobs, types, dead, job, tree, charts, breakers, pools, monitor];
 const byName = new Map(views.map((view) => [view.name, view]));
 
 const $ = (id) => document.getElementById(id);

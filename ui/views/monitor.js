@@ -1,0 +1,209 @@
+// The monitor (api/monitor): processing rate, error rate, queue depth by priority, average
+// duration by type and pool utilisation as Chart.js charts (the locally served vendor/chart.js,
+// global `Chart`, loaded once), and the top failure reasons as a table. Each chart is made once;
+// an update gives it new data and redraws it without animation.
+import { get } from '../api.js';
+import { h, notice, patchRows, setText, time } from '../dom.js';
+
+let chartReady = null;
+
+/** Chart.js, loaded once: the bundle's <script> added to the page. */
+function chartJs() {
+  if (!chartReady) {
+    chartReady = new Promise((resolve, reject) => {
+      if (window.Chart) return resolve(window.Chart);
+      const script = document.createElement('script');
+      script.src = 'vendor/chart.js';
+      script.onload = () => resolve(window.Chart);
+      script.onerror = () => reject(new Error('vendor/chart.js could not be loaded'));
+      document.head.append(script);
+    });
+    chartReady.catch(() => (chartReady = null)); // a failed load is tried again next time
+  }
+  return chartReady;
+}
+
+/** `HH:MM:SS` (UTC) of a time, for an axis label. */
+const clockTime = (ms) => time(ms).slice(11);
+
+const palette = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777'];
+
+/** The charts: each a canvas id, a title, a type and how its data comes from the report. */
+const charts = [
+  {
+    id: 'monitor-processing',
+    title: 'Processing rate (jobs finished / min)',
+    type: 'line',
+    data: (report) => ({
+      labels: report.processing.map((point) => clockTime(point.at)),
+      datasets: [
+        {
+          label: 'finished / min',
+          data: report.processing.map((point) => Math.round(point.perMinute * 10) / 10),
+        },
+      ],
+    }),
+  },
+  {
+    id: 'monitor-errors',
+    title: 'Error rate (error events / min, last hour)',
+    type: 'line',
+    data: (report) => ({
+      labels: report.errors.perMinute.map((bucket) => clockTime(bucket.at).slice(0, 5)),
+      datasets: [{ label: 'errors / min', data: report.errors.perMinute.map((b) => b.count) }],
+    }),
+  },
+  {
+    id: 'monitor-queue',
+    title: 'Queue depth by priority',
+    type: 'bar',
+    data: (report) => ({
+      labels: report.queueDepth.map((row) => 'priority ' + row.priority),
+      datasets: [{ label: 'queued', data: report.queueDepth.map((row) => row.count) }],
+    }),
+  },
+  {
+    id: 'monitor-durations',
+    title: 'Average duration by type (ms, newest finished jobs)',
+    type: 'bar',
+    data: (report) => ({
+      labels: report.durations.map((row) => row.type),
+      datasets: [{ label: 'average ms', data: report.durations.map((row) => row.avgMs) }],
+    }),
+  },
+  {
+    id: 'monitor-pools',
+    title: 'Pool utilisation (%)',
+    type: 'line',
+    data: (report) => ({
+      labels: report.pools.samples.map((sample) => clockTime(sample.at)),
+      datasets: report.pools.names.map((name) => ({
+        label: name,
+        data: report.pools.samples.map((sample) =>
+          sample.utilisation[name] === undefined
+            ? null
+            : Math.round(sample.utilisation[name] * 100),
+        ),
+      })),
+    }),
+  },
+];
+
+/** Colours each dataset from the palette, by position. */
+function coloured(data) {
+  data.datasets.forEach((dataset, i) => {
+    const colour = palette[i % palette.length];
+    dataset.borderColor = colour;
+    dataset.backgroundColor = colour + '99';
+    dataset.pointRadius = 2; // a single sample still shows
+  });
+  return data;
+}
+
+export default {
+  name: 'monitor',
+  title: 'Monitor',
+  mount(root) {
+    const message = h('div', { id: 'monitor-notice', class: 'notice', hidden: true });
+    const sampled = h('p', { id: 'monitor-sampled', class: 'muted' });
+    const grid = h('div', {
+      id: 'monitor',
+      style: 'display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px',
+    });
+    const failures = h('tbody', { id: 'monitor-failures' });
+    root.append(
+      message,
+      sampled,
+      grid,
+      h('h2', {}, 'Top failure reasons (newest job error events)'),
+      h(
+        'div',
+        { class: 'scroll' },
+        h(
+          'table',
+          {},
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', {}, 'Count'),
+              h('th', {}, 'Code'),
+              h('th', {}, 'Message'),
+              h('th', {}, 'Last (UTC)'),
+            ),
+          ),
+          failures,
+        ),
+      ),
+    );
+    const canvases = new Map();
+    for (const spec of charts) {
+      const canvas = h('canvas', { id: spec.id, 'aria-label': spec.title });
+      canvases.set(spec.id, canvas);
+      grid.append(
+        h(
+          'section',
+          { 'data-chart': spec.id },
+          h('h2', {}, spec.title),
+          h('div', { style: 'position:relative;height:220px' }, canvas),
+        ),
+      );
+    }
+    const made = new Map(); // id -> Chart
+    let gone = false;
+
+    return {
+      async update() {
+        const [Chart, report] = await Promise.all([chartJs(), get('api/monitor')]);
+        if (gone) return;
+        notice(message, null);
+        setText(
+          sampled,
+          'Sampled every ' +
+            report.sampleMs / 1000 +
+            ' s; read at ' +
+            time(report.at) +
+            ' UTC' +
+            (report.errors.capped ? ' (error rate capped: the hour held more events)' : ''),
+        );
+        for (const spec of charts) {
+          const data = coloured(spec.data(report));
+          const chart = made.get(spec.id);
+          if (!chart) {
+            made.set(
+              spec.id,
+              new Chart(canvases.get(spec.id), {
+                type: spec.type,
+                data,
+                options: {
+                  animation: false,
+                  responsive: true,
+                  maintainAspectRatio: false,
+                  spanGaps: true,
+                  scales: { y: { beginAtZero: true } },
+                  plugins: { legend: { display: spec.id === 'monitor-pools' } },
+                },
+              }),
+            );
+          } else {
+            chart.data = data;
+            chart.update('none');
+          }
+        }
+        patchRows(
+          failures,
+          report.failures,
+          (row) => JSON.stringify([row.code, row.message]),
+          (row) => [String(row.count), row.code ?? '', row.message, time(row.lastAt)],
+        );
+      },
+      unmount() {
+        gone = true;
+        for (const chart of made.values()) chart.destroy();
+        made.clear();
+      },
+    };
+  },
+};
