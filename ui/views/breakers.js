@@ -3,6 +3,7 @@
 // first, the older ones read a page at a time with "Older".
 import { get, query } from '../api.js';
 import { h, notice, patchRows, setText, time } from '../dom.js';
+import { scrollTable } from './parts.js';
 
 const pageSize = 50;
 
@@ -24,28 +25,9 @@ export default {
     const message = h('div', { id: 'breakers-notice', class: 'notice', hidden: true });
     const published = h('p', { id: 'breakers-published', class: 'muted' });
     const body = h('tbody', { id: 'breakers' });
-    const list = h(
-      'div',
-      { class: 'scroll' },
-      h(
-        'table',
-        {},
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', {}, 'Name'),
-            h('th', {}, 'State'),
-            h('th', {}, 'Failures'),
-            h('th', {}, 'Opened at (UTC)'),
-            h('th', {}, 'Next half-open (UTC)'),
-            h('th', {}, 'Changed (UTC)'),
-          ),
-        ),
-        body,
-      ),
+    const list = scrollTable(
+      ['Name', 'State', 'Failures', 'Opened at (UTC)', 'Next half-open (UTC)', 'Changed (UTC)'],
+      body,
     );
     root.append(message, published, list);
 
@@ -63,28 +45,7 @@ export default {
           { id: 'breaker', 'data-name': selected },
           h('h2', {}, 'History of ' + selected),
           now,
-          h(
-            'div',
-            { class: 'scroll' },
-            h(
-              'table',
-              {},
-              h(
-                'thead',
-                {},
-                h(
-                  'tr',
-                  {},
-                  h('th', {}, 'At (UTC)'),
-                  h('th', {}, 'From'),
-                  h('th', {}, 'To'),
-                  h('th', {}, 'Open until (UTC)'),
-                  h('th', {}, 'Cause'),
-                ),
-              ),
-              history,
-            ),
-          ),
+          scrollTable(['At (UTC)', 'From', 'To', 'Open until (UTC)', 'Cause'], history),
           older,
         ),
       );

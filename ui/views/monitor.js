@@ -4,24 +4,10 @@
 // an update gives it new data and redraws it without animation.
 import { get } from '../api.js';
 import { h, notice, patchRows, setText, time } from '../dom.js';
+import { scrollTable, scriptGlobal } from './parts.js';
 
-let chartReady = null;
-
-/** Chart.js, loaded once: the bundle's <script> added to the page. */
-function chartJs() {
-  if (!chartReady) {
-    chartReady = new Promise((resolve, reject) => {
-      if (window.Chart) return resolve(window.Chart);
-      const script = document.createElement('script');
-      script.src = 'vendor/chart.js';
-      script.onload = () => resolve(window.Chart);
-      script.onerror = () => reject(new Error('vendor/chart.js could not be loaded'));
-      document.head.append(script);
-    });
-    chartReady.catch(() => (chartReady = null)); // a failed load is tried again next time
-  }
-  return chartReady;
-}
+/** Chart.js, loaded once: the locally served bundle defines `Chart`. */
+const chartJs = () => scriptGlobal('vendor/chart.js', 'Chart');
 
 /** `HH:MM:SS` (UTC) of a time, for an axis label. */
 const clockTime = (ms) => time(ms).slice(11);
@@ -116,27 +102,7 @@ export default {
       sampled,
       grid,
       h('h2', {}, 'Top failure reasons (newest job error events)'),
-      h(
-        'div',
-        { class: 'scroll' },
-        h(
-          'table',
-          {},
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              h('th', {}, 'Count'),
-              h('th', {}, 'Code'),
-              h('th', {}, 'Message'),
-              h('th', {}, 'Last (UTC)'),
-            ),
-          ),
-          failures,
-        ),
-      ),
+      scrollTable(['Count', 'Code', 'Message', 'Last (UTC)'], failures),
     );
     const canvases = new Map();
     for (const spec of charts) {

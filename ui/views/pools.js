@@ -3,6 +3,7 @@
 // of max) with a bar, and each slot's state. One section per pool, patched in place.
 import { get } from '../api.js';
 import { h, notice, patchRows, setText, time } from '../dom.js';
+import { scrollTable } from './parts.js';
 
 /** A figure, or '—' when the snapshot does not give it. */
 const figure = (value) => (typeof value === 'number' ? String(value) : '—');
@@ -19,47 +20,8 @@ function poolSection(name) {
     { class: 'pool', 'data-pool': name },
     h('h2', {}, name + ' ', state),
     h('p', {}, 'Utilisation ', bar, ' ', percent),
-    h(
-      'div',
-      { class: 'scroll' },
-      h(
-        'table',
-        {},
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            ...['Size', 'Min', 'Max', 'In use', 'Idle', 'Pending', 'Creating'].map((label) =>
-              h('th', {}, label),
-            ),
-          ),
-        ),
-        figures,
-      ),
-    ),
-    h(
-      'div',
-      { class: 'scroll' },
-      h(
-        'table',
-        {},
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', {}, 'Slot'),
-            h('th', {}, 'State'),
-            h('th', {}, 'Uses'),
-            h('th', {}, 'Age (s)'),
-          ),
-        ),
-        slots,
-      ),
-    ),
+    scrollTable(['Size', 'Min', 'Max', 'In use', 'Idle', 'Pending', 'Creating'], figures),
+    scrollTable(['Slot', 'State', 'Uses', 'Age (s)'], slots),
   );
   return { section, state, figures, bar, percent, slots };
 }
