@@ -75,8 +75,9 @@ export const monitorQueries = {
        WHERE status IN ('succeeded', 'dead', 'cancelled')`,
   queued: `SELECT priority, sum(n) AS n FROM job_counts WHERE status = 'queued'
        GROUP BY priority HAVING sum(n) > 0 ORDER BY priority DESC`,
-  // A range of error_events_at, newest first, at most maxErrorsCounted rows.
-  errors: `SELECT (at - ?) / 60000 AS minute, count(*) AS n FROM
+  // A range of error_events_at, newest first, at most maxErrorsCounted rows. (A bound JS number
+  // is a REAL: the minute is cast, or every event would be a group of its own.)
+  errors: `SELECT CAST((at - ?) / 60000 AS INTEGER) AS minute, count(*) AS n FROM
          (SELECT at FROM error_events WHERE at >= ? ORDER BY at DESC LIMIT ?)
        GROUP BY minute`,
   maxJobId: 'SELECT max(id) AS id FROM jobs',
