@@ -124,13 +124,14 @@ export default {
         }
         notice(message, null);
         const { breaker } = detail;
+        const opens = breaker.opens === 1 ? 'opened once' : 'opened ' + breaker.opens + ' times';
         setText(
           now,
           breaker.state +
             (breaker.openUntil ? ', half-opens at ' + time(breaker.openUntil) + ' UTC' : '') +
-            ', ' +
-            breaker.opens +
-            ' opens since it last closed',
+            '; ' +
+            opens +
+            ' since it last closed',
         );
         newest = detail.history;
         if (kept.length === 0) {
