@@ -21,6 +21,9 @@ export interface PoolStats {
   readonly state: 'idle' | 'running' | 'draining' | 'stopped' | 'failed';
   /** Resources alive: creating, idle, leased, or being destroyed. */
   readonly size: number;
+  /** The pool's bounds, as configured: it keeps `min` resources and makes at most `max`. */
+  readonly min: number;
+  readonly max: number;
   readonly idle: number;
   readonly leased: number;
   /** Resources being created. */

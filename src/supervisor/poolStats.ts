@@ -5,7 +5,7 @@ import type { SlotNode } from './slotNode.js';
 /** What `poolStats` reads from a pool. */
 export interface PoolCounts<R> {
   readonly state: PoolStats['state'];
-  readonly options: Pick<ResolvedPoolOptions<R>, 'max' | 'saturation'>;
+  readonly options: Pick<ResolvedPoolOptions<R>, 'min' | 'max' | 'saturation'>;
   readonly slots: ReadonlySet<SlotNode<R>>;
   readonly waiting: number;
   readonly counts: Pick<
@@ -46,6 +46,8 @@ export function poolStats<R>(pool: PoolCounts<R>): PoolStats {
   return {
     state: pool.state,
     size: pool.slots.size,
+    min: pool.options.min,
+    max: pool.options.max,
     idle,
     leased,
     creating,

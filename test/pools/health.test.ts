@@ -41,7 +41,7 @@ describe('pool health and cleanup', () => {
     await clock.advance(10_000);
     await settle(clock);
     expect(trace).toEqual(['create 1', 'create 2', 'destroy 1', 'create 3']);
-    expect(pool.stats).toMatchObject({ size: 2, idle: 2, errors: { validate: 1 } });
+    expect(pool.stats).toMatchObject({ size: 2, min: 2, idle: 2, errors: { validate: 1 } });
   });
 
   it('reports degraded while saturated with waiters, and after creates keep failing', async () => {
