@@ -6,6 +6,9 @@ import { get } from '../api.js';
 import { h, notice, patchRows, setText, time } from '../dom.js';
 import { scrollTable, scriptGlobal } from './parts.js';
 
+/** Live changes re-read the report at most this often. */
+const monitorRefreshMs = 2000;
+
 /** Chart.js, loaded once: the locally served bundle defines `Chart`. */
 const chartJs = () => scriptGlobal('vendor/chart.js', 'Chart');
 
@@ -89,7 +92,7 @@ function coloured(data) {
 export default {
   name: 'monitor',
   title: 'Monitor',
-  mount(root) {
+  mount(root, params, ctx) {
     const message = h('div', { id: 'monitor-notice', class: 'notice', hidden: true });
     const sampled = h('p', { id: 'monitor-sampled', class: 'muted' });
     const grid = h('div', {
@@ -119,9 +122,19 @@ export default {
     }
     const made = new Map(); // id -> Chart
     let gone = false;
+    let readAt = 0;
+    let trailing = null;
 
     return {
       async update() {
+        // The report reads up to a few tens of ms at a million jobs, and its figures move by
+        // the minute: live changes re-read it at most every 2 s, the last of a burst included.
+        const wait = readAt + monitorRefreshMs - Date.now();
+        if (wait > 0) {
+          if (!trailing) trailing = setTimeout(() => ((trailing = null), ctx.refresh()), wait);
+          return;
+        }
+        readAt = Date.now();
         const [Chart, report] = await Promise.all([chartJs(), get('api/monitor')]);
         if (gone) return;
         notice(message, null);
@@ -167,6 +180,7 @@ export default {
       },
       unmount() {
         gone = true;
+        clearTimeout(trailing);
         for (const chart of made.values()) chart.destroy();
         made.clear();
       },
