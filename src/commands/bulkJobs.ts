@@ -5,7 +5,7 @@ import { jobMachine, jobStatuses, type JobStatus } from '../machines/jobMachine.
 import { checkInteger, checkKeys, checkObject, checkString } from '../options.js';
 import type { CommandRecord } from '../persistence/Store.js';
 import { listJobsPage } from '../persistence/sqlite/listJobs.js';
-import { searchJobs } from '../persistence/sqlite/searchJobs.js';
+import { checkSearchText, searchJobs } from '../persistence/sqlite/searchJobs.js';
 import type { CommandProgress } from './awaitCommands.js';
 import { CommandFile } from './commandFile.js';
 import { carryOut, resolveIssueOptions, type IssueOptions } from './issueCommand.js';
@@ -88,7 +88,7 @@ function checkBulkFilter(filter: unknown): BulkFilter {
   checkKeys('bulkJobs filter', given, ['status', 'type', 'q']);
   const { q, ...rest } = given;
   const { status, type } = checkFilter('bulkJobs filter', rest);
-  const text = q === undefined ? '' : checkString('q', q, 200);
+  const text = q === undefined || q === '' ? '' : checkSearchText(q);
   return {
     ...(status === undefined ? {} : { status }),
     ...(type === undefined ? {} : { type }),

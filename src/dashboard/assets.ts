@@ -53,6 +53,9 @@ export class Assets {
   /** The asset at `path` (the request's path below the dashboard's base), or undefined. */
   get(path: string): Asset | undefined {
     const name = path === '' || path === '/' ? '/index.html' : path;
+    // Only names of the page's shape are looked up and kept: a stream of made-up paths (no token
+    // is needed for the page) cannot grow the cache.
+    if (!this.vendor.has(name) && !pageFile.test(name)) return undefined;
     let found = this.cache.get(name);
     if (found === undefined) {
       found = this.read(name);

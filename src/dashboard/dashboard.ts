@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { issueCommand } from '../commands/issueCommand.js';
 import { replayAllDead } from '../commands/replayAllDead.js';
-import { coerceError, InvalidOptionError, serializeError } from '../errors.js';
+import { coerceError, serializeError } from '../errors.js';
 import { Assets } from './assets.js';
 import { breakerDetail, breakerList } from './breakerReads.js';
 import { chartList, machineChart } from './chartCounts.js';
@@ -14,18 +14,17 @@ import {
   openDashboardFile,
   resolveDashboardOptions,
   sameSite,
+  hostAllowed,
   type DashboardOptions,
   type ResolvedDashboardOptions,
 } from './dashboardOptions.js';
 import { fileChanges } from './fileChanges.js';
+import { noQuery, readBody, segment } from './requests.js';
 import { MonitorSampler, monitorReport } from './monitor.js';
 import { deadFilterOf, jobTimeline } from './jobTimeline.js';
 
 /** Live updates go out at most once per this many ms: 10 a second. */
 export const updateWindowMs = 100;
-
-/** The largest command body accepted. */
-const maxBodyBytes = 16 * 1024;
 
 /** A dashboard over one Warden file: its page, its HTTP API and live updates. */
 export interface Dashboard {
@@ -51,34 +50,15 @@ function send(response: ServerResponse, status: number, body: unknown): void {
   response.end(text);
 }
 
+/** A refusal of the dashboard's own (not a Warden error): its status, code and message. */
+function refuse(response: ServerResponse, status: number, code: string, message: string): void {
+  send(response, status, { error: { name: 'DashboardRefusal', message, code } });
+}
+
 function fail(response: ServerResponse, error: unknown): void {
   const status = statusOf(error);
   const { name, message, code } = serializeError(coerceError(error));
   send(response, status, { error: { name, message, code: code ?? null } });
-}
-
-function readBody(request: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= maxBodyBytes) chunks.push(chunk); // past it, read to the end and refuse
-    });
-    request.on('end', () => {
-      if (size > maxBodyBytes) {
-        reject(new InvalidOptionError('body', `at most ${maxBodyBytes} bytes`, size));
-        return;
-      }
-      const text = Buffer.concat(chunks).toString('utf8');
-      try {
-        resolve(JSON.parse(text) as unknown);
-      } catch {
-        reject(new InvalidOptionError('body', 'a JSON document', text.slice(0, 200)));
-      }
-    });
-    request.on('error', reject);
-  });
 }
 
 /** Creates a dashboard over `options.database`; nothing is opened until the first request. */
@@ -89,6 +69,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   let reads: DashboardReads | undefined;
   let server: Server | undefined;
   const streams = new Set<ServerResponse>();
+  let closed = false;
   const closers = new Set<() => void>();
   const assets = new Assets();
   // Samples the finished total and pool utilisation on the clock, from the first request on.
@@ -141,16 +122,25 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     RegExp,
     (match: RegExpExecArray, query: URLSearchParams) => unknown,
   ])[] = [
-    [/^\/api\/overview$/, () => open().reads.overview()],
+    [
+      /^\/api\/overview$/,
+      (_, query) => (noQuery(query), { ...open().reads.overview(), readOnly: resolved.readOnly }),
+    ],
     [/^\/api\/jobs$/, (_, query) => open().reads.jobsPage(query)],
     [
       /^\/api\/jobs\/([^/]+)\/timeline$/,
       (match, query) => jobTimeline(open().db, match[1] ?? '', query),
     ],
-    [/^\/api\/jobs\/([^/]+)$/, (match) => open().reads.job(decodeURIComponent(match[1] ?? ''))],
-    [/^\/api\/types$/, () => open().reads.types()],
+    [
+      /^\/api\/jobs\/([^/]+)$/,
+      (match, query) => (noQuery(query), open().reads.job(segment('id', match[1] ?? ''))),
+    ],
+    [/^\/api\/types$/, (_, query) => (noQuery(query), open().reads.types())],
     [/^\/api\/errors$/, (_, query) => open().reads.errors(query)],
-    [/^\/api\/(tree|pools|breakers)$/, (match) => open().reads.snapshot(match[1] as 'tree')],
+    [
+      /^\/api\/(tree|pools|breakers)$/,
+      (match, query) => (noQuery(query), open().reads.snapshot(match[1] as 'tree')),
+    ],
     [
       /^\/api\/breakers\/([^/]+)$/,
       (match, query) => breakerDetail(open().db, match[1] ?? '', query),
@@ -192,13 +182,11 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     carryOut: (body: unknown) => Promise<unknown>,
   ): Promise<void> => {
     if (resolved.readOnly) {
-      send(response, 403, { error: { code: 'READ_ONLY', message: 'this dashboard is read-only' } });
+      refuse(response, 403, 'READ_ONLY', 'this dashboard is read-only');
       return;
     }
     if (!sameSite(request)) {
-      send(response, 403, {
-        error: { code: 'CROSS_SITE', message: 'a command must come from the dashboard itself' },
-      });
+      refuse(response, 403, 'CROSS_SITE', 'a command must come from the dashboard itself');
       return;
     }
     const body = await readBody(request);
@@ -223,6 +211,21 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   };
 
   const route = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    if (closed) {
+      refuse(response, 503, 'CLOSED', 'this dashboard is closed');
+      return;
+    }
+    // Without a token, only a request addressed to this machine (or an allowed host) is answered:
+    // a page whose name is made to resolve to 127.0.0.1 (DNS rebinding) gets nothing.
+    if (!hostAllowed(request, resolved)) {
+      refuse(
+        response,
+        403,
+        'HOST',
+        `a request for host ${JSON.stringify(request.headers.host ?? '')} is not served here`,
+      );
+      return;
+    }
     const url = new URL(request.url ?? '/', 'http://dashboard');
     const { basePath } = resolved;
     if (basePath !== '' && url.pathname === basePath) {
@@ -232,7 +235,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       return;
     }
     if (!url.pathname.startsWith(`${basePath}/`)) {
-      send(response, 404, { error: { code: 'NOT_FOUND', message: `nothing at ${url.pathname}` } });
+      refuse(response, 404, 'NOT_FOUND', `nothing at ${url.pathname}`);
       return;
     }
     const below = url.pathname.slice(basePath.length);
@@ -241,19 +244,27 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     // sends with every API request (from its own address's ?token=).
     const isApi = path === '/api' || path.startsWith('/api/');
     if (isApi && !authorized(request, url, resolved.token)) {
-      send(response, 401, { error: { code: 'UNAUTHORIZED', message: 'a valid token is needed' } });
+      refuse(response, 401, 'UNAUTHORIZED', 'a valid token is needed');
       return;
     }
     const post = posts.get(path);
-    if (request.method === 'POST' && post !== undefined) return command(request, response, post);
+    if (post !== undefined) {
+      if (request.method !== 'POST') {
+        refuse(response, 405, 'METHOD', `${request.method ?? ''} is not allowed here: POST only`);
+        return;
+      }
+      noQuery(url.searchParams);
+      return command(request, response, post);
+    }
+    // The page's files answer HEAD too (a HEAD's body is dropped by node:http).
+    if (request.method === 'HEAD' && !isApi && page(path, request, response)) return;
     if (request.method !== 'GET') {
-      send(response, 405, {
-        error: { code: 'METHOD', message: `${request.method} is not allowed here` },
-      });
+      refuse(response, 405, 'METHOD', `${request.method} is not allowed here`);
       return;
     }
     if (!isApi && page(path, request, response)) return;
     if (path === '/api/events') {
+      noQuery(url.searchParams);
       events(request, response);
       return;
     }
@@ -262,7 +273,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       send(response, 200, body);
       return;
     }
-    send(response, 404, { error: { code: 'NOT_FOUND', message: `nothing at ${url.pathname}` } });
+    refuse(response, 404, 'NOT_FOUND', `nothing at ${url.pathname}`);
   };
 
   return {
@@ -289,8 +300,11 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     },
     async close() {
       sampler.stop();
+      closed = true;
+      // Each stream's own end() forgets it: end the responses from a copy of the set.
+      const open = [...streams];
       for (const end of [...closers]) end();
-      for (const stream of streams) stream.end();
+      for (const stream of open) stream.end();
       if (server !== undefined) {
         const closing = server;
         const closed = new Promise<void>((resolve) => closing.close(() => resolve()));

@@ -7,18 +7,20 @@ import { countJobs } from '../persistence/sqlite/countJobs.js';
 import { listErrorEvents, type ErrorEventFilter } from '../persistence/sqlite/errorEvents.js';
 import { filterStatuses } from '../persistence/jobCursor.js';
 import { listJobsPage } from '../persistence/sqlite/listJobs.js';
-import { searchJobs } from '../persistence/sqlite/searchJobs.js';
+import { checkSearchText, searchJobs } from '../persistence/sqlite/searchJobs.js';
 import { PausedTypeReads } from '../persistence/sqlite/pausedTypes.js';
 import { JobReads } from '../persistence/sqlite/readJobs.js';
 import { readSnapshot } from '../persistence/sqlite/snapshots.js';
 import type { JobFilter } from '../persistence/Store.js';
 import { wholeNumber } from '../cli/options.js';
-import { checkKeys, checkObject, checkString } from '../options.js';
+import { checkKeys, checkObject } from '../options.js';
 import { bulkJobs, type BulkAction, type BulkResult } from '../commands/bulkJobs.js';
 import { ownerOf } from '../cli/owner.js';
+import { BodyTooLargeError } from './requests.js';
 
 /** The HTTP status for an error a request ended with. */
 export function statusOf(error: unknown): number {
+  if (error instanceof BodyTooLargeError) return 413;
   if (isWardenError(error, 'INVALID_OPTION')) return 400;
   if (isWardenError(error, 'JOB_NOT_FOUND') || isWardenError(error, 'ACTOR_NOT_FOUND')) return 404;
   if (isWardenError(error, 'INVALID_TRANSITION')) return 409;
@@ -87,6 +89,12 @@ export function jobFilterOf(query: URLSearchParams): JobFilter {
 
 /** `?source=&type=&subject=&since=&before=&limit=` as an error-event filter. */
 export function errorFilterOf(query: URLSearchParams): ErrorEventFilter {
+  const known = ['source', 'type', 'subject', 'since', 'before', 'limit', 'token'];
+  for (const key of query.keys()) {
+    if (!known.includes(key)) {
+      throw new InvalidOptionError('query', 'source, type, subject, since, before or limit', key);
+    }
+  }
   const source = single(query, 'source');
   const type = single(query, 'type');
   const subject = single(query, 'subject');
@@ -117,7 +125,7 @@ export class DashboardReads {
   }
 
   /** Counts by status, paused types, the owner, and the owner's last published health. */
-  overview(): unknown {
+  overview(): Record<string, unknown> {
     return {
       counts: countJobs(this.db),
       paused: this.paused.pausedTypes(),
@@ -137,6 +145,9 @@ export class DashboardReads {
     const rest = new URLSearchParams(query);
     for (const key of ['q', 'id', ...(after === undefined ? [] : ['after'])]) rest.delete(key);
     const filter = jobFilterOf(rest);
+    if (id !== '' && q !== '') {
+      throw new InvalidOptionError('q', 'absent when `id` is given (one job is shown)', q);
+    }
     if (id !== '') {
       const job = this.jobs.getJob(checkId(id));
       const statuses = filterStatuses(filter);
@@ -149,7 +160,7 @@ export class DashboardReads {
     if (q === '') return listJobsPage(this.db, filter);
     const statuses = filterStatuses(filter) as JobStatus[] | undefined;
     return searchJobs(this.db, {
-      q: checkString('q', q, 200),
+      q: checkSearchText(q),
       ...(statuses === undefined ? {} : { status: statuses }),
       ...(filter.type === undefined ? {} : { type: filter.type }),
       ...(filter.limit === undefined ? {} : { limit: filter.limit }),

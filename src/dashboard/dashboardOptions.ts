@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { DatabaseMissingError, openReadOnly } from '../cli/database.js';
 import { realClock, type Clock } from '../clock.js';
@@ -26,6 +26,13 @@ export interface DashboardOptions {
    * at `/warden/` and its API at `/warden/api/`. @default '' (the root)
    */
   readonly basePath?: string;
+  /**
+   * Without a token, the host names (of the `Host` header) answered besides loopback and `host`:
+   * the names your server is reached by when the dashboard is mounted in it. Any other is refused
+   * (403 HOST), so a site whose name is made to resolve to 127.0.0.1 cannot read or command it.
+   * With a token every host is answered: the token guards it. @default []
+   */
+  readonly allowedHosts?: readonly string[];
   /** @default the wall clock */
   readonly clock?: Clock;
 }
@@ -39,6 +46,7 @@ export interface ResolvedDashboardOptions {
   readonly readOnly: boolean;
   readonly pollMs: number;
   readonly basePath: string;
+  readonly allowedHosts: readonly string[];
   readonly clock: Clock;
 }
 
@@ -47,6 +55,18 @@ const loopbackHosts: ReadonlySet<string> = new Set(['127.0.0.1', '::1', 'localho
 /** True for a host that only this machine can reach. */
 export function isLoopback(host: string): boolean {
   return loopbackHosts.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function checkHosts(hosts: unknown): string[] {
+  if (!Array.isArray(hosts)) {
+    throw new InvalidOptionError('allowedHosts', 'an array of host names', hosts);
+  }
+  return hosts.map((host: unknown) => {
+    if (typeof host !== 'string' || !/^[A-Za-z0-9.-]{1,253}$|^\[[0-9A-Fa-f:.]+\]$/.test(host)) {
+      throw new InvalidOptionError('allowedHosts', 'host names without a port', host);
+    }
+    return host.toLowerCase();
+  });
 }
 
 /** Validates the dashboard's options (unknown keys refused) and fills in their defaults. */
@@ -62,13 +82,19 @@ export function resolveDashboardOptions(input: unknown): ResolvedDashboardOption
       readOnly: true,
       pollMs: true,
       basePath: true,
+      allowedHosts: true,
       clock: true,
     }),
   );
   const host = checkString('host', given.host ?? '127.0.0.1', 255);
   const token = given.token === undefined ? null : checkString('token', given.token, 1024);
   if (token !== null && token.length < 16) {
-    throw new InvalidOptionError('token', 'a string of at least 16 characters', token);
+    // A secret is not echoed, even a bad one: its length says what is wrong.
+    throw new InvalidOptionError(
+      'token',
+      'a string of at least 16 characters',
+      `a string of ${token.length}`,
+    );
   }
   if (token === null && !isLoopback(host)) {
     throw new InvalidOptionError(
@@ -101,6 +127,7 @@ export function resolveDashboardOptions(input: unknown): ResolvedDashboardOption
     readOnly: given.readOnly ?? false,
     pollMs: checkInteger('pollMs', given.pollMs ?? 100, 10, 60_000),
     basePath,
+    allowedHosts: checkHosts(given.allowedHosts ?? []),
     clock: given.clock === undefined ? realClock : checkClock(given.clock),
   };
 }
@@ -126,11 +153,28 @@ export function openDashboardFile(database: string): Database.Database {
 export function authorized(request: IncomingMessage, url: URL, token: string | null): boolean {
   if (token === null) return true;
   const header = request.headers.authorization;
-  const given = header?.startsWith('Bearer ') ? header.slice(7) : url.searchParams.get('token');
-  if (given === null || given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
+  const bearer = header === undefined ? null : /^bearer +(.+)$/i.exec(header)?.[1];
+  const inQuery = url.searchParams.getAll('token');
+  if (bearer === undefined || inQuery.length > 1) return false; // another scheme; two tokens
+  const given = bearer ?? inQuery[0];
+  if (given === undefined) return false;
+  // Digests of equal length, compared in constant time: neither the token nor its length leaks.
+  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(token));
+}
+
+/**
+ * Whether the request's `Host` may be answered: any with a token; without one, loopback, the
+ * host it listens on, or one of `allowedHosts`.
+ */
+export function hostAllowed(request: IncomingMessage, options: ResolvedDashboardOptions): boolean {
+  if (options.token !== null) return true;
+  const host = request.headers.host;
+  if (host === undefined) return true; // HTTP/1.0 from this machine's own tools
+  const name = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(host)?.[1]?.toLowerCase();
+  if (name === undefined) return false;
+  const bare = name.startsWith('[') ? name.slice(1, -1) : name;
+  return isLoopback(bare) || bare === options.host || options.allowedHosts.includes(name);
 }
 
 /**

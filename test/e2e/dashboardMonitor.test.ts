@@ -166,7 +166,7 @@ describe('the dashboard breakers, pools and monitor', () => {
       (element as unknown as { dataset: Record<string, string> }).dataset['mark'] = 'first';
     });
     await expect
-      .poll(async () => (await drawn())[4]?.labels ?? 0, { timeout: 15_000, intervals: [500] })
+      .poll(async () => (await drawn())[4]?.labels ?? 0, { timeout: 15_000, interval: 500 })
       .toBeGreaterThanOrEqual(2);
     expect(await page.locator('#monitor-pools').getAttribute('data-mark')).toBe('first');
     // The failure's row is patched, not added again on each update.

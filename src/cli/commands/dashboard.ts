@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { createDashboard } from '../../dashboard/dashboard.js';
+import { InvalidOptionError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { wholeNumber } from '../options.js';
 import { json } from '../output.js';
@@ -24,6 +25,24 @@ export function pageUrl(origin: string, basePath: string, token: string | null):
   return `${origin}${basePath}/${token === null ? '' : `?token=${encodeURIComponent(token)}`}`;
 }
 
+/** The flag each of the dashboard's options comes from, for its errors. */
+const flagOf: Readonly<Record<string, string>> = {
+  host: '--host',
+  token: '--token',
+  basePath: '--base-path',
+};
+
+/** `make()`, its option errors naming the flag that was typed (`--base-path`, not `basePath`). */
+function asFlags<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    const flag = error instanceof InvalidOptionError ? flagOf[error.option] : undefined;
+    if (flag === undefined || !(error instanceof InvalidOptionError)) throw error;
+    throw new InvalidOptionError(flag, error.expected, error.value);
+  }
+}
+
 /** Adds `dashboard` to `program`. */
 export function addDashboard(program: Command, ctx: CliContext): Command {
   return program
@@ -34,7 +53,7 @@ export function addDashboard(program: Command, ctx: CliContext): Command {
     .option('--host <host>', 'the address to bind; beyond loopback only with a token', '127.0.0.1')
     .option(
       '--port <port>',
-      `the port to bind, 0 for any free one (default ${defaultDashboardPort})`,
+      'the port to bind, 0 for any free one',
       (text: string) => wholeNumber('--port', text, 0, 65_535),
       defaultDashboardPort,
     )
@@ -52,23 +71,25 @@ export function addDashboard(program: Command, ctx: CliContext): Command {
     )
     .option(
       '--poll-ms <ms>',
-      'how often the file is looked at for changes, 10 to 60000 (default 100)',
+      'how often the file is looked at for changes, 10 to 60000',
       (text: string) => wholeNumber('--poll-ms', text, 10, 60_000),
       100,
     )
     .action(async (flags: DashboardFlags, command: Command) => {
       const globals = ctx.globals(command);
       // Options are checked before the file: a bad value exits 2 whatever the file.
-      const dashboard = createDashboard({
-        database: globals.database,
-        host: flags.host,
-        port: flags.port,
-        ...(flags.token === undefined ? {} : { token: flags.token }),
-        readOnly: flags.readOnly === true,
-        basePath: flags.basePath,
-        pollMs: flags.pollMs,
-        clock: ctx.io.clock,
-      });
+      const dashboard = asFlags(() =>
+        createDashboard({
+          database: globals.database,
+          host: flags.host,
+          port: flags.port,
+          ...(flags.token === undefined ? {} : { token: flags.token }),
+          readOnly: flags.readOnly === true,
+          basePath: flags.basePath,
+          pollMs: flags.pollMs,
+          clock: ctx.io.clock,
+        }),
+      );
       // Refused at once as the other subcommands refuse it: missing (8), not Warden's (9)...
       ctx.read(globals, () => undefined);
       let stop = (): void => undefined;

@@ -58,6 +58,17 @@ export function decodeSearchCursor(cursor: string, search: JobSearch): number {
   return Number(match[1]);
 }
 
+/**
+ * Checks the text of a search: 1 to 200 characters, none of them a control character (SQLite's
+ * LIKE stops reading its pattern at a NUL, so `\0` would match every job).
+ */
+export function checkSearchText(q: unknown): string {
+  if (typeof q !== 'string' || q.length === 0 || q.length > 200 || /\p{Cc}/u.test(q)) {
+    throw new InvalidOptionError('q', 'text of 1 to 200 characters, no control characters', q);
+  }
+  return q;
+}
+
 /** `text` as a LIKE pattern matching it anywhere, its wildcards escaped. */
 function contains(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -93,6 +104,7 @@ export function searchJobs(
     statements.set(db, prepared);
   }
   const { page, lastId: last } = prepared;
+  checkSearchText(search.q);
   const limit = search.limit ?? 100;
   const from = search.after === undefined ? 0 : decodeSearchCursor(search.after, search);
   const statuses = search.status === undefined ? null : JSON.stringify(search.status);
