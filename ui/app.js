@@ -77,6 +77,8 @@ function renderCounts() {
     setText(chip, status + ' ' + (overview.counts[status] ?? 0));
   }
   setText($('owner'), overview.owner.description);
+  // A read-only dashboard shows no buttons that change anything (style.css hides them).
+  document.body.dataset.readOnly = overview.readOnly ? 'yes' : 'no';
 }
 
 function show() {

@@ -108,8 +108,14 @@ describe('the dashboard page, with the writer in another process', () => {
     const page = await browser.newPage();
     await live(page, '#dead?type=doomed');
     for (const id of ids) await page.waitForSelector(`#dead tr[data-id="${id}"]`, wait);
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.accept();
+    });
     await page.click('#replay-all');
     await page.waitForSelector('#dead-notice:has-text("Replayed 2 of 2 jobs (via owner)")', wait);
+    expect(asked).toEqual(['Replay every dead job of type doomed?']);
     for (const id of ids) {
       await page.waitForSelector(`#dead tr[data-id="${id}"]`, { ...wait, state: 'detached' });
     }

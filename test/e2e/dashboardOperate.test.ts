@@ -125,4 +125,23 @@ describe('operating from the dashboard', () => {
     await expect.poll(() => row.getAttribute('data-paused'), { timeout: 10_000 }).toBe('no');
     await page.close();
   });
+
+  it('says what is wrong with a filter, and shows a read-only dashboard without its buttons', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/#jobs?status=bogus`);
+    await expect
+      .poll(() => page.locator('#jobs-notice').textContent(), { timeout: 10_000 })
+      .toContain('bogus');
+    expect(await page.locator('#jobs tr').count()).toBe(0);
+    const readOnly = createDashboard({ database: join(dir, 'jobs.db'), readOnly: true });
+    const url = await readOnly.listen();
+    await page.goto(`${url}/#dead`);
+    await page.waitForSelector('#connection[data-state="live"]');
+    await expect.poll(() => page.locator('body').getAttribute('data-read-only')).toBe('yes');
+    expect(await page.locator('#replay-all').isVisible()).toBe(false);
+    await page.goto(`${url}/#jobs`);
+    expect(await page.locator('#bulk-replay').isVisible()).toBe(false);
+    await page.close();
+    await readOnly.close();
+  });
 });

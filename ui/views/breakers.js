@@ -64,7 +64,10 @@ export default {
           time(change.openUntil),
           causeText(change.cause),
         ],
-        (row, change) => (row.dataset.to = change.to),
+        (row, change) => {
+          row.dataset.to = change.to;
+          row.lastChild.className = 'wrap'; // a cause is long: it wraps
+        },
       );
     let newest = [];
     older.addEventListener('click', async () => {

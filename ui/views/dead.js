@@ -81,6 +81,8 @@ export default {
       if (button) replayOne(button);
     });
     replayAll.addEventListener('click', async () => {
+      const which = filter ? 'every dead job of type ' + filter : 'every dead job of every type';
+      if (!window.confirm('Replay ' + which + '?')) return;
       replaying = true;
       replayAll.disabled = true;
       notice(

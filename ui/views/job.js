@@ -111,18 +111,16 @@ export default {
       h('h2', {}, 'Errors'),
       h('div', { class: 'scroll' }, errors.element),
     );
-    root.append(
-      form,
-      title,
-      header,
-      actions,
-      outcome,
-      message,
+    // What only a job that was read has: hidden while there is none.
+    const details = h(
+      'div',
+      { id: 'job-details', hidden: true },
       ...Object.values(blocks).map((b) => b.section),
       h('h2', {}, 'Timeline'),
       h('div', { class: 'scroll' }, timeline.element),
       errorsSection,
     );
+    root.append(form, title, header, actions, outcome, message, details);
 
     let status = null;
     const command = async (kind, button) => {
@@ -142,7 +140,13 @@ export default {
 
     return {
       async update() {
+        const found = (yes) => {
+          details.hidden = !yes;
+          header.hidden = !yes;
+          actions.hidden = !yes;
+        };
         if (!/^[1-9]\d{0,14}$/.test(id)) {
+          found(false);
           if (id) notice(message, 'Not a job id: ' + id, 'error');
           else notice(message, 'Give a job id, or open a job from a list.');
           return;
@@ -151,10 +155,14 @@ export default {
         try {
           answer = await get('api/jobs/' + encodeURIComponent(id) + '/timeline');
         } catch (error) {
+          // The server out of reach is the connection indicator's to say; the job shown stays.
+          if (error instanceof TypeError) throw error;
+          found(false);
           notice(message, error.message, 'error');
           return;
         }
         notice(message, null);
+        found(true);
         const { job } = answer;
         status = job.status;
         root.dataset.status = status; // for tests and styles: the job's status now
@@ -178,11 +186,9 @@ export default {
         blocks.payload.set(json(answer.payload));
         blocks.result.set(json(answer.result));
         blocks.error.set(
+          // A stack begins with the name and message already.
           answer.lastError
-            ? answer.lastError.name +
-                ': ' +
-                answer.lastError.message +
-                (answer.lastError.stack ? '\n' + answer.lastError.stack : '')
+            ? (answer.lastError.stack ?? answer.lastError.name + ': ' + answer.lastError.message)
             : '',
         );
         blocks.checkpoint.set(json(answer.checkpoint));

@@ -73,7 +73,10 @@ export default {
       id: id.value.trim(),
       q: q.value.trim(),
     });
-    let filter = read();
+    // From the address as given: a status the select does not know is still asked for, and the
+    // server's answer says what is wrong with it.
+    let filter = { ...read(), status: params.get('status') ?? '' };
+    let refused = null; // the filter the server refused: not asked again until it changes
     let pages = 1;
     let searchedAt = 0;
     const changed = () => {
@@ -147,7 +150,22 @@ export default {
           if (Date.now() - searchedAt < searchRefreshMs) return;
           searchedAt = Date.now();
         }
-        const { jobs, next, last } = await readPages(filter, pages);
+        if (refused === filter) return;
+        let answer;
+        try {
+          answer = await readPages(filter, pages);
+        } catch (error) {
+          if (error instanceof TypeError) throw error; // out of reach: the indicator says so
+          refused = filter;
+          notice(message, error.message, 'error');
+          patchRows(body, [], (job) => job.id, cells);
+          more.hidden = true;
+          scanned.hidden = true;
+          return;
+        }
+        if (message.dataset.kind === 'error' && refused !== null) notice(message, null);
+        refused = null;
+        const { jobs, next, last } = answer;
         patchRows(
           body,
           jobs,

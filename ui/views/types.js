@@ -8,7 +8,7 @@ export default {
   name: 'types',
   title: 'Types',
   mount(root, params, ctx) {
-    const shown = ['queued', 'running', 'scheduled', 'retrying', 'succeeded', 'dead'];
+    const shown = ctx.statuses;
     const message = h('div', { id: 'types-notice', class: 'notice', hidden: true });
     const body = h('tbody', { id: 'types' });
     const header = ['Type', ...shown.map((s) => s[0].toUpperCase() + s.slice(1)), 'Paused', ''];
