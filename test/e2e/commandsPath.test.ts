@@ -30,7 +30,6 @@ function startOwner(mode: 'serve' | 'deaf', database: string): LineProcess {
   return owner;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the row's shape, named by the caller
 function read<T>(database: string, sql: string, ...params: unknown[]): T {
   const db = new Database(database, { readonly: true });
   try {
