@@ -10,6 +10,7 @@ const pollMs = 2000;
 export function connectLive(indicator, update) {
   let failures = 0;
   let poller = null;
+  let polled = false; // whether the last poll was answered
   const set = (state, text) => {
     indicator.dataset.state = state;
     indicator.textContent = text;
@@ -17,6 +18,7 @@ export function connectLive(indicator, update) {
   const stopPolling = () => {
     if (poller) clearInterval(poller);
     poller = null;
+    polled = false;
   };
   const connect = () => {
     const source = new EventSource(withToken('api/events'));
@@ -34,11 +36,14 @@ export function connectLive(indicator, update) {
       if (failures >= failuresBeforePolling && !poller) {
         poller = setInterval(() => {
           update().then((ok) => {
+            polled = ok;
             if (ok && indicator.dataset.state !== 'live') set('polling', 'polling');
           });
         }, pollMs);
       }
-      set(poller ? 'polling' : 'down', poller ? 'polling' : 'reconnecting');
+      // Amber only while polls are answered: with the server gone too, it is red.
+      if (poller && polled) set('polling', 'polling');
+      else set('down', 'reconnecting');
       setTimeout(connect, delay);
     };
   };
