@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { first, firstValueFrom } from 'rxjs';
 import {
   createManualClock,
   JobNotFoundError,
@@ -451,9 +452,14 @@ describe('stop({ graceMs })', () => {
         return 'from the fallback';
       });
       const events = traceJobs(warden);
+      // The event follows the commit that waitForJob may read first: wait for it as well.
+      const succeeded = firstValueFrom(
+        warden.events$.pipe(first((event) => event.type === 'job.succeeded')),
+      );
 
       await warden.start();
       const job = await warden.waitForJob(id);
+      await succeeded;
 
       expect(seen).toEqual([{ id: 7 }, 'StalledJobError', 1]);
       expect(events).toEqual(['job.stalled 1', 'job.succeeded 1']);
