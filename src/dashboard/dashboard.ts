@@ -19,7 +19,7 @@ import {
   type ResolvedDashboardOptions,
 } from './dashboardOptions.js';
 import { fileChanges } from './fileChanges.js';
-import { noQuery, readBody, segment } from './requests.js';
+import { fileIdentity, noQuery, readBody, segment } from './requests.js';
 import { MonitorSampler, monitorReport } from './monitor.js';
 import { deadFilterOf, jobTimeline } from './jobTimeline.js';
 
@@ -76,8 +76,18 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const sampler = new MonitorSampler(clock, () => db);
   sampler.start();
 
+  let identity = '';
   const open = (): { db: Database.Database; reads: DashboardReads } => {
+    // A file deleted and made again (a restore, a test's reset) is read afresh, not the old one.
+    if (db !== undefined && fileIdentity(resolved.database) !== identity) {
+      const ending = [...streams]; // its streams end (their pages reconnect to the new file)
+      for (const end of [...closers]) end();
+      for (const stream of ending) stream.end();
+      db.close();
+      db = undefined;
+    }
     if (db === undefined || reads === undefined) {
+      identity = fileIdentity(resolved.database);
       db = openDashboardFile(resolved.database);
       reads = new DashboardReads(db, clock);
       sampler.sample(); // the monitor's first sample, as soon as there is a file to read
@@ -302,9 +312,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       sampler.stop();
       closed = true;
       // Each stream's own end() forgets it: end the responses from a copy of the set.
-      const open = [...streams];
+      const ending = [...streams];
       for (const end of [...closers]) end();
-      for (const stream of open) stream.end();
+      for (const stream of ending) stream.end();
       if (server !== undefined) {
         const closing = server;
         const closed = new Promise<void>((resolve) => closing.close(() => resolve()));

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { InvalidOptionError } from '../errors.js';
 
@@ -59,5 +60,15 @@ export function segment(name: string, text: string): string {
     return decodeURIComponent(text);
   } catch {
     throw new InvalidOptionError(name, 'a well-formed URL segment', text);
+  }
+}
+
+/** Which file is at `path` now (device and inode), or '' for none. */
+export function fileIdentity(path: string): string {
+  try {
+    const { dev, ino } = statSync(path);
+    return `${dev}:${ino}`;
+  } catch {
+    return '';
   }
 }

@@ -151,3 +151,21 @@ describe('the dashboard against hostile requests', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 });
+
+describe('a file replaced under the dashboard', () => {
+  it('reads the new file, not the deleted one', async () => {
+    const database = await stoppedFile();
+    const base = await serveDashboard({ database });
+    const before = await fetchJson(`${base}/api/overview`);
+    expect(before.body.counts.succeeded).toBe(1);
+    const { rmSync, copyFileSync } = await import('node:fs');
+    const other = tempDatabase();
+    const { warden } = testWarden({ database: other });
+    await warden.start();
+    await warden.stop();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(database + suffix, { force: true });
+    copyFileSync(other, database);
+    const after = await fetchJson(`${base}/api/overview`);
+    expect([after.status, after.body.counts.succeeded]).toEqual([200, 0]);
+  });
+});
