@@ -73,6 +73,18 @@ describe('the dashboard page, with the writer in another process', () => {
     await page.close();
   });
 
+  it('shows a job the writer enqueues go from queued to succeeded, live', async () => {
+    const page = await browser.newPage();
+    await live(page, '#jobs');
+    await writer.ask('pause', 'paused'); // its type paused, the job stays queued until resumed
+    const id = idOf(await writer.ask('enqueue', 'enqueued'));
+    await page.waitForSelector(`#jobs tr[data-id="${id}"][data-status="queued"]`, wait);
+    await writer.ask(`release ${id}`, 'released'); // it will not wait once it runs
+    await writer.ask('resume', 'resumed');
+    await page.waitForSelector(`#jobs tr[data-id="${id}"][data-status="succeeded"]`, wait);
+    await page.close();
+  });
+
   it('replays a dead letter from #dead: the writer carries the command out', async () => {
     const id = idOf(await writer.ask('dead', 'dead'));
     const page = await browser.newPage();
