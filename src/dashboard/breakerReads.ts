@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import { wholeNumber } from '../cli/options.js';
-import { ActorNotFoundError, InvalidOptionError } from '../errors.js';
+import { ActorNotFoundError } from '../errors.js';
 import { readSnapshot } from '../persistence/sqlite/snapshots.js';
-import { perConnection } from './statements.js';
+import { perConnection } from '../persistence/sqlite/perConnection.js';
+import { checkQuery, segment } from './requests.js';
 import { breakerIdPrefix } from '../supervisor/rootNode.js';
 
 /** A breaker now: its stored row joined with what the owner's `breakers` snapshot says of it. */
@@ -125,19 +126,6 @@ function merge(name: string, row: BreakerRow | undefined, live: LiveBreaker | un
   } satisfies BreakerNow;
 }
 
-/** Refuses every query parameter but `allowed` and the token; each given at most once. */
-function checkQuery(query: URLSearchParams, allowed: readonly string[]): void {
-  for (const key of query.keys()) {
-    if (key !== 'token' && !allowed.includes(key)) {
-      const expected = allowed.length === 0 ? 'no parameters' : allowed.join(' or ');
-      throw new InvalidOptionError('query', expected, key);
-    }
-    if (query.getAll(key).length > 1) {
-      throw new InvalidOptionError(key, 'given at most once', query.getAll(key));
-    }
-  }
-}
-
 /**
  * `GET api/breaker-states`: every breaker, stored or only in the owner's snapshot (one that never
  * changed has no row yet), by name. Reads the `breakers` table (one row per breaker) and the
@@ -147,7 +135,7 @@ export function breakerList(
   db: Database.Database,
   query: URLSearchParams,
 ): { at: number | null; breakers: BreakerNow[] } {
-  checkQuery(query, []);
+  checkQuery(query);
   const { at, byName } = liveBreakers(db);
   const rows = new Map(
     sqlOf(db)
@@ -175,12 +163,7 @@ export function breakerDetail(
   query: URLSearchParams,
 ): { at: number | null; breaker: BreakerNow; history: BreakerChange[]; next: number | null } {
   checkQuery(query, ['limit', 'before']);
-  let name: string;
-  try {
-    name = decodeURIComponent(encodedName);
-  } catch {
-    throw new InvalidOptionError('name', 'a breaker name', encodedName);
-  }
+  const name = segment('name', encodedName, 'a breaker name');
   const limitText = query.get('limit');
   const beforeText = query.get('before');
   const limit = limitText === null ? 50 : wholeNumber('limit', limitText, 1, maxBreakerHistory);

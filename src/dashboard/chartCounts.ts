@@ -10,6 +10,7 @@ import { allStates, chartModel } from '../charts/chartModel.js';
 import { chartLayout } from '../charts/chartLayout.js';
 import { InvalidOptionError } from '../errors.js';
 import { countJobs } from '../persistence/sqlite/countJobs.js';
+import { checkQuery, segment } from './requests.js';
 import { readSnapshot } from '../persistence/sqlite/snapshots.js';
 
 /** One state of a built-in machine, as the page finds it in the SVG Graphviz draws. */
@@ -196,13 +197,6 @@ export function chartCounts(db: Database.Database, name: BuiltInMachineName): Ch
   return { name, states, counts, source, at };
 }
 
-/** Refuses every query parameter but the token. */
-function checkQuery(query: URLSearchParams): void {
-  for (const key of query.keys()) {
-    if (key !== 'token') throw new InvalidOptionError('query', 'no parameters', key);
-  }
-}
-
 /** `GET api/charts`: every built-in machine with its live counts (no DOT: fetch it once). */
 export function chartList(
   db: Database.Database,
@@ -219,12 +213,7 @@ export function machineChart(
   query: URLSearchParams,
 ): MachineChart {
   checkQuery(query);
-  let name: string;
-  try {
-    name = decodeURIComponent(encodedName);
-  } catch {
-    throw new InvalidOptionError('machine', 'a machine name', encodedName);
-  }
+  const name = segment('machine', encodedName, 'a machine name');
   if (!isBuiltInMachineName(name)) {
     const names = builtInMachineNames.map((known) => `\`${known}\``).join(', ');
     throw new InvalidOptionError('machine', `one of ${names}`, name);

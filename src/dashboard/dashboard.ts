@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { issueCommand } from '../commands/issueCommand.js';
-import { replayAllDead } from '../commands/replayAllDead.js';
+import { replayAllDead, type DeadFilter } from '../commands/replayAllDead.js';
 import { coerceError, serializeError } from '../errors.js';
 import { Assets } from './assets.js';
 import { breakerDetail, breakerList } from './breakerReads.js';
@@ -19,9 +19,9 @@ import {
   type ResolvedDashboardOptions,
 } from './dashboardOptions.js';
 import { fileChanges } from './fileChanges.js';
-import { fileIdentity, noQuery, readBody, segment } from './requests.js';
+import { checkQuery, fileIdentity, readBody, segment } from './requests.js';
 import { MonitorSampler, monitorReport } from './monitor.js';
-import { deadFilterOf, jobTimeline } from './jobTimeline.js';
+import { jobTimeline } from './jobTimeline.js';
 
 /** Live updates go out at most once per this many ms: 10 a second. */
 export const updateWindowMs = 100;
@@ -68,21 +68,27 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   let db: Database.Database | undefined;
   let reads: DashboardReads | undefined;
   let server: Server | undefined;
-  const streams = new Set<ServerResponse>();
+  /** Each open event stream, and what ends its subscription. */
+  const streams = new Map<ServerResponse, () => void>();
   let closed = false;
-  const closers = new Set<() => void>();
   const assets = new Assets();
   // Samples the finished total and pool utilisation on the clock, from the first request on.
   const sampler = new MonitorSampler(clock, () => db);
   sampler.start();
 
+  /** Ends every event stream: its subscription, then its response. */
+  const endStreams = (): void => {
+    for (const [response, end] of [...streams]) {
+      end();
+      response.end();
+    }
+  };
+
   let identity = '';
   const open = (): { db: Database.Database; reads: DashboardReads } => {
     // A file deleted and made again (a restore, a test's reset) is read afresh, not the old one.
     if (db !== undefined && fileIdentity(resolved.database) !== identity) {
-      const ending = [...streams]; // its streams end (their pages reconnect to the new file)
-      for (const end of [...closers]) end();
-      for (const stream of ending) stream.end();
+      endStreams(); // their pages reconnect, to the new file
       db.close();
       db = undefined;
     }
@@ -103,7 +109,6 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       connection: 'keep-alive',
     });
     response.write('retry: 1000\n\n');
-    streams.add(response);
     const subscription = fileChanges(connection, clock, resolved.pollMs)
       .pipe(coalesce(clock, updateWindowMs))
       .subscribe({
@@ -118,9 +123,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const end = (): void => {
       subscription.unsubscribe();
       streams.delete(response);
-      closers.delete(end);
     };
-    closers.add(end);
+    streams.set(response, end);
     request.on('close', end);
   };
 
@@ -134,7 +138,10 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   ])[] = [
     [
       /^\/api\/overview$/,
-      (_, query) => (noQuery(query), { ...open().reads.overview(), readOnly: resolved.readOnly }),
+      (_, query) => (
+        checkQuery(query),
+        { ...open().reads.overview(), readOnly: resolved.readOnly }
+      ),
     ],
     [/^\/api\/jobs$/, (_, query) => open().reads.jobsPage(query)],
     [
@@ -143,13 +150,16 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     ],
     [
       /^\/api\/jobs\/([^/]+)$/,
-      (match, query) => (noQuery(query), open().reads.job(segment('id', match[1] ?? ''))),
+      (match, query) => (
+        checkQuery(query),
+        open().reads.job(segment('id', match[1] ?? '', 'a job id'))
+      ),
     ],
-    [/^\/api\/types$/, (_, query) => (noQuery(query), open().reads.types())],
+    [/^\/api\/types$/, (_, query) => (checkQuery(query), open().reads.types())],
     [/^\/api\/errors$/, (_, query) => open().reads.errors(query)],
     [
       /^\/api\/(tree|pools|breakers)$/,
-      (match, query) => (noQuery(query), open().reads.snapshot(match[1] as 'tree')),
+      (match, query) => (checkQuery(query), open().reads.snapshot(match[1] as 'tree')),
     ],
     [
       /^\/api\/breakers\/([^/]+)$/,
@@ -182,7 +192,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     ['/api/bulk', (body: unknown) => bulkRequest(resolved.database, body)],
     [
       '/api/dead/replay',
-      (body: unknown): Promise<unknown> => replayAllDead(resolved.database, deadFilterOf(body)),
+      (body: unknown): Promise<unknown> => replayAllDead(resolved.database, body as DeadFilter),
     ],
   ]);
 
@@ -263,7 +273,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         refuse(response, 405, 'METHOD', `${request.method ?? ''} is not allowed here: POST only`);
         return;
       }
-      noQuery(url.searchParams);
+      checkQuery(url.searchParams);
       return command(request, response, post);
     }
     // The page's files answer HEAD too (a HEAD's body is dropped by node:http).
@@ -274,7 +284,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     }
     if (!isApi && page(path, request, response)) return;
     if (path === '/api/events') {
-      noQuery(url.searchParams);
+      checkQuery(url.searchParams);
       events(request, response);
       return;
     }
@@ -311,10 +321,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     async close() {
       sampler.stop();
       closed = true;
-      // Each stream's own end() forgets it: end the responses from a copy of the set.
-      const ending = [...streams];
-      for (const end of [...closers]) end();
-      for (const stream of ending) stream.end();
+      endStreams();
       if (server !== undefined) {
         const closing = server;
         const closed = new Promise<void>((resolve) => closing.close(() => resolve()));

@@ -16,7 +16,7 @@ import { wholeNumber } from '../cli/options.js';
 import { checkKeys, checkObject } from '../options.js';
 import { bulkJobs, type BulkAction, type BulkResult } from '../commands/bulkJobs.js';
 import { ownerOf } from '../cli/owner.js';
-import { BodyTooLargeError } from './requests.js';
+import { BodyTooLargeError, checkId, checkQuery } from './requests.js';
 
 /** The HTTP status for an error a request ended with. */
 export function statusOf(error: unknown): number {
@@ -48,12 +48,6 @@ function whole(name: string, text: string | undefined, min: number): number | un
   return text === undefined ? undefined : wholeNumber(name, text, min, Number.MAX_SAFE_INTEGER);
 }
 
-/** A job id as the API takes it: digits, as the file's ids are. */
-export function checkId(id: string): string {
-  if (!/^[1-9]\d{0,14}$/.test(id)) throw new InvalidOptionError('id', 'a job id', id);
-  return id;
-}
-
 /** `POST api/bulk`'s body `{action, status?, type?, q?, max?}`, carried out by `bulkJobs`. */
 export function bulkRequest(database: string, body: unknown): Promise<BulkResult> {
   const given = checkObject('bulk', body);
@@ -69,11 +63,7 @@ export function bulkRequest(database: string, body: unknown): Promise<BulkResult
 
 /** `?status=a,b&type=t&limit=n&after=cursor` as a checked job filter; unknown parameters refused. */
 export function jobFilterOf(query: URLSearchParams): JobFilter {
-  for (const key of query.keys()) {
-    if (!['status', 'type', 'limit', 'after', 'q', 'id', 'token'].includes(key)) {
-      throw new InvalidOptionError('query', 'status, type, id, q, limit or after', key);
-    }
-  }
+  checkQuery(query, ['status', 'type', 'id', 'q', 'limit', 'after']);
   const status = single(query, 'status');
   const type = single(query, 'type');
   const limit = whole('limit', single(query, 'limit'), 1);
@@ -89,12 +79,7 @@ export function jobFilterOf(query: URLSearchParams): JobFilter {
 
 /** `?source=&type=&subject=&since=&before=&limit=` as an error-event filter. */
 export function errorFilterOf(query: URLSearchParams): ErrorEventFilter {
-  const known = ['source', 'type', 'subject', 'since', 'before', 'limit', 'token'];
-  for (const key of query.keys()) {
-    if (!known.includes(key)) {
-      throw new InvalidOptionError('query', 'source, type, subject, since, before or limit', key);
-    }
-  }
+  checkQuery(query, ['source', 'type', 'subject', 'since', 'before', 'limit']);
   const source = single(query, 'source');
   const type = single(query, 'type');
   const subject = single(query, 'subject');
@@ -115,6 +100,7 @@ export function errorFilterOf(query: URLSearchParams): ErrorEventFilter {
 export class DashboardReads {
   private readonly jobs: JobReads;
   private readonly paused: PausedTypeReads;
+  private readonly typeCounts: Database.Statement<[], { type: string; status: string; n: number }>;
 
   constructor(
     private readonly db: Database.Database,
@@ -122,6 +108,9 @@ export class DashboardReads {
   ) {
     this.jobs = new JobReads(db);
     this.paused = new PausedTypeReads(db);
+    this.typeCounts = db.prepare(
+      'SELECT type, status, sum(n) AS n FROM job_counts GROUP BY type, status HAVING sum(n) > 0 ORDER BY type',
+    );
   }
 
   /** Counts by status, paused types, the owner, and the owner's last published health. */
@@ -181,11 +170,7 @@ export class DashboardReads {
 
   /** Each job type: its jobs by status (from the kept counts: no scan) and whether it is paused. */
   types(): unknown {
-    const counts = this.db
-      .prepare<[], { type: string; status: string; n: number }>(
-        'SELECT type, status, sum(n) AS n FROM job_counts GROUP BY type, status HAVING sum(n) > 0 ORDER BY type',
-      )
-      .all();
+    const counts = this.typeCounts.all();
     const paused = new Map(this.paused.pausedTypes().map((p) => [p.type, p]));
     const types = new Map<string, Record<string, number>>();
     for (const row of counts) types.set(row.type, { ...types.get(row.type), [row.status]: row.n });

@@ -1,10 +1,10 @@
 import type Database from 'better-sqlite3';
-import { InvalidOptionError, JobNotFoundError, type SerializedError } from '../errors.js';
-import { checkKeys, checkObject, checkString } from '../options.js';
+import { JobNotFoundError, type SerializedError } from '../errors.js';
 import { listErrorEvents, type ErrorEvent } from '../persistence/sqlite/errorEvents.js';
 import { JobReads } from '../persistence/sqlite/readJobs.js';
 import type { Job, JobHistoryEntry } from '../persistence/Store.js';
-import type { DeadFilter } from '../commands/replayAllDead.js';
+import { perConnection } from '../persistence/sqlite/perConnection.js';
+import { checkId, checkQuery, segment } from './requests.js';
 
 /** The most error events one timeline lists (the newest first). */
 export const timelineErrorLimit = 200;
@@ -45,8 +45,7 @@ export class JobTimelineReads {
 
   /** Job `id`'s timeline: `InvalidOptionError` for a bad id, `JobNotFoundError` for none. */
   timeline(id: string): JobTimeline {
-    if (!/^[1-9]\d{0,14}$/.test(id)) throw new InvalidOptionError('id', 'a job id', id);
-    const job = this.jobs.getJob(id);
+    const job = this.jobs.getJob(checkId(id));
     if (job === undefined) throw new JobNotFoundError(id);
     return {
       job,
@@ -65,7 +64,7 @@ export class JobTimelineReads {
   }
 }
 
-const readers = new WeakMap<Database.Database, JobTimelineReads>();
+const readersOf = perConnection((db) => new JobTimelineReads(db));
 
 /**
  * `GET api/jobs/:id/timeline`: `raw` is the id as the path spells it (percent-encoded); the query
@@ -76,27 +75,6 @@ export function jobTimeline(
   raw: string,
   query: URLSearchParams = new URLSearchParams(),
 ): JobTimeline {
-  for (const key of query.keys()) {
-    if (key !== 'token') throw new InvalidOptionError('query', 'no parameter', key);
-  }
-  let id: string;
-  try {
-    id = decodeURIComponent(raw);
-  } catch {
-    throw new InvalidOptionError('id', 'a job id', raw);
-  }
-  let reads = readers.get(db);
-  if (reads === undefined) {
-    reads = new JobTimelineReads(db);
-    readers.set(db, reads);
-  }
-  return reads.timeline(id);
-}
-
-/** The body of `POST api/dead/replay`: `{ type?: string }`, unknown keys refused. */
-export function deadFilterOf(body: unknown): DeadFilter {
-  const checked = checkObject('body', body);
-  checkKeys('body', checked, ['type']);
-  const type = checked['type'];
-  return type === undefined ? {} : { type: checkString('type', type, 200) };
+  checkQuery(query);
+  return readersOf(db).timeline(segment('id', raw, 'a job id'));
 }

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { Clock, TimerHandle } from '../clock.js';
-import { InvalidOptionError } from '../errors.js';
 import { readSnapshot } from '../persistence/sqlite/snapshots.js';
-import { perConnection } from './statements.js';
+import { perConnection } from '../persistence/sqlite/perConnection.js';
+import { checkQuery } from './requests.js';
 
 /** How often the dashboard samples the finished total and the pools' utilisation. */
 export const monitorSampleMs = 5_000;
@@ -235,9 +235,7 @@ export function monitorReport(
   now: number,
   query: URLSearchParams,
 ): MonitorReport {
-  for (const key of query.keys()) {
-    if (key !== 'token') throw new InvalidOptionError('query', 'no parameters', key);
-  }
+  checkQuery(query);
   const sql = sqlOf(db);
   const lastJob = sql.maxJobId.get()?.id ?? 0;
   const lastError = sql.maxErrorId.get()?.id ?? 0;

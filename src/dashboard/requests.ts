@@ -47,20 +47,43 @@ export function readBody(request: IncomingMessage): Promise<unknown> {
   });
 }
 
-/** Refuses every query parameter but the token: for the routes that take none. */
-export function noQuery(query: URLSearchParams): void {
+/** `a, b or c`. */
+function either(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+}
+
+/**
+ * Refuses every query parameter but `allowed` and the page's token (none allowed: a route that
+ * takes no parameters), and an allowed one given twice.
+ */
+export function checkQuery(query: URLSearchParams, allowed: readonly string[] = []): void {
   for (const key of query.keys()) {
-    if (key !== 'token') throw new InvalidOptionError('query', 'no parameters here', key);
+    if (key === 'token') continue;
+    if (!allowed.includes(key)) {
+      throw new InvalidOptionError(
+        'query',
+        allowed.length === 0 ? 'no parameters' : either(allowed),
+        key,
+      );
+    }
+    const values = query.getAll(key);
+    if (values.length > 1) throw new InvalidOptionError(key, 'given at most once', values);
   }
 }
 
-/** A path segment decoded; a malformed escape is a bad `name`, not a crash. */
-export function segment(name: string, text: string): string {
+/** A path segment decoded; a malformed escape is a bad `name` (`expected`), not a crash. */
+export function segment(name: string, text: string, expected: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    throw new InvalidOptionError(name, 'a well-formed URL segment', text);
+    throw new InvalidOptionError(name, expected, text);
   }
+}
+
+/** A job id as the API takes it: digits, as the file's ids are. */
+export function checkId(id: string): string {
+  if (!/^[1-9]\d{0,14}$/.test(id)) throw new InvalidOptionError('id', 'a job id', id);
+  return id;
 }
 
 /** Which file is at `path` now (device and inode), or '' for none. */

@@ -2,14 +2,9 @@
    the API's JSON answers are read loosely here: the assertions check their shape. */
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidOptionError, JobNotFoundError } from '../../src/index.js';
+import { InvalidOptionError, JobNotFoundError, replayAllDead } from '../../src/index.js';
 import { createDashboard, type Dashboard } from '../../src/dashboard/dashboard.js';
-import {
-  deadFilterOf,
-  jobTimeline,
-  traceIdOf,
-  type JobTimeline,
-} from '../../src/dashboard/jobTimeline.js';
+import { jobTimeline, traceIdOf, type JobTimeline } from '../../src/dashboard/jobTimeline.js';
 import { invalidOption, rejection, tempDatabase, testWarden } from '../helpers.js';
 
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -153,13 +148,15 @@ describe('a job’s timeline', () => {
 });
 
 describe('dead letters', () => {
-  it('checks the body of a bulk replay: only a type', () => {
-    expect(deadFilterOf({})).toEqual({});
-    expect(deadFilterOf(undefined)).toEqual({});
-    expect(deadFilterOf({ type: 'sms' })).toEqual({ type: 'sms' });
-    expect(invalidOption(() => deadFilterOf({ typ: 'sms' }))).toContain('typ');
-    expect(invalidOption(() => deadFilterOf({ type: 3 }))).toContain('3');
-    expect(() => deadFilterOf([])).toThrow(InvalidOptionError);
+  it('checks the body of a bulk replay as replayAllDead checks its filter: only a type', async () => {
+    const database = await preparedFile();
+    expect(await replayAllDead(database, { type: 'sms' })).toMatchObject({ total: 2 });
+    expect(await replayAllDead(database, {})).toMatchObject({ total: 1 });
+    expect(await replayAllDead(database, undefined)).toMatchObject({ total: 0 });
+    const bad = (filter: unknown) => rejection(() => replayAllDead(database, filter as never));
+    expect(((await bad({ typ: 'sms' })) as Error).message).toContain('typ');
+    expect(((await bad({ type: 3 })) as Error).message).toContain('3');
+    expect(await bad([])).toBeInstanceOf(InvalidOptionError);
   });
 
   it('replays every dead job of a type at api/dead/replay (no owner: carried out directly)', async () => {

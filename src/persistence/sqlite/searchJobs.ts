@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { InvalidOptionError } from '../../errors.js';
 import type { JobStatus } from '../../machines/jobMachine.js';
 import type { Job } from '../Store.js';
+import { perConnection } from './perConnection.js';
 import { toJob, type JobRow } from './rows.js';
 
 /**
@@ -81,10 +82,10 @@ const sql = `SELECT * FROM jobs
     AND (payload LIKE ? ESCAPE '\\' OR last_error LIKE ? ESCAPE '\\')
   ORDER BY id LIMIT ?`;
 
-const statements = new WeakMap<
-  Database.Database,
-  { page: Database.Statement<unknown[], JobRow>; lastId: Database.Statement<[], number | null> }
->();
+const statementsOf = perConnection((db) => ({
+  page: db.prepare<unknown[], JobRow>(sql),
+  lastId: db.prepare<[], number | null>('SELECT max(id) FROM jobs').pluck(),
+}));
 
 /**
  * A page of jobs whose payload or last error holds `search.q`, scanning at most `window` ids
@@ -95,15 +96,7 @@ export function searchJobs(
   search: JobSearch,
   window = windowIds,
 ): JobSearchPage {
-  let prepared = statements.get(db);
-  if (prepared === undefined) {
-    prepared = {
-      page: db.prepare(sql),
-      lastId: db.prepare<[], number | null>('SELECT max(id) FROM jobs').pluck(),
-    };
-    statements.set(db, prepared);
-  }
-  const { page, lastId: last } = prepared;
+  const { page, lastId: last } = statementsOf(db);
   checkSearchText(search.q);
   const limit = search.limit ?? 100;
   const from = search.after === undefined ? 0 : decodeSearchCursor(search.after, search);
